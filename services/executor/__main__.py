@@ -1,0 +1,3 @@
+from services.executor.worker import main
+
+main()

@@ -1,0 +1,176 @@
+"""arq jobs: running an execution, and the recovery that guarantees every execution finishes.
+
+The job is the transaction boundary: the repository never commits, these functions do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from arq.constants import in_progress_key_prefix, job_key_prefix
+
+from services.executor import repository as repo
+from services.executor.events import EventPublisher
+from services.executor.runner import ExecutionOutcome, ExecutionSpec
+from services.executor.state import ExecutorState
+from shared.db.models import Execution
+from shared.executions import ExecutionStatus, Limits, Verdict
+from shared.languages import LANGUAGES
+from shared.queue import enqueue_execution
+from shared.redis_keys import EXECUTION_QUEUE, executor_heartbeat
+
+logger = logging.getLogger("coderunhub.executor.jobs")
+
+INTERRUPTED_MESSAGE = "The executor running this execution stopped unexpectedly; it was not retried because the program had already started"
+
+
+def build_spec(execution: Execution) -> ExecutionSpec:
+    return ExecutionSpec(
+        id=str(execution.id),
+        language=LANGUAGES[execution.language],
+        files=[(f["name"], f["content"].encode()) for f in execution.files],
+        stdin=bytes(execution.stdin),
+        args=list(execution.args),
+        limits=Limits.model_validate(execution.limits),
+        compile_limits=Limits.model_validate(execution.compile_limits) if execution.compile_limits else None,
+    )
+
+
+async def run_execution(ctx: dict[str, Any], execution_id: str) -> str:
+    state: ExecutorState = ctx["state"]
+    eid = uuid.UUID(execution_id)
+    structlog.contextvars.bind_contextvars(execution_id=execution_id)
+    try:
+        async with state.sessionmaker() as session:
+            execution = await repo.get_for_update(session, eid)
+            if execution is None or execution.status == ExecutionStatus.finished:
+                return "nothing to do"
+            interrupted = execution.program_started_at is not None
+            unknown = execution.language not in LANGUAGES
+            if not interrupted and not unknown:
+                repo.mark_running(execution, state.settings.executor_id)
+                spec = build_spec(execution)
+                await session.commit()
+        # The row lock is released before any other session touches the row.
+        if interrupted:
+            await _finish_interrupted(state, eid)
+            return "interrupted"
+        if unknown:
+            await _finish_with(state, eid, Verdict.internal_error, "This language is no longer available")
+            return "unknown language"
+        return await _execute(state, eid, spec)
+    finally:
+        structlog.contextvars.unbind_contextvars("execution_id")
+
+
+async def _execute(state: ExecutorState, eid: uuid.UUID, spec: ExecutionSpec) -> str:
+    events = await EventPublisher.open(state.redis, eid, ttl_s=state.settings.stream_ttl_s)
+    events.status(ExecutionStatus.running.value)
+    marker: asyncio.Task[None] | None = None
+
+    def on_user_code() -> None:
+        nonlocal marker
+        if marker is None:
+            marker = asyncio.create_task(_mark_program_started(state, eid))
+
+    try:
+        outcome = await state.runner.execute(spec, events, on_user_code)
+    except Exception:
+        logger.exception("execution %s failed inside the executor", eid)
+        outcome = ExecutionOutcome(Verdict.internal_error, "The executor failed while running this execution")
+    if marker is not None:
+        await marker
+    async with state.sessionmaker() as session:
+        await repo.save_outcome(
+            session,
+            eid,
+            verdict=outcome.verdict.value,
+            message=outcome.message,
+            version=state.versions.get(spec.language.id),
+            phases=outcome.phases,
+        )
+        await session.commit()
+    # The final event goes out only after the result is committed: a reader may load it at once.
+    await events.finish(outcome.verdict.value)
+    return outcome.verdict.value
+
+
+async def _mark_program_started(state: ExecutorState, eid: uuid.UUID) -> None:
+    async with state.sessionmaker() as session:
+        await repo.mark_program_started(session, eid)
+        await session.commit()
+
+
+async def _finish_with(state: ExecutorState, eid: uuid.UUID, verdict: Verdict, message: str) -> None:
+    async with state.sessionmaker() as session:
+        await repo.save_outcome(session, eid, verdict=verdict.value, message=message, version=None, phases=())
+        await session.commit()
+    events = await EventPublisher.open(state.redis, eid, ttl_s=state.settings.stream_ttl_s)
+    await events.finish(verdict.value)
+
+
+async def _finish_interrupted(state: ExecutorState, eid: uuid.UUID) -> None:
+    logger.warning("execution %s was interrupted after its program started", eid)
+    await _finish_with(state, eid, Verdict.internal_error, INTERRUPTED_MESSAGE)
+    await _drop_job(state, eid)
+
+
+async def _drop_job(state: ExecutorState, eid: uuid.UUID) -> None:
+    async with state.redis.pipeline(transaction=True) as pipe:
+        pipe.zrem(EXECUTION_QUEUE, str(eid))
+        pipe.delete(job_key_prefix + str(eid), in_progress_key_prefix + str(eid))
+        await pipe.execute()
+
+
+async def _resume(state: ExecutorState, execution: Execution) -> None:
+    """An execution whose executor died: finish it if user code ran, otherwise run it again."""
+    if execution.program_started_at is not None:
+        await _finish_interrupted(state, execution.id)
+        return
+    async with state.sessionmaker() as session:
+        await repo.requeue(session, execution.id)
+        await session.commit()
+    await state.redis.delete(in_progress_key_prefix + str(execution.id))
+    await _ensure_queued(state, execution.id)
+
+
+async def _ensure_queued(state: ExecutorState, eid: uuid.UUID) -> None:
+    if await state.redis.zscore(EXECUTION_QUEUE, str(eid)) is None:
+        # The job is gone (e.g. Redis restarted without persistence): put it back.
+        await state.redis.delete(job_key_prefix + str(eid))
+        await enqueue_execution(state.redis, eid)
+
+
+async def recover_own(state: ExecutorState) -> None:
+    """At start-up: whatever this executor was running when it died is resolved now."""
+    async with state.sessionmaker() as session:
+        stranded = await repo.unfinished_of_executor(session, state.settings.executor_id)
+    for execution in stranded:
+        await _resume(state, execution)
+    if stranded:
+        logger.warning("recovered %d executions interrupted by a previous run of this executor", len(stranded))
+
+
+async def sweep(state: ExecutorState) -> int:
+    """Periodically: requeue executions lost from Redis and take over those of dead executors."""
+    before = datetime.now(UTC) - timedelta(seconds=state.settings.stuck_after_s)
+    async with state.sessionmaker() as session:
+        candidates = await repo.unfinished_before(session, before)
+    fixed = 0
+    for execution in candidates:
+        if execution.status == ExecutionStatus.queued:
+            in_progress = await state.redis.exists(in_progress_key_prefix + str(execution.id))
+            if not in_progress and await state.redis.zscore(EXECUTION_QUEUE, str(execution.id)) is None:
+                await _ensure_queued(state, execution.id)
+                fixed += 1
+        elif execution.executor_id is None or not await state.redis.exists(executor_heartbeat(execution.executor_id)):
+            await _resume(state, execution)
+            fixed += 1
+    if fixed:
+        logger.warning("sweeper repaired %d executions", fixed)
+    return fixed

@@ -1,0 +1,85 @@
+"""Finding out which language versions this executor's runtime images really carry."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+
+import aiodocker
+from redis.asyncio import Redis
+
+from services.executor.runner import ExecutionSpec, Runner
+from services.executor.sandbox.box import Program
+from shared.executions import Limits, Phase
+from shared.languages import LANGUAGES, Language
+from shared.redis_keys import RUNTIMES
+
+logger = logging.getLogger("coderunhub.executor.runtimes")
+
+PROBE_LIMITS = Limits(
+    wall_time_ms=20_000, cpu_time_ms=10_000, memory_mb=512, processes=64, output_bytes=4096, file_size_kb=1024
+)
+
+
+async def _probe(runner: Runner, language: Language) -> str | None:
+    spec = ExecutionSpec(
+        id=f"probe-{language.id}",
+        language=language,
+        files=(),
+        stdin=b"",
+        args=(),
+        limits=PROBE_LIMITS,
+        compile_limits=None,
+    )
+    box = await runner.launch(spec, Phase.run, PROBE_LIMITS)
+    try:
+        program = Program(files=(), argv=language.version_command, env={}, limits=PROBE_LIMITS)
+        result = await box.run(program, lambda _stream, _data: None, grace_s=5)
+    finally:
+        await box.destroy()
+    text = (result.stdout + result.stderr).decode(errors="replace")
+    match = re.search(language.version_pattern, text)
+    return match.group(1) if match else None
+
+
+async def discover_versions(runner: Runner, docker: aiodocker.Docker, redis: Redis, executor_id: str) -> dict[str, str]:
+    """Probe each language once per image build (cached in Redis by image id) and publish the result."""
+    cached = {key.decode(): json.loads(value) for key, value in (await redis.hgetall(RUNTIMES)).items()}
+    versions: dict[str, str] = {}
+    semaphore = asyncio.Semaphore(3)
+
+    async def one(language: Language) -> None:
+        image = runner.image(language)
+        try:
+            image_id = (await docker.images.inspect(image))["Id"]
+        except aiodocker.DockerError:
+            logger.error("runtime image %s is missing: %s is unavailable on this executor", image, language.id)
+            return
+        entry = cached.get(language.id)
+        if entry and entry.get("image_id") == image_id and entry.get("version"):
+            versions[language.id] = entry["version"]
+            return
+        async with semaphore:
+            try:
+                version = await _probe(runner, language)
+            except Exception:
+                logger.exception("probing %s failed", language.id)
+                return
+        if version is None:
+            logger.error("could not read the version of %s from %s", language.id, image)
+            return
+        versions[language.id] = version
+        record = {
+            "version": version,
+            "image": image,
+            "image_id": image_id,
+            "executor": executor_id,
+            "probed_at": time.time(),
+        }
+        await redis.hset(RUNTIMES, language.id, json.dumps(record))
+
+    await asyncio.gather(*(one(language) for language in LANGUAGES.values()))
+    return versions

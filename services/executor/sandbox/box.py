@@ -1,0 +1,248 @@
+"""One hardened, single-use sandbox container and the agent session inside it.
+
+Hardening follows ../shared/reference/security.md: no network, all capabilities dropped,
+no-new-privileges with the default seccomp profile, read-only root, uid 65534, tmpfs work dir,
+memory == memory+swap, CPU quota, pids limit, rlimits, an init, private IPC, no logs kept,
+an allow-listed environment, and labels so anything left over can be found and removed.
+The host never reads or writes a sandbox path: files travel only through the agent's frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiodocker
+from aiodocker.containers import DockerContainer
+from aiodocker.stream import Stream
+
+from services.executor.sandbox import protocol
+from services.executor.sandbox.protocol import ExitRecord, FrameDecoder, ProtocolError
+from shared.executions import Limits
+
+MIB = 1 << 20
+# tini and the agent live in the same cgroup as the program: leave them room beyond its limit.
+AGENT_MEMORY_HEADROOM = 8 * MIB
+AGENT_PROCESSES = 2
+SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+MAX_AGENT_STDERR = 4096
+
+LABEL_ROLE = "coderunhub.role"
+LABEL_EXECUTION = "coderunhub.execution"
+LABEL_EXECUTOR = "coderunhub.executor"
+LABEL_PHASE = "coderunhub.phase"
+ROLE_SANDBOX = "sandbox"
+
+OutputCallback = Callable[[str, bytes], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BoxOptions:
+    """Host-level settings of every sandbox an executor starts."""
+
+    executor_id: str
+    runtime: str
+    nano_cpus: int
+    work_size_mb: int
+    tmp_size_mb: int
+
+
+def container_config(image: str, limits: Limits, options: BoxOptions, labels: Mapping[str, str]) -> dict[str, Any]:
+    memory = limits.memory_mb * MIB + AGENT_MEMORY_HEADROOM
+    file_size = limits.file_size_kb * 1024
+    cpu_seconds = math.ceil(limits.cpu_time_ms / 1000) + 2
+    return {
+        "Image": image,
+        "Cmd": ["/opt/crh/agent"],
+        "User": "65534:65534",
+        "WorkingDir": "/work",
+        "Env": [f"PATH={SANDBOX_PATH}", "HOME=/work", "LANG=C.UTF-8"],
+        "NetworkDisabled": True,
+        "AttachStdin": True,
+        "AttachStdout": True,
+        "AttachStderr": True,
+        "OpenStdin": True,
+        "StdinOnce": True,
+        "Tty": False,
+        "Labels": {LABEL_ROLE: ROLE_SANDBOX, LABEL_EXECUTOR: options.executor_id, **labels},
+        "HostConfig": {
+            "NetworkMode": "none",
+            "CapDrop": ["ALL"],
+            "SecurityOpt": ["no-new-privileges:true"],
+            "ReadonlyRootfs": True,
+            "Tmpfs": {
+                "/work": f"rw,nosuid,nodev,exec,size={options.work_size_mb}m,uid=65534,gid=65534,mode=0700",
+                "/tmp": f"rw,nosuid,nodev,noexec,size={options.tmp_size_mb}m,mode=1777",
+            },
+            "Memory": memory,
+            "MemorySwap": memory,
+            "NanoCpus": options.nano_cpus,
+            "PidsLimit": limits.processes + AGENT_PROCESSES,
+            "Ulimits": [
+                {"Name": "nofile", "Soft": 512, "Hard": 512},
+                {"Name": "fsize", "Soft": file_size, "Hard": file_size},
+                {"Name": "core", "Soft": 0, "Hard": 0},
+                {"Name": "cpu", "Soft": cpu_seconds, "Hard": cpu_seconds + 1},
+            ],
+            "Init": True,
+            "IpcMode": "private",
+            "ShmSize": 16 * MIB,
+            # The program raises itself to 1000; tini and the agent stay lower, so an OOM picks the program.
+            "OomScoreAdj": 500,
+            "LogConfig": {"Type": "none", "Config": {}},
+            "Runtime": options.runtime,
+            "Privileged": False,
+            "AutoRemove": False,
+        },
+    }
+
+
+@dataclass(slots=True)
+class BoxResult:
+    record: ExitRecord | None = None
+    error: str | None = None
+    started: bool = False
+    timed_out: bool = False
+    oom_killed: bool = False
+    stdout: bytearray = field(default_factory=bytearray)
+    stderr: bytearray = field(default_factory=bytearray)
+    output_exceeded: bool = False
+    artifacts: list[tuple[str, int, bytes]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    files: Sequence[tuple[str, bytes, int]]
+    argv: Sequence[str]
+    env: Mapping[str, str]
+    limits: Limits
+    stdin: bytes = b""
+    collect: Sequence[str] = ()
+    artifact_max_bytes: int = 64 * MIB
+
+
+class Box:
+    """A created, attached and started sandbox container; destroy() removes every trace of it."""
+
+    def __init__(self, container: DockerContainer, stream: Stream) -> None:
+        self.container = container
+        self.stream = stream
+
+    @classmethod
+    async def launch(cls, docker: aiodocker.Docker, config: dict[str, Any]) -> Box:
+        container = await docker.containers.create(config)
+        try:
+            stream = container.attach(stdin=True, stdout=True, stderr=True)
+            # Attach before start: nothing the agent writes can be missed.
+            await stream._init()
+            await container.start()
+        except BaseException:
+            await _remove(container)
+            raise
+        return cls(container, stream)
+
+    async def destroy(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.stream.close()
+        await _remove(self.container)
+
+    async def run(self, program: Program, on_output: OutputCallback, grace_s: float) -> BoxResult:
+        result = BoxResult()
+        await self.stream.write_in(_setup_frames(program))
+        deadline = program.limits.wall_time_ms / 1000 + grace_s
+        try:
+            async with asyncio.timeout(deadline):
+                await self._read(program, result, on_output)
+        except TimeoutError:
+            result.timed_out = True
+            result.error = "the sandbox did not finish within its wall-time limit"
+        except ProtocolError as exc:
+            result.error = f"sandbox protocol error: {exc}"
+        if result.record is None and not result.timed_out:
+            # The agent is gone without an exit record: the kernel's OOM killer is the usual cause.
+            with contextlib.suppress(Exception):
+                info = await self.container.show()
+                result.oom_killed = bool(info.get("State", {}).get("OOMKilled"))
+        return result
+
+    async def _read(self, program: Program, result: BoxResult, on_output: OutputCallback) -> None:
+        limit = program.limits.output_bytes
+        decoder = FrameDecoder(max_frame=max(program.artifact_max_bytes, 1 * MIB) + 4096)
+        agent_stderr = bytearray()
+        while True:
+            message = await self.stream.read_out()
+            if message is None:
+                if result.error is None:
+                    detail = agent_stderr.decode(errors="replace").strip()
+                    result.error = "the sandbox agent exited without a result" + (f": {detail}" if detail else "")
+                return
+            if message.stream == 2:
+                agent_stderr.extend(message.data[: MAX_AGENT_STDERR - len(agent_stderr)])
+                continue
+            for kind, payload in decoder.feed(message.data):
+                if kind in (protocol.STDOUT, protocol.STDERR):
+                    name, buf = ("stdout", result.stdout) if kind == protocol.STDOUT else ("stderr", result.stderr)
+                    room = limit - len(buf)
+                    if len(payload) > room:
+                        # The agent enforces the cap; this side never trusts it to.
+                        payload = payload[: max(room, 0)]
+                        if not result.output_exceeded:
+                            result.output_exceeded = True
+                            await self.stream.write_in(protocol.frame(protocol.KILL))
+                    if payload:
+                        buf.extend(payload)
+                        on_output(name, payload)
+                elif kind == protocol.STARTED:
+                    result.started = True
+                elif kind == protocol.FILE:
+                    result.artifacts.append(protocol.parse_file(payload))
+                elif kind == protocol.EXIT:
+                    result.record = ExitRecord.parse(payload)
+                    return
+                elif kind == protocol.ERROR:
+                    result.error = payload.decode(errors="replace")[:1000]
+                    return
+                else:
+                    raise ProtocolError(f"unexpected frame type {kind!r}")
+
+
+def _setup_frames(program: Program) -> bytes:
+    parts = [protocol.file_frame(name, content, mode) for name, content, mode in program.files]
+    parts += [protocol.frame(protocol.ARG, arg.encode()) for arg in program.argv]
+    parts += [protocol.frame(protocol.ENV, f"{key}={value}".encode()) for key, value in program.env.items()]
+    limits = program.limits
+    parts.append(
+        protocol.frame(
+            protocol.LIMITS,
+            f"{limits.cpu_time_ms} {limits.wall_time_ms} {limits.output_bytes} {program.artifact_max_bytes}".encode(),
+        )
+    )
+    parts += [protocol.frame(protocol.COLLECT, path.encode()) for path in program.collect]
+    parts.append(protocol.frame(protocol.GO))
+    if program.stdin:
+        parts.append(protocol.frame(protocol.STDIN, program.stdin))
+    parts.append(protocol.frame(protocol.STDIN_EOF))
+    return b"".join(parts)
+
+
+async def _remove(container: DockerContainer) -> None:
+    try:
+        await container.delete(force=True, v=True)
+    except aiodocker.DockerError as exc:
+        if exc.status not in (404, 409):
+            raise
+
+
+async def remove_sandboxes(docker: aiodocker.Docker, executor_id: str | None = None) -> int:
+    """Remove sandboxes left by a dead executor (this one after a crash, when executor_id is given)."""
+    label_filters = [f"{LABEL_ROLE}={ROLE_SANDBOX}"]
+    if executor_id is not None:
+        label_filters.append(f"{LABEL_EXECUTOR}={executor_id}")
+    containers = await docker.containers.list(all=True, filters={"label": label_filters})
+    for container in containers:
+        await _remove(container)
+    return len(containers)

@@ -1,0 +1,24 @@
+"""What the executor's lifespan owns, handed to every job through arq's ctx."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import aiodocker
+from arq.connections import ArqRedis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.executor.runner import Runner
+from shared.settings import ExecutorSettings
+
+
+@dataclass(slots=True)
+class ExecutorState:
+    settings: ExecutorSettings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: ArqRedis
+    docker: aiodocker.Docker
+    runner: Runner
+    # language id -> version reported by its runtime image
+    versions: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,121 @@
+"""Turning what a sandbox reported into a verdict with a clear message."""
+
+from __future__ import annotations
+
+import signal as signals
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.executor.sandbox.box import BoxResult
+from shared.executions import Exceeded, Limits, Phase, Verdict
+from shared.signals import signal_name
+
+
+@dataclass(slots=True)
+class PhaseOutcome:
+    phase: Phase
+    verdict: Verdict
+    message: str
+    exceeded: Exceeded | None
+    exit_code: int | None
+    signal: int | None
+    stdout: bytes
+    stderr: bytes
+    stdout_truncated: bool
+    stderr_truncated: bool
+    cpu_time_us: int | None
+    wall_time_us: int | None
+    memory_kb: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:g} s"
+
+
+def classify(result: BoxResult, limits: Limits) -> tuple[Verdict, str, Exceeded | None]:
+    record = result.record
+    if record is None:
+        if result.oom_killed:
+            return Verdict.memory_limit, f"Memory limit of {limits.memory_mb} MB exceeded", Exceeded.memory
+        if result.timed_out:
+            return (
+                Verdict.time_limit,
+                f"Wall time limit of {_seconds(limits.wall_time_ms)} exceeded",
+                Exceeded.wall_time,
+            )
+        if result.started:
+            # The program ran as the agent's uid and can kill it: count that against the program.
+            return Verdict.runtime_error, "The program terminated its sandbox supervisor", None
+        return Verdict.internal_error, f"Sandbox failure: {result.error or 'no result'}", None
+    if record.oom_kills > 0:
+        return Verdict.memory_limit, f"Memory limit of {limits.memory_mb} MB exceeded", Exceeded.memory
+    if record.reason == "cpu" or record.signal == signals.SIGXCPU:
+        return Verdict.time_limit, f"CPU time limit of {_seconds(limits.cpu_time_ms)} exceeded", Exceeded.cpu_time
+    if record.reason == "wall":
+        return Verdict.time_limit, f"Wall time limit of {_seconds(limits.wall_time_ms)} exceeded", Exceeded.wall_time
+    if record.reason == "output" or result.output_exceeded:
+        stream = (
+            "stdout"
+            if record.stdout_bytes > limits.output_bytes or len(result.stdout) >= limits.output_bytes
+            else "stderr"
+        )
+        return (
+            Verdict.output_limit,
+            f"Output limit of {limits.output_bytes} bytes exceeded on {stream}",
+            Exceeded.output,
+        )
+    if record.reason == "killed":
+        return Verdict.runtime_error, "Killed on request", None
+    if record.signal:
+        if record.signal == signals.SIGXFSZ:
+            return Verdict.runtime_error, f"File size limit of {limits.file_size_kb} KB exceeded (SIGXFSZ)", None
+        return Verdict.runtime_error, f"Killed by signal {record.signal} ({signal_name(record.signal)})", None
+    if record.exit_code != 0:
+        return Verdict.runtime_error, f"Exited with code {record.exit_code}", None
+    return Verdict.ok, "Exited normally", None
+
+
+def phase_outcome(
+    phase: Phase, result: BoxResult, limits: Limits, started_at: datetime, finished_at: datetime
+) -> PhaseOutcome:
+    verdict, message, exceeded = classify(result, limits)
+    record = result.record
+    return PhaseOutcome(
+        phase=phase,
+        verdict=verdict,
+        message=message,
+        exceeded=exceeded,
+        exit_code=record.exit_code if record and record.exit_code >= 0 else None,
+        signal=record.signal if record and record.signal else None,
+        stdout=bytes(result.stdout),
+        stderr=bytes(result.stderr),
+        stdout_truncated=bool(record and record.stdout_bytes > len(result.stdout)),
+        stderr_truncated=bool(record and record.stderr_bytes > len(result.stderr)),
+        cpu_time_us=record.cpu_us if record else None,
+        wall_time_us=record.wall_us if record else int((finished_at - started_at).total_seconds() * 1e6),
+        memory_kb=record.maxrss_kb if record else None,
+        started_at=started_at,
+        finished_at=finished_at,
+    )
+
+
+def internal_error_outcome(phase: Phase, message: str, at: datetime) -> PhaseOutcome:
+    return PhaseOutcome(
+        phase=phase,
+        verdict=Verdict.internal_error,
+        message=message,
+        exceeded=None,
+        exit_code=None,
+        signal=None,
+        stdout=b"",
+        stderr=b"",
+        stdout_truncated=False,
+        stderr_truncated=False,
+        cpu_time_us=None,
+        wall_time_us=None,
+        memory_kb=None,
+        started_at=at,
+        finished_at=at,
+    )

@@ -1,0 +1,76 @@
+"""The gateway: public REST API and WebSocket relay."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from arq.connections import RedisSettings, create_pool
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from sqlalchemy import text
+
+from services.gateway.executions.endpoints import router as executions_router
+from services.gateway.languages.endpoints import router as languages_router
+from services.gateway.middleware import BodySizeLimitMiddleware
+from services.gateway.relay import EventHub
+from services.gateway.state import GatewayState
+from shared.db.session import create_engine, create_sessionmaker
+from shared.health import Check, health_router
+from shared.problems import install_problem_handlers
+from shared.redis_keys import EXECUTION_QUEUE
+from shared.settings import GatewaySettings
+
+DESCRIPTION = """
+CodeRunHub runs untrusted code in hardened, resource-capped sandboxes and streams its output.
+
+Errors use one [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) `application/problem+json` shape.
+"""
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url.get_secret_value())
+        redis = Redis.from_url(settings.redis_url.get_secret_value())
+        arq = await create_pool(
+            RedisSettings.from_dsn(settings.redis_url.get_secret_value()), default_queue_name=EXECUTION_QUEUE
+        )
+        hub = EventHub(redis)
+        await hub.start()
+        app.state.gateway = GatewayState(settings, engine, create_sessionmaker(engine), redis, arq, hub)
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await arq.aclose()
+            await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="CodeRunHub API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+
+    def checks() -> Mapping[str, Check]:
+        state: GatewayState = app.state.gateway
+
+        async def database() -> None:
+            async with state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+        async def redis() -> None:
+            await state.redis.ping()
+
+        return {"database": database, "redis": redis}
+
+    app.include_router(health_router(checks))
+    app.include_router(executions_router)
+    app.include_router(languages_router)
+    return app

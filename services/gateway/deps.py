@@ -1,0 +1,37 @@
+"""Typed dependency aliases; tests swap them with app.dependency_overrides."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from services.gateway.state import GatewayState
+from shared.settings import GatewaySettings
+
+
+def get_state(connection: HTTPConnection) -> GatewayState:
+    state: GatewayState = connection.app.state.gateway
+    return state
+
+
+StateDep = Annotated[GatewayState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> GatewaySettings:
+    return state.settings
+
+
+SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    # Endpoints commit explicitly at their boundary; anything uncommitted is rolled back here.
+    async with state.sessionmaker() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, WebSocket, WebSocketDisconnect, status
+from redis.exceptions import RedisError
+
+from services.gateway.deps import SessionDep, StateDep
+from services.gateway.executions import repository as repo
+from services.gateway.executions import service
+from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut, OutputEncoding
+from services.gateway.executions.stream import CLOSE_BAD_REQUEST, CLOSE_DONE, CLOSE_NOT_FOUND, FrameWriter, relay
+from services.gateway.languages.service import available_versions
+from services.gateway.state import GatewayState
+from shared.events import Event
+from shared.executions import ExecutionStatus
+from shared.problems import PROBLEM_RESPONSES, NotFoundProblem
+from shared.queue import enqueue_execution
+from shared.redis_keys import execution_channel
+
+logger = logging.getLogger("coderunhub.gateway.executions")
+
+router = APIRouter(prefix="/v1/executions", tags=["executions"])
+
+STREAM_PROTOCOL = """
+Output streams over `WS /v1/executions/{id}/stream` (`?encoding=text|base64`) as JSON frames:
+`{"type":"status","seq":1,"status":"running","phase":"run"}`,
+`{"type":"stdout"|"stderr","seq":2,"phase":"run","encoding":"text","data":"..."}` and finally
+`{"type":"result","seq":N,"execution":{...}}`, after which the server closes with code 1000.
+Frames are in `seq` order; a client connecting late or reconnecting receives everything from
+the first frame. Unknown executions close with code 4404.
+"""
+
+EncodingQuery = Annotated[
+    OutputEncoding, Query(description="`text` (UTF-8, invalid bytes replaced) or lossless `base64`.")
+]
+
+
+async def _load(state: GatewayState, execution_id: uuid.UUID, encoding: OutputEncoding) -> ExecutionOut:
+    async with state.sessionmaker() as session:
+        execution = await repo.get(session, execution_id)
+        if execution is None:
+            raise NotFoundProblem(f"Execution {execution_id}")
+        phases = await repo.phases(session, execution_id)
+    return ExecutionOut.build(execution, list(phases), encoding)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ExecutionOut,
+    summary="Submit code for execution",
+    description="Persists and queues an execution. With `wait=true` the response carries the finished result "
+    "(200), unless the configured wait elapses first (202 with the current state).\n" + STREAM_PROTOCOL,
+    responses={200: {"model": ExecutionOut, "description": "Finished result (`wait=true`)"}, **PROBLEM_RESPONSES},
+)
+async def create_execution(
+    payload: ExecutionCreate,
+    state: StateDep,
+    session: SessionDep,
+    response: Response,
+    wait: Annotated[bool, Query(description="Answer with the finished result.")] = False,
+    encoding: EncodingQuery = "text",
+) -> ExecutionOut:
+    execution = service.build_execution(payload, state.settings, await available_versions(state.redis))
+    repo.add(session, execution)
+    await session.commit()
+    execution_id = execution.id
+    response.headers["Location"] = f"/v1/executions/{execution_id}"
+
+    if not wait:
+        await _enqueue(state, execution_id)
+        return await _load(state, execution_id, encoding)
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + state.settings.wait_timeout_s
+    async with state.hub.subscribe(execution_channel(execution_id)) as subscription:
+        # Subscribed before enqueueing, so the final event cannot be missed.
+        await _enqueue(state, execution_id)
+        while (remaining := deadline - loop.time()) > 0:
+            event = await subscription.next(timeout=min(remaining, state.settings.stream_idle_check_s))
+            if event is not None:
+                if Event.decode(event).is_final:
+                    break
+                continue
+            # Quiet for a while, or a gap: the database knows whether it finished meanwhile.
+            subscription.take_gap()
+            async with state.sessionmaker() as check:
+                if await repo.status(check, execution_id) == ExecutionStatus.finished:
+                    break
+    result = await _load(state, execution_id, encoding)
+    if result.status is ExecutionStatus.finished:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+async def _enqueue(state: GatewayState, execution_id: uuid.UUID) -> None:
+    try:
+        await enqueue_execution(state.arq, execution_id)
+    except (RedisError, OSError):
+        # The row is committed: an executor's sweeper queues it once Redis is back.
+        logger.exception("could not enqueue execution %s; the sweeper will retry", execution_id)
+
+
+@router.get(
+    "/{execution_id}",
+    response_model=ExecutionOut,
+    summary="Get an execution's status and results",
+    responses=PROBLEM_RESPONSES,
+)
+async def get_execution(execution_id: uuid.UUID, state: StateDep, encoding: EncodingQuery = "text") -> ExecutionOut:
+    return await _load(state, execution_id, encoding)
+
+
+@router.websocket("/{execution_id}/stream")
+async def stream_execution(websocket: WebSocket, execution_id: str, state: StateDep) -> None:
+    await websocket.accept()
+    encoding = websocket.query_params.get("encoding", "text")
+    try:
+        eid = uuid.UUID(execution_id)
+    except ValueError:
+        await websocket.close(CLOSE_NOT_FOUND, "unknown execution")
+        return
+    if encoding not in ("text", "base64"):
+        await websocket.close(CLOSE_BAD_REQUEST, "encoding must be text or base64")
+        return
+    async with state.sessionmaker() as session:
+        exists = await repo.get(session, eid) is not None
+    if not exists:
+        await websocket.close(CLOSE_NOT_FOUND, "unknown execution")
+        return
+
+    async def send(frame: dict[str, Any]) -> None:
+        await websocket.send_json(frame)
+
+    writer = FrameWriter(send, "base64" if encoding == "base64" else "text")
+    relay_task = asyncio.create_task(relay(state, websocket, eid, writer))
+    disconnect_task = asyncio.create_task(_until_disconnect(websocket))
+    try:
+        done, _ = await asyncio.wait({relay_task, disconnect_task}, return_when=asyncio.FIRST_COMPLETED)
+        if relay_task in done:
+            relay_task.result()
+            await websocket.close(CLOSE_DONE)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in (relay_task, disconnect_task):
+            task.cancel()
+        await asyncio.gather(relay_task, disconnect_task, return_exceptions=True)
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    # Client frames are not part of this protocol; reading them is how a disconnect is noticed.
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return

@@ -1,0 +1,29 @@
+"""Every SQL statement the executions feature runs in the gateway."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db.models import Execution, ExecutionPhase
+
+
+def add(session: AsyncSession, execution: Execution) -> Execution:
+    session.add(execution)
+    return execution
+
+
+async def get(session: AsyncSession, execution_id: uuid.UUID) -> Execution | None:
+    return await session.get(Execution, execution_id, populate_existing=True)
+
+
+async def phases(session: AsyncSession, execution_id: uuid.UUID) -> Sequence[ExecutionPhase]:
+    stmt = select(ExecutionPhase).where(ExecutionPhase.execution_id == execution_id).order_by(ExecutionPhase.phase)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def status(session: AsyncSession, execution_id: uuid.UUID) -> str | None:
+    return (await session.execute(select(Execution.status).where(Execution.id == execution_id))).scalar_one_or_none()

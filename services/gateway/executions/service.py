@@ -1,0 +1,158 @@
+"""Turning a submission into a persisted execution: validation, defaults, limits.
+
+Nothing here commits or enqueues; the endpoint owns that boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from services.gateway.executions.schemas import ExecutionCreate, LimitsIn
+from shared.db.models import Execution
+from shared.executions import Limits
+from shared.languages import LANGUAGES, Language
+from shared.problems import FieldError, ProblemError, ValidationProblem
+from shared.settings import GatewaySettings, LimitsPolicy
+
+# One path component: no separators, not "." or "..", printable and shell-inert characters only.
+_COMPONENT = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._+\-]{1,100}$")
+MAX_PATH_LENGTH = 255
+MAX_PATH_DEPTH = 8
+
+
+def _too_large(detail: str) -> ProblemError:
+    return ProblemError(413, "content-too-large", "Content too large", detail)
+
+
+def _error(loc: list[str | int], msg: str, kind: str = "value_error") -> FieldError:
+    return FieldError(loc=["body", *loc], msg=msg, type=kind)
+
+
+def file_name_problem(name: str) -> str | None:
+    if not name or len(name) > MAX_PATH_LENGTH:
+        return f"file names must be 1 to {MAX_PATH_LENGTH} characters long"
+    if name.startswith("/"):
+        return "file names must be relative paths"
+    parts = name.split("/")
+    if len(parts) > MAX_PATH_DEPTH:
+        return f"file paths may be at most {MAX_PATH_DEPTH} levels deep"
+    for part in parts:
+        if not _COMPONENT.match(part):
+            return f"invalid path component {part!r}: use letters, digits, '.', '_', '+', '-' (not '.' or '..')"
+    return None
+
+
+def resolve_limits(
+    requested: LimitsIn | None,
+    policy: LimitsPolicy,
+    language_defaults: Mapping[str, int],
+    loc: str,
+    errors: list[FieldError],
+) -> Limits:
+    values: dict[str, int] = {}
+    for name, bounds in policy:
+        asked = getattr(requested, name) if requested is not None else None
+        if asked is None:
+            values[name] = min(language_defaults.get(name, bounds.default), bounds.maximum)
+            continue
+        if not bounds.minimum <= asked <= bounds.maximum:
+            errors.append(
+                _error(
+                    [loc, name],
+                    f"must be between {bounds.minimum} and {bounds.maximum}",
+                    "out_of_range",
+                )
+            )
+        values[name] = asked
+    return Limits(**values)
+
+
+def build_execution(
+    payload: ExecutionCreate, settings: GatewaySettings, versions: Mapping[str, str]
+) -> Execution:
+    """Validate a submission against the server's rules and build its (unsaved) row."""
+    errors: list[FieldError] = []
+    language: Language | None = LANGUAGES.get(payload.language)
+    if language is None:
+        known = ", ".join(sorted(LANGUAGES))
+        raise ValidationProblem([_error(["language"], f"unknown language; known: {known}", "unknown_language")])
+
+    available = versions.get(language.id)
+    if payload.version is not None and not _version_matches(payload.version, available):
+        offered = available or "none reported yet"
+        errors.append(_error(["version"], f"version {payload.version!r} is not available (available: {offered})"))
+
+    if payload.files is not None:
+        files = [(f.name, f.content) for f in payload.files]
+        if not files:
+            errors.append(_error(["files"], "at least one file is required"))
+        if len(files) > settings.max_files:
+            errors.append(_error(["files"], f"at most {settings.max_files} files are allowed"))
+    else:
+        files = [(language.source_file, payload.source or "")]
+
+    seen: set[str] = set()
+    for index, (name, content) in enumerate(files):
+        problem = file_name_problem(name)
+        if problem:
+            errors.append(_error(["files", index, "name"], problem))
+        elif name in seen:
+            errors.append(_error(["files", index, "name"], f"duplicate file name {name!r}"))
+        seen.add(name)
+        if "\x00" in content:
+            errors.append(_error(["files", index, "content"], "source text must not contain NUL characters"))
+
+    entry = payload.entry
+    names = [name for name, _ in files]
+    if entry is None:
+        entry = language.source_file if language.source_file in names else (names[0] if names else "")
+    elif entry not in names:
+        errors.append(_error(["entry"], f"entry {entry!r} is not among the submitted files"))
+
+    if len(payload.args) > settings.max_args:
+        errors.append(_error(["args"], f"at most {settings.max_args} arguments are allowed"))
+    for index, arg in enumerate(payload.args):
+        if "\x00" in arg:
+            errors.append(_error(["args", index], "arguments must not contain NUL characters"))
+        if len(arg.encode()) > settings.max_arg_bytes:
+            errors.append(_error(["args", index], f"arguments are limited to {settings.max_arg_bytes} bytes"))
+
+    limits = resolve_limits(payload.limits, settings.limits, language.run_limit_defaults, "limits", errors)
+    compile_limits = (
+        resolve_limits(
+            payload.compile_limits, settings.compile_limits, language.compile_limit_defaults, "compile_limits", errors
+        )
+        if language.compiled
+        else None
+    )
+    if payload.compile_limits is not None and not language.compiled:
+        errors.append(_error(["compile_limits"], f"{language.id} has no compile phase"))
+
+    source_bytes = sum(len(content.encode()) for _, content in files)
+    if source_bytes > settings.max_source_bytes:
+        raise _too_large(f"the source is {source_bytes} bytes; at most {settings.max_source_bytes} are accepted")
+    stdin = payload.stdin.encode()
+    if len(stdin) > settings.max_stdin_bytes:
+        raise _too_large(f"stdin is {len(stdin)} bytes; at most {settings.max_stdin_bytes} are accepted")
+    if errors:
+        raise ValidationProblem(errors)
+
+    # The entry file goes first: the executor takes the first file as the entry point.
+    ordered = sorted(files, key=lambda item: item[0] != entry)
+    return Execution(
+        language=language.id,
+        version=available,
+        files=[{"name": name, "content": content} for name, content in ordered],
+        stdin=stdin,
+        args=list(payload.args),
+        limits=limits.model_dump(),
+        compile_limits=compile_limits.model_dump() if compile_limits else None,
+    )
+
+
+def _version_matches(requested: str, available: str | None) -> bool:
+    if available is None:
+        return False
+    return available == requested or available.startswith(requested + ".")
+

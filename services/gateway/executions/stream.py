@@ -1,0 +1,139 @@
+"""Relaying an execution's events to one WebSocket client.
+
+Order of operations makes late joins and reconnects lossless: subscribe to live events first,
+then replay the Stream from the beginning, then forward live events, skipping what was replayed
+(events carry a sequence number) and re-reading the Stream whenever a gap shows.  When the
+Stream has expired, the finished result is rebuilt from PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import WebSocket
+
+from services.gateway.executions import repository as repo
+from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
+from services.gateway.state import GatewayState
+from shared.events import Event, EventType, stream_entry_id
+from shared.executions import ExecutionStatus
+from shared.redis_keys import execution_channel, execution_stream
+
+# WebSocket close codes (documented in docs/api.md).
+CLOSE_DONE = 1000
+CLOSE_NOT_FOUND = 4404
+CLOSE_BAD_REQUEST = 4400
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class FrameWriter:
+    """Turns events into JSON frames; text output is decoded incrementally per phase and stream."""
+
+    def __init__(self, send: Send, encoding: OutputEncoding) -> None:
+        self._send = send
+        self._encoding = encoding
+        self._decoders: dict[tuple[str | None, str], codecs.IncrementalDecoder] = {}
+        self.last_seq = 0
+
+    async def event(self, event: Event, result: dict[str, Any] | None = None) -> None:
+        self.last_seq = event.seq
+        frame: dict[str, Any] = {"type": event.type.value, "seq": event.seq}
+        if event.type is EventType.status:
+            frame["status"] = event.status
+            if event.phase:
+                frame["phase"] = event.phase
+        elif event.type in (EventType.stdout, EventType.stderr):
+            frame["phase"] = event.phase
+            frame["encoding"] = self._encoding
+            frame["data"] = self._encode(event)
+        else:
+            frame["execution"] = result
+        await self._send(frame)
+
+    def _encode(self, event: Event) -> str:
+        if self._encoding == "base64":
+            return base64.b64encode(event.data).decode()
+        key = (event.phase, event.type.value)
+        decoder = self._decoders.get(key)
+        if decoder is None:
+            decoder = self._decoders[key] = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        return decoder.decode(event.data)
+
+
+async def load_result(state: GatewayState, execution_id: uuid.UUID) -> dict[str, Any] | None:
+    async with state.sessionmaker() as session:
+        execution = await repo.get(session, execution_id)
+        if execution is None:
+            return None
+        phases = await repo.phases(session, execution_id)
+    return ExecutionOut.build(execution, list(phases), with_output=False).model_dump(mode="json")
+
+
+async def replay_from_database(state: GatewayState, execution_id: uuid.UUID, writer: FrameWriter) -> bool:
+    """Rebuild the event sequence of a finished execution whose Stream expired."""
+    async with state.sessionmaker() as session:
+        execution = await repo.get(session, execution_id)
+        if execution is None or execution.status != ExecutionStatus.finished:
+            return False
+        phases = list(await repo.phases(session, execution_id))
+    seq = 0
+    for phase in sorted(phases, key=lambda p: p.phase != "compile"):
+        for kind, data in ((EventType.stdout, phase.stdout), (EventType.stderr, phase.stderr)):
+            if data:
+                seq += 1
+                await writer.event(Event(seq=seq, type=kind, phase=phase.phase, data=bytes(data)))
+    result = ExecutionOut.build(execution, phases, with_output=False).model_dump(mode="json")
+    await writer.event(Event(seq=seq + 1, type=EventType.result, status="finished"), result)
+    return True
+
+
+async def _catch_up(state: GatewayState, execution_id: uuid.UUID, writer: FrameWriter) -> bool:
+    """Send Stream entries after the last one sent; True once the final event went out."""
+    entries = await state.redis.xrange(execution_stream(execution_id), min=stream_entry_id(writer.last_seq + 1))
+    for _, fields in entries:
+        event = Event.decode(fields[b"e"])
+        if event.seq <= writer.last_seq:
+            continue
+        if await _forward(state, execution_id, writer, event):
+            return True
+    return False
+
+
+async def _forward(state: GatewayState, execution_id: uuid.UUID, writer: FrameWriter, event: Event) -> bool:
+    if event.is_final:
+        await writer.event(event, await load_result(state, execution_id))
+        return True
+    await writer.event(event)
+    return False
+
+
+async def relay(state: GatewayState, websocket: WebSocket, execution_id: uuid.UUID, writer: FrameWriter) -> None:
+    """Send every event of the execution, in order, ending with the result frame."""
+    idle = state.settings.stream_idle_check_s
+    async with state.hub.subscribe(execution_channel(execution_id)) as subscription:
+        if await _catch_up(state, execution_id, writer):
+            return
+        if writer.last_seq == 0 and await replay_from_database(state, execution_id, writer):
+            return
+        while True:
+            payload = await subscription.next(timeout=idle)
+            if payload is None:
+                # Quiet, or a gap: whatever was missed is in the Stream.
+                subscription.take_gap()
+                if await _catch_up(state, execution_id, writer):
+                    return
+                if writer.last_seq == 0 and await replay_from_database(state, execution_id, writer):
+                    return
+                continue
+            event = Event.decode(payload)
+            if event.seq <= writer.last_seq:
+                continue
+            if event.seq > writer.last_seq + 1 and await _catch_up(state, execution_id, writer):
+                return
+            if event.seq > writer.last_seq and await _forward(state, execution_id, writer, event):
+                return

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from services.gateway.deps import StateDep
+from services.gateway.languages.service import available_versions
+from shared.languages import LANGUAGES
+
+router = APIRouter(prefix="/v1/languages", tags=["languages"])
+
+
+class LanguageOut(BaseModel):
+    id: str = Field(examples=["python"])
+    name: str = Field(examples=["Python 3"])
+    version: str | None = Field(description="Version reported by the runtime; null until an executor reported it.")
+    compiled: bool
+    source_file: str = Field(description="Default entry file name, e.g. `Main.java`.")
+    extensions: list[str]
+
+
+@router.get("", response_model=list[LanguageOut], summary="List supported languages")
+async def list_languages(state: StateDep) -> list[LanguageOut]:
+    versions = await available_versions(state.redis)
+    return [
+        LanguageOut(version=versions.get(language.id), **language.describe())
+        for language in sorted(LANGUAGES.values(), key=lambda lang: lang.id)
+    ]

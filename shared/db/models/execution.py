@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db.base import Base
+from shared.ids import new_id
+
+
+class Execution(Base):
+    """One submission: its input, effective limits, lifecycle and overall verdict.
+
+    Per-phase results (compile, run) live in execution_phases.
+    """
+
+    __tablename__ = "executions"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'finished')", name="status"),
+        Index("ix_executions_user_created", "user_id", "created_at"),
+        # Recovery scans only look at unfinished rows.
+        Index(
+            "ix_executions_unfinished",
+            "status",
+            "created_at",
+            postgresql_where=text("status <> 'finished'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(String(2000))
+    files: Mapped[list[Any]]
+    stdin: Mapped[bytes] = mapped_column(default=b"", server_default=text("''::bytea"))
+    args: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'::jsonb"))
+    limits: Mapped[dict[str, Any]]
+    compile_limits: Mapped[dict[str, Any] | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    executor_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    started_at: Mapped[datetime | None]
+    # Set when user code (a compiler or the program) first started: a retry is unsafe after it.
+    program_started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -1,0 +1,155 @@
+"""One RFC 9457 problem+json shape for every error of every service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://coderunhub.dev/problems/"
+
+logger = logging.getLogger("coderunhub.problems")
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Path to the offending field, e.g. ['body', 'limits', 'memory_mb'].")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="URI identifying the problem type.")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(default=None, description="Field errors, for validation problems.")
+
+
+class ProblemError(Exception):
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors) if errors is not None else None
+        self.headers = dict(headers or {})
+
+
+class ValidationProblem(ProblemError):
+    def __init__(self, errors: Sequence[FieldError], detail: str | None = None) -> None:
+        super().__init__(
+            422,
+            "validation-error",
+            "Request validation failed",
+            detail or "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors),
+            errors=errors,
+        )
+
+
+class NotFoundProblem(ProblemError):
+    def __init__(self, what: str) -> None:
+        super().__init__(404, "not-found", "Not found", f"{what} was not found")
+
+
+def problem_response(request: Request, error: ProblemError) -> JSONResponse:
+    body = Problem(
+        type=PROBLEM_TYPE_BASE + error.slug,
+        title=error.title,
+        status=error.status,
+        detail=error.detail,
+        instance=request.url.path,
+        errors=error.errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=error.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=error.headers,
+    )
+
+
+_STATUS_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Unauthorized"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("content-too-large", "Content too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("too-many-requests", "Too many requests"),
+    503: ("service-unavailable", "Service unavailable"),
+}
+
+
+def _validation_errors(exc: RequestValidationError) -> ProblemError:
+    raw: list[dict[str, Any]] = list(exc.errors())
+    if any(err.get("type") == "json_invalid" for err in raw):
+        return ProblemError(400, "malformed-json", "Malformed JSON", "The request body is not valid JSON.")
+    errors = [
+        FieldError(
+            loc=[part if isinstance(part, int) else str(part) for part in err.get("loc", ())],
+            msg=str(err.get("msg", "invalid")),
+            type=str(err.get("type", "value_error")),
+        )
+        for err in raw
+    ]
+    return ValidationProblem(errors)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        return problem_response(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(request, _validation_errors(exc))
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+        error = ProblemError(exc.status_code, slug, title, detail, headers=exc.headers)
+        return problem_response(request, error)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        error = ProblemError(500, "internal-error", "Internal server error", "An unexpected error occurred.")
+        return problem_response(request, error)
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": title, "content": {PROBLEM_MEDIA_TYPE: {}}}
+    for status, title in (
+        (400, "Malformed request"),
+        (404, "Not found"),
+        (413, "Request too large"),
+        (422, "Validation error"),
+    )
+}

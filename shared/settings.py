@@ -1,0 +1,131 @@
+"""Settings for every service: one base class, one subclass and env prefix per service.
+
+A field is read from ``CRH_<SERVICE>_<FIELD>`` first, then from ``CRH_<FIELD>`` (shared by all
+services, e.g. ``CRH_DATABASE_URL``), then the default.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+Environment = Literal["development", "test", "production"]
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "password", "development"})
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRH_", extra="ignore")
+
+    environment: Environment = "development"
+    database_url: SecretStr = SecretStr("postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub")
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        shared_env = EnvSettingsSource(settings_cls, env_prefix="CRH_")
+        return init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings
+
+    def secret_fields(self) -> dict[str, SecretStr]:
+        return {name: value for name, value in self if isinstance(value, SecretStr)}
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> ServiceSettings:
+        if self.environment == "production":
+            for name, value in self.secret_fields().items():
+                if name.endswith("_url"):
+                    continue
+                if value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+                    raise ValueError(f"{name} must be set to a real secret in production")
+        return self
+
+
+class LimitBounds(BaseModel):
+    """Inclusive range a client may ask for, and the value used when it asks for nothing."""
+
+    default: int
+    minimum: int
+    maximum: int
+
+
+class LimitsPolicy(BaseModel):
+    """Per-phase resource limits the gateway accepts; language definitions may raise defaults."""
+
+    wall_time_ms: LimitBounds = LimitBounds(default=10_000, minimum=100, maximum=30_000)
+    cpu_time_ms: LimitBounds = LimitBounds(default=5_000, minimum=50, maximum=20_000)
+    memory_mb: LimitBounds = LimitBounds(default=256, minimum=16, maximum=2_048)
+    processes: LimitBounds = LimitBounds(default=64, minimum=1, maximum=256)
+    output_bytes: LimitBounds = LimitBounds(default=1 << 20, minimum=1_024, maximum=16 << 20)
+    file_size_kb: LimitBounds = LimitBounds(default=16_384, minimum=1, maximum=262_144)
+
+
+class CompileLimitsPolicy(LimitsPolicy):
+    wall_time_ms: LimitBounds = LimitBounds(default=30_000, minimum=1_000, maximum=60_000)
+    cpu_time_ms: LimitBounds = LimitBounds(default=20_000, minimum=500, maximum=60_000)
+    memory_mb: LimitBounds = LimitBounds(default=1_024, minimum=64, maximum=2_048)
+    processes: LimitBounds = LimitBounds(default=128, minimum=8, maximum=256)
+    output_bytes: LimitBounds = LimitBounds(default=256 << 10, minimum=1_024, maximum=1 << 20)
+    file_size_kb: LimitBounds = LimitBounds(default=131_072, minimum=1_024, maximum=262_144)
+
+
+class GatewaySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CRH_GATEWAY_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_request_bytes: int = 2 << 20
+    max_source_bytes: int = 512 << 10
+    max_stdin_bytes: int = 1 << 20
+    max_files: int = 64
+    max_args: int = 64
+    max_arg_bytes: int = 4_096
+    wait_timeout_s: float = Field(default=60.0, gt=0)
+    stream_idle_check_s: float = Field(default=2.0, gt=0)
+    limits: LimitsPolicy = LimitsPolicy()
+    compile_limits: CompileLimitsPolicy = CompileLimitsPolicy()
+
+
+class ExecutorSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CRH_EXECUTOR_", extra="ignore")
+
+    executor_id: str = Field(default_factory=lambda: f"executor-{socket.gethostname()}")
+    concurrency: int = Field(default=2, ge=1)
+    docker_url: str | None = None
+    runtime: str = "runc"
+    image_prefix: str = "coderunhub/runtime-"
+    image_tag: str = "latest"
+    nano_cpus: int = 1_000_000_000
+    work_size_mb: int = 256
+    tmp_size_mb: int = 64
+    artifact_max_bytes: int = 128 << 20
+    # How long past a phase's wall limit the executor waits for the agent before killing the box.
+    grace_s: float = 5.0
+    # Fallback poll for jobs when no wake-up arrives (e.g. one enqueued by another tool).
+    poll_delay_s: float = 0.5
+    stream_ttl_s: int = 3_600
+    sweep_interval_s: float = 30.0
+    stuck_after_s: float = 30.0
+
+
+class AuthSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CRH_AUTH_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8001
