@@ -41,7 +41,7 @@ class Language:
 
     def expand(self, template: Sequence[str], entry: str, files: Sequence[str]) -> list[str]:
         """Fill a command template; ``{sources}`` lists the entry file first, then the rest sorted."""
-        sources = [entry] + sorted(name for name in files if name != entry and name.endswith(self.extensions))
+        sources = [entry, *sorted(name for name in files if name != entry and name.endswith(self.extensions))]
         stem = entry.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         argv: list[str] = []
         for arg in template:

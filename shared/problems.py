@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -138,6 +140,21 @@ def install_problem_handlers(app: FastAPI) -> None:
         error = ProblemError(500, "internal-error", "Internal server error", "An unexpected error occurred.")
         return problem_response(request, error)
 
+    async def on_backend_down(request: Request, exc: Exception) -> JSONResponse:
+        logger.warning("backing service unavailable on %s %s: %s", request.method, request.url.path, exc)
+        error = ProblemError(
+            503,
+            "service-unavailable",
+            "Service unavailable",
+            "A backing service is temporarily unavailable; retry shortly.",
+            headers={"Retry-After": "2"},
+        )
+        return problem_response(request, error)
+
+    app.add_exception_handler(RedisError, on_backend_down)
+    app.add_exception_handler(OSError, on_backend_down)
+    app.add_exception_handler(OperationalError, on_backend_down)
+    app.add_exception_handler(InterfaceError, on_backend_down)
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

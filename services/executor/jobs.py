@@ -26,7 +26,10 @@ from shared.redis_keys import EXECUTION_QUEUE, executor_heartbeat
 
 logger = logging.getLogger("coderunhub.executor.jobs")
 
-INTERRUPTED_MESSAGE = "The executor running this execution stopped unexpectedly; it was not retried because the program had already started"
+INTERRUPTED_MESSAGE = (
+    "The executor running this execution stopped unexpectedly; "
+    "it was not retried because the program had already started"
+)
 
 
 def build_spec(execution: Execution) -> ExecutionSpec:

@@ -7,6 +7,8 @@ import json
 import logging
 import re
 import time
+from collections.abc import Awaitable
+from typing import cast
 
 import aiodocker
 from redis.asyncio import Redis
@@ -47,7 +49,8 @@ async def _probe(runner: Runner, language: Language) -> str | None:
 
 async def discover_versions(runner: Runner, docker: aiodocker.Docker, redis: Redis, executor_id: str) -> dict[str, str]:
     """Probe each language once per image build (cached in Redis by image id) and publish the result."""
-    cached = {key.decode(): json.loads(value) for key, value in (await redis.hgetall(RUNTIMES)).items()}
+    raw = await cast(Awaitable[dict[bytes, bytes]], redis.hgetall(RUNTIMES))
+    cached = {key.decode(): json.loads(value) for key, value in raw.items()}
     versions: dict[str, str] = {}
     semaphore = asyncio.Semaphore(3)
 
@@ -79,7 +82,7 @@ async def discover_versions(runner: Runner, docker: aiodocker.Docker, redis: Red
             "executor": executor_id,
             "probed_at": time.time(),
         }
-        await redis.hset(RUNTIMES, language.id, json.dumps(record))
+        await cast(Awaitable[int], redis.hset(RUNTIMES, language.id, json.dumps(record)))
 
     await asyncio.gather(*(one(language) for language in LANGUAGES.values()))
     return versions

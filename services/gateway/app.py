@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from arq.connections import RedisSettings, create_pool
+from arq.connections import ArqRedis
 from fastapi import FastAPI
-from redis.asyncio import Redis
 from sqlalchemy import text
 
 from services.gateway.executions.endpoints import router as executions_router
@@ -18,7 +17,6 @@ from services.gateway.state import GatewayState
 from shared.db.session import create_engine, create_sessionmaker
 from shared.health import Check, health_router
 from shared.problems import install_problem_handlers
-from shared.redis_keys import EXECUTION_QUEUE
 from shared.settings import GatewaySettings
 
 DESCRIPTION = """
@@ -34,18 +32,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url.get_secret_value())
-        redis = Redis.from_url(settings.redis_url.get_secret_value())
-        arq = await create_pool(
-            RedisSettings.from_dsn(settings.redis_url.get_secret_value()), default_queue_name=EXECUTION_QUEUE
-        )
+        # No connection is made here: the gateway starts (and reports not ready) while Redis is down.
+        redis = ArqRedis.from_url(settings.redis_url.get_secret_value())
         hub = EventHub(redis)
         await hub.start()
-        app.state.gateway = GatewayState(settings, engine, create_sessionmaker(engine), redis, arq, hub)
+        app.state.gateway = GatewayState(settings, engine, create_sessionmaker(engine), redis, hub)
         try:
             yield
         finally:
             await hub.stop()
-            await arq.aclose()
             await redis.aclose()
             await engine.dispose()
 

@@ -37,14 +37,14 @@ class Subscription:
         except asyncio.QueueFull:
             self.gap.set()
 
-    async def next(self, timeout: float) -> bytes | None:
+    async def next(self, wait_s: float) -> bytes | None:
         """The next payload, or None on timeout or when a gap was signalled."""
         if self.gap.is_set():
             return None
         getter = asyncio.ensure_future(self.queue.get())
         gap = asyncio.ensure_future(self.gap.wait())
         try:
-            done, _ = await asyncio.wait({getter, gap}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({getter, gap}, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED)
         finally:
             gap.cancel()
             if not getter.done():
@@ -69,9 +69,8 @@ class EventHub:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Starts the reader; Redis need not be up yet (listeners then wait or fall back)."""
         self._pubsub = self._redis.pubsub()
-        # Always subscribed to something, so the reader loop never idles on an empty PubSub.
-        await self._pubsub.subscribe(GATEWAY_KEEPALIVE_CHANNEL)
         self._task = asyncio.create_task(self._read(), name="event-hub")
 
     async def stop(self) -> None:
@@ -81,7 +80,7 @@ class EventHub:
                 await self._task
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
@@ -112,13 +111,16 @@ class EventHub:
         assert self._pubsub is not None
         while True:
             try:
+                if not self._pubsub.subscribed:
+                    # Always subscribed to something, so get_message never idles on an empty PubSub.
+                    await self._pubsub.subscribe(GATEWAY_KEEPALIVE_CHANNEL)
                 message = await self._pubsub.get_message(ignore_subscribe_messages=False, timeout=1.0)
             except (RedisError, OSError) as exc:
                 logger.warning("pub/sub connection lost (%s); subscribers will catch up from streams", exc)
                 for subs in self._subs.values():
                     for sub in subs:
                         sub.gap.set()
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.5)
                 continue
             if message is None:
                 continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from arq.connections import ArqRedis
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.gateway.relay import EventHub
@@ -17,6 +16,6 @@ class GatewayState:
     settings: GatewaySettings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-    redis: Redis
-    arq: ArqRedis
+    # One client for everything: ArqRedis is a redis.asyncio.Redis that can also enqueue jobs.
+    redis: ArqRedis
     hub: EventHub

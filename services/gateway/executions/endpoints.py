@@ -65,7 +65,7 @@ async def create_execution(
     wait: Annotated[bool, Query(description="Answer with the finished result.")] = False,
     encoding: EncodingQuery = "text",
 ) -> ExecutionOut:
-    execution = service.build_execution(payload, state.settings, await available_versions(state.redis))
+    execution = service.build_execution(payload, state.settings, await _versions(state))
     repo.add(session, execution)
     await session.commit()
     execution_id = execution.id
@@ -77,29 +77,47 @@ async def create_execution(
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + state.settings.wait_timeout_s
-    async with state.hub.subscribe(execution_channel(execution_id)) as subscription:
-        # Subscribed before enqueueing, so the final event cannot be missed.
+    try:
+        async with state.hub.subscribe(execution_channel(execution_id)) as subscription:
+            # Subscribed before enqueueing, so the final event cannot be missed.
+            await _enqueue(state, execution_id)
+            while (remaining := deadline - loop.time()) > 0:
+                event = await subscription.next(wait_s=min(remaining, state.settings.stream_idle_check_s))
+                if event is not None:
+                    if Event.decode(event).is_final:
+                        break
+                    continue
+                # Quiet for a while, or a gap: the database knows whether it finished meanwhile.
+                subscription.take_gap()
+                if await _finished(state, execution_id):
+                    break
+    except (RedisError, OSError):
+        # Without Redis there is no live signal; the database still tells when it is done.
         await _enqueue(state, execution_id)
-        while (remaining := deadline - loop.time()) > 0:
-            event = await subscription.next(timeout=min(remaining, state.settings.stream_idle_check_s))
-            if event is not None:
-                if Event.decode(event).is_final:
-                    break
-                continue
-            # Quiet for a while, or a gap: the database knows whether it finished meanwhile.
-            subscription.take_gap()
-            async with state.sessionmaker() as check:
-                if await repo.status(check, execution_id) == ExecutionStatus.finished:
-                    break
+        while loop.time() < deadline and not await _finished(state, execution_id):  # noqa: ASYNC110
+            await asyncio.sleep(0.25)
     result = await _load(state, execution_id, encoding)
     if result.status is ExecutionStatus.finished:
         response.status_code = status.HTTP_200_OK
     return result
 
 
+async def _versions(state: GatewayState) -> dict[str, str]:
+    try:
+        return await available_versions(state.redis)
+    except (RedisError, OSError):
+        # Executors' version reports are unreachable: accept the submission without them.
+        return {}
+
+
+async def _finished(state: GatewayState, execution_id: uuid.UUID) -> bool:
+    async with state.sessionmaker() as session:
+        return await repo.status(session, execution_id) == ExecutionStatus.finished
+
+
 async def _enqueue(state: GatewayState, execution_id: uuid.UUID) -> None:
     try:
-        await enqueue_execution(state.arq, execution_id)
+        await enqueue_execution(state.redis, execution_id)
     except (RedisError, OSError):
         # The row is committed: an executor's sweeper queues it once Redis is back.
         logger.exception("could not enqueue execution %s; the sweeper will retry", execution_id)

@@ -154,9 +154,7 @@ class ExecutionOut(BaseModel):
             compile_limits=Limits.model_validate(execution.compile_limits) if execution.compile_limits else None,
             compile=by_phase.get(Phase.compile.value),
             run=by_phase.get(Phase.run.value),
-            links=ExecutionLinks(
-                self=f"/v1/executions/{execution.id}", stream=f"/v1/executions/{execution.id}/stream"
-            ),
+            links=ExecutionLinks(self=f"/v1/executions/{execution.id}", stream=f"/v1/executions/{execution.id}/stream"),
         )
 
 

@@ -68,9 +68,7 @@ def resolve_limits(
     return Limits(**values)
 
 
-def build_execution(
-    payload: ExecutionCreate, settings: GatewaySettings, versions: Mapping[str, str]
-) -> Execution:
+def build_execution(payload: ExecutionCreate, settings: GatewaySettings, versions: Mapping[str, str]) -> Execution:
     """Validate a submission against the server's rules and build its (unsaved) row."""
     errors: list[FieldError] = []
     language: Language | None = LANGUAGES.get(payload.language)
@@ -155,4 +153,3 @@ def _version_matches(requested: str, available: str | None) -> bool:
     if available is None:
         return False
     return available == requested or available.startswith(requested + ".")
-

@@ -121,7 +121,7 @@ async def relay(state: GatewayState, websocket: WebSocket, execution_id: uuid.UU
         if writer.last_seq == 0 and await replay_from_database(state, execution_id, writer):
             return
         while True:
-            payload = await subscription.next(timeout=idle)
+            payload = await subscription.next(wait_s=idle)
             if payload is None:
                 # Quiet, or a gap: whatever was missed is in the Stream.
                 subscription.take_gap()

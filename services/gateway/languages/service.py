@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -10,7 +12,7 @@ from shared.redis_keys import RUNTIMES
 
 
 async def available_versions(redis: Redis) -> dict[str, str]:
-    raw = await redis.hgetall(RUNTIMES)
+    raw = await cast(Awaitable[dict[bytes, bytes]], redis.hgetall(RUNTIMES))
     versions: dict[str, str] = {}
     for key, value in raw.items():
         try:

@@ -253,6 +253,19 @@ static unsigned long long cgroup_mem_peak(void) {
     return read_ull_file("/sys/fs/cgroup/memory.peak", NULL);
 }
 
+static unsigned long long self_cpu_us(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (unsigned long long)ru.ru_utime.tv_sec * 1000000ull + (unsigned long long)ru.ru_utime.tv_usec +
+           (unsigned long long)ru.ru_stime.tv_sec * 1000000ull + (unsigned long long)ru.ru_stime.tv_usec;
+}
+
+/* CPU the program's processes used: the container's total minus what the agent itself spent. */
+static unsigned long long program_cpu_us(unsigned long long cg_before, unsigned long long self_before) {
+    unsigned long long total = cgroup_cpu_us() - cg_before, own = self_cpu_us() - self_before;
+    return total > own ? total - own : 0;
+}
+
 /* ---- artifacts ---- */
 
 static void send_artifact_file(int dirfd, const char *name, const char *relpath) {
@@ -315,8 +328,8 @@ extern char **environ;
 static void child_exec(int in_r, int out_w, int err_w, int errpipe_w) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    /* The container starts tini and the agent at oom_score_adj -1000, so an OOM in the
-     * container's cgroup can only pick the program; /proc/self is writable only if dumpable. */
+    /* tini and the agent run at the container's oom_score_adj (500): at 1000 the program is
+     * the OOM killer's choice in the container's cgroup.  /proc/self is writable only if dumpable. */
     prctl(PR_SET_DUMPABLE, 1);
     int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
     if (oom >= 0) {
@@ -370,6 +383,7 @@ int main(void) {
 
     unsigned long long oom_before = cgroup_oom_kills();
     unsigned long long cpu_before = cgroup_cpu_us();
+    unsigned long long self_before = self_cpu_us();
     unsigned long long start = now_us();
     pid_t pid = fork();
     if (pid < 0) fail("fork: %s", strerror(errno));
@@ -406,7 +420,7 @@ int main(void) {
         unsigned long long t = now_us();
         if (!exited && reason == R_NONE) {
             if (t - start >= wall_limit_ms * 1000ull) reason = R_WALL;
-            else if (cpu_before && cgroup_cpu_us() - cpu_before >= cpu_limit_ms * 1000ull)
+            else if (cpu_before && program_cpu_us(cpu_before, self_before) >= cpu_limit_ms * 1000ull)
                 reason = R_CPU;
             if (reason != R_NONE) kill(-1, SIGKILL);
         }
@@ -522,17 +536,18 @@ int main(void) {
     getrusage(RUSAGE_CHILDREN, &ru);
     unsigned long long cpu_us = (unsigned long long)ru.ru_utime.tv_sec * 1000000ull + (unsigned long long)ru.ru_utime.tv_usec +
                                 (unsigned long long)ru.ru_stime.tv_sec * 1000000ull + (unsigned long long)ru.ru_stime.tv_usec;
-    unsigned long long cg_cpu = cpu_before ? cgroup_cpu_us() - cpu_before : 0;
+    /* The cgroup's count is what the limit was enforced on; it also covers processes nobody waited for. */
+    unsigned long long cg_cpu = cpu_before ? program_cpu_us(cpu_before, self_before) : 0;
     int clean = reason == R_NONE && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (clean)
         for (int i = 0; i < ncollect; i++) send_artifact_tree(AT_FDCWD, collect[i], collect[i], 0);
 
     char rec[1024];
     int len = snprintf(rec, sizeof rec,
-                       "exit_code=%d\nsignal=%d\nreason=%s\ncpu_us=%llu\ncgroup_cpu_us=%llu\nwall_us=%llu\n"
+                       "exit_code=%d\nsignal=%d\nreason=%s\ncpu_us=%llu\nrusage_cpu_us=%llu\nwall_us=%llu\n"
                        "maxrss_kb=%ld\nmem_peak_bytes=%llu\noom_kills=%llu\nstdout_bytes=%llu\nstderr_bytes=%llu\n",
                        WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-                       reason_names[reason], cpu_us, cg_cpu, end - start, ru.ru_maxrss, cgroup_mem_peak(),
+                       reason_names[reason], cg_cpu ? cg_cpu : cpu_us, cpu_us, end - start, ru.ru_maxrss, cgroup_mem_peak(),
                        cgroup_oom_kills() - oom_before, outs[0].bytes, outs[1].bytes);
     send_frame('X', rec, (size_t)len);
     return 0;

@@ -1,0 +1,130 @@
+"""Session fixtures: a freshly migrated test database, a clean Redis database, a real executor
+process (real Docker sandboxes) and the gateway served by uvicorn on a loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+import redis
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.gateway.app import create_app
+from shared.db.bootstrap import ensure_database
+from shared.db.session import create_engine, create_sessionmaker
+from shared.languages import LANGUAGES
+from shared.redis_keys import RUNTIMES, executor_heartbeat
+from shared.settings import GatewaySettings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.setdefault("CRH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test")
+REDIS_URL = os.environ.setdefault("CRH_REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("CRH_LOG_JSON", "false")
+EXECUTOR_ID = "executor-test"
+LOG_DIR = Path(os.environ.get("CRH_TEST_LOG_DIR", "/tmp/coderunhub-test-logs"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def database() -> str:
+    asyncio.run(ensure_database(DATABASE_URL, recreate=True))
+    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True, capture_output=True)
+    return DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def redis_client() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+def start_executor(executor_id: str, log_name: str, **env: str) -> subprocess.Popen[bytes]:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = (LOG_DIR / log_name).open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.executor"],
+        cwd=ROOT,
+        env={**os.environ, "CRH_EXECUTOR_EXECUTOR_ID": executor_id, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_until_ready(
+    client: redis.Redis, executor_id: str, proc: subprocess.Popen[bytes], timeout: float = 180
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"executor exited with {proc.returncode}; see {LOG_DIR}")
+        runtimes: dict[bytes, bytes] = client.hgetall(RUNTIMES)  # type: ignore[assignment]
+        ready = client.exists(executor_heartbeat(executor_id)) and len(runtimes) >= len(LANGUAGES)
+        if ready and all(json.loads(v)["executor"] for v in runtimes.values()):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"executor {executor_id} did not become ready; see {LOG_DIR}")
+
+
+@pytest.fixture(scope="session")
+def executor(database: str, redis_client: redis.Redis) -> Iterator[subprocess.Popen[bytes]]:
+    proc = start_executor(EXECUTOR_ID, "executor.log", CRH_EXECUTOR_CONCURRENCY="2")
+    try:
+        wait_until_ready(redis_client, EXECUTOR_ID, proc)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def gateway_settings(**overrides: object) -> GatewaySettings:
+    return GatewaySettings(wait_timeout_s=90, stream_idle_check_s=1.0, **overrides)  # type: ignore[arg-type]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def gateway_url(database: str, redis_client: redis.Redis) -> AsyncIterator[str]:
+    port = free_port()
+    config = uvicorn.Config(create_app(gateway_settings()), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest_asyncio.fixture(scope="session")
+async def api(gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=120) as client:
+        yield client
+
+
+@pytest_asyncio.fixture(scope="session")
+async def sessions(database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(database, pool_size=2)
+    yield create_sessionmaker(engine)
+    await engine.dispose()

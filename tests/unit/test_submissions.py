@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+
+from services.gateway.executions.schemas import ExecutionCreate, LimitsIn
+from services.gateway.executions.service import build_execution, file_name_problem, resolve_limits
+from shared.events import Event, EventType
+from shared.languages import LANGUAGES
+from shared.problems import FieldError, ProblemError, ValidationProblem
+from shared.settings import GatewaySettings, LimitsPolicy
+
+
+@pytest.mark.parametrize("name", ["main.py", "src/Main.java", "a-b_c+d.cpp", "x/y/z/w.go"])
+def test_safe_file_names(name: str) -> None:
+    assert file_name_problem(name) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["", "/abs", "../x", "a/../b", "a//b", ".", "..", "a/./b", "sp ace", "a\x00b", "é.py", "x" * 300]
+)
+def test_unsafe_file_names(name: str) -> None:
+    assert file_name_problem(name) is not None
+
+
+def test_limits_take_language_defaults_then_server_defaults() -> None:
+    errors: list[FieldError] = []
+    policy = LimitsPolicy()
+    limits = resolve_limits(LimitsIn(cpu_time_ms=700), policy, {"memory_mb": 512}, "limits", errors)
+    assert errors == []
+    assert limits.cpu_time_ms == 700
+    assert limits.memory_mb == 512
+    assert limits.wall_time_ms == policy.wall_time_ms.default
+
+
+def test_limits_out_of_range_are_reported_with_the_range() -> None:
+    errors: list[FieldError] = []
+    resolve_limits(LimitsIn(processes=0, memory_mb=10**6), LimitsPolicy(), {}, "limits", errors)
+    assert [e.loc for e in errors] == [["body", "limits", "memory_mb"], ["body", "limits", "processes"]]
+    assert all("between" in e.msg for e in errors)
+
+
+def test_entry_file_goes_first_and_source_uses_the_convention() -> None:
+    settings = GatewaySettings()
+    files = [{"name": "util.py", "content": ""}, {"name": "app.py", "content": ""}]
+    execution = build_execution(
+        ExecutionCreate.model_validate({"language": "python", "files": files, "entry": "app.py"}), settings, {}
+    )
+    assert [f["name"] for f in execution.files] == ["app.py", "util.py"]
+    single = build_execution(ExecutionCreate(language="java", source="class Main {}"), settings, {"java": "17.0.1"})
+    assert single.files == [{"name": "Main.java", "content": "class Main {}"}]
+    assert single.version == "17.0.1"
+    assert single.compile_limits is not None
+
+
+def test_version_prefix_matching() -> None:
+    settings = GatewaySettings()
+    build_execution(ExecutionCreate(language="python", source="", version="3.11"), settings, {"python": "3.11.2"})
+    with pytest.raises(ValidationProblem):
+        build_execution(ExecutionCreate(language="python", source="", version="3.1"), settings, {"python": "3.11.2"})
+
+
+def test_oversized_stdin_is_413() -> None:
+    settings = GatewaySettings(max_stdin_bytes=10)
+    with pytest.raises(ProblemError) as info:
+        build_execution(ExecutionCreate(language="python", source="", stdin="x" * 11), settings, {})
+    assert info.value.status == 413
+
+
+def test_command_templates_expand_to_argv() -> None:
+    java = LANGUAGES["java"]
+    assert java.expand(java.run, "Main.java", ["Main.java"])[-1] == "Main"
+    cpp = LANGUAGES["cpp"]
+    argv = cpp.expand(cpp.compile or (), "main.cpp", ["b.cpp", "main.cpp", "a.cpp", "notes.txt"])
+    assert argv[argv.index("main") :][1:] == ["main.cpp", "a.cpp", "b.cpp"]
+
+
+def test_event_wire_format_is_lossless() -> None:
+    event = Event(seq=7, type=EventType.stdout, phase="run", data=b"\x00\xff\n{}\n")
+    assert Event.decode(event.encode()) == event
+    final = Event(seq=8, type=EventType.result, status="finished", verdict="ok")
+    assert Event.decode(final.encode()).is_final
