@@ -8,6 +8,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
 
@@ -18,6 +21,19 @@ CHECK_TIMEOUT_S = 2.0
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = {}
+
+
+def database_and_redis(engine: AsyncEngine, redis: Redis) -> dict[str, Check]:
+    """The checks of a service that needs PostgreSQL and Redis."""
+
+    async def database() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def redis_ping() -> None:
+        await redis.ping()
+
+    return {"database": database, "redis": redis_ping}
 
 
 def health_router(checks: Callable[[], Mapping[str, Check]]) -> APIRouter:

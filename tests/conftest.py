@@ -4,6 +4,7 @@ process (real Docker sandboxes) and the gateway served by uvicorn on a loopback 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -19,6 +20,7 @@ import pytest_asyncio
 import redis
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp
 
 from services.gateway.app import create_app
 from shared.db.bootstrap import ensure_database
@@ -98,23 +100,32 @@ def executor(database: str, redis_client: redis.Redis) -> Iterator[subprocess.Po
             proc.kill()
 
 
+@contextlib.asynccontextmanager
+async def serve(app: ASGIApp) -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port for the duration of the block."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("the server stopped before it started")
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
 def gateway_settings(**overrides: object) -> GatewaySettings:
     return GatewaySettings(wait_timeout_s=90, stream_idle_check_s=1.0, **overrides)  # type: ignore[arg-type]
 
 
 @pytest_asyncio.fixture(scope="session")
 async def gateway_url(database: str, redis_client: redis.Redis) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(gateway_settings()), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with serve(create_app(gateway_settings())) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="session")

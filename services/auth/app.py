@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.session import create_engine
-from shared.health import Check, health_router
+from shared.health import Check, database_and_redis, health_router
 from shared.problems import install_problem_handlers
 from shared.settings import AuthSettings
 
@@ -43,15 +42,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
 
     def checks() -> Mapping[str, Check]:
         state: AuthState = app.state.auth
-
-        async def database() -> None:
-            async with state.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-
-        async def redis() -> None:
-            await state.redis.ping()
-
-        return {"database": database, "redis": redis}
+        return database_and_redis(state.engine, state.redis)
 
     app.include_router(health_router(checks))
     return app

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from arq.connections import ArqRedis
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from services.gateway.executions.endpoints import router as executions_router
 from services.gateway.languages.endpoints import router as languages_router
@@ -15,7 +14,7 @@ from services.gateway.middleware import BodySizeLimitMiddleware
 from services.gateway.relay import EventHub
 from services.gateway.state import GatewayState
 from shared.db.session import create_engine, create_sessionmaker
-from shared.health import Check, health_router
+from shared.health import Check, database_and_redis, health_router
 from shared.problems import install_problem_handlers
 from shared.settings import GatewaySettings
 
@@ -55,15 +54,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     def checks() -> Mapping[str, Check]:
         state: GatewayState = app.state.gateway
-
-        async def database() -> None:
-            async with state.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-
-        async def redis() -> None:
-            await state.redis.ping()
-
-        return {"database": database, "redis": redis}
+        return database_and_redis(state.engine, state.redis)
 
     app.include_router(health_router(checks))
     app.include_router(executions_router)
