@@ -25,8 +25,9 @@ $(VENV)/.synced: pyproject.toml uv.lock
 docker:
 	@bash deploy/scripts/ensure-docker.sh
 
-images: docker
+images: docker venv
 	@bash deploy/scripts/build-images.sh
+	@bash deploy/scripts/build-seccomp.sh
 
 database: venv
 	@$(PY) -m shared.db.bootstrap

@@ -112,8 +112,11 @@ class ExecutorSettings(ServiceSettings):
     image_prefix: str = "coderunhub/runtime-"
     image_tag: str = "latest"
     nano_cpus: int = 1_000_000_000
-    work_size_mb: int = 256
-    tmp_size_mb: int = 64
+    work_size_mb: int = 64
+    tmp_size_mb: int = 32
+    # The hardened seccomp profile written by deploy/scripts/build-seccomp.sh; "engine-default"
+    # falls back to the engine's own default profile (not recommended).
+    seccomp_profile: str = "build/seccomp/sandbox.json"
     artifact_max_bytes: int = 128 << 20
     # How long past a phase's wall limit the executor waits for the agent before killing the box.
     grace_s: float = 5.0

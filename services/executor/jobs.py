@@ -17,6 +17,7 @@ from arq.constants import in_progress_key_prefix, job_key_prefix
 from services.executor import repository as repo
 from services.executor.events import EventPublisher
 from services.executor.runner import ExecutionOutcome, ExecutionSpec
+from services.executor.sandbox.box import remove_sandboxes, sandbox_owners
 from services.executor.state import ExecutorState
 from shared.db.models import Execution
 from shared.executions import ExecutionStatus, Limits, Verdict
@@ -26,6 +27,11 @@ from shared.redis_keys import EXECUTION_QUEUE, executor_heartbeat
 
 logger = logging.getLogger("coderunhub.executor.jobs")
 
+# One retry: a second executor death before the program started ends the execution.
+MAX_ATTEMPTS = 2
+RETRIES_EXHAUSTED_MESSAGE = (
+    "The executors assigned to this execution stopped unexpectedly twice; it was not retried again"
+)
 INTERRUPTED_MESSAGE = (
     "The executor running this execution stopped unexpectedly; "
     "it was not retried because the program had already started"
@@ -39,6 +45,7 @@ def build_spec(execution: Execution) -> ExecutionSpec:
         files=[(f["name"], f["content"].encode()) for f in execution.files],
         stdin=bytes(execution.stdin),
         args=list(execution.args),
+        compile_options=list(execution.compile_options),
         limits=Limits.model_validate(execution.limits),
         compile_limits=Limits.model_validate(execution.compile_limits) if execution.compile_limits else None,
     )
@@ -131,9 +138,13 @@ async def _drop_job(state: ExecutorState, eid: uuid.UUID) -> None:
 
 
 async def _resume(state: ExecutorState, execution: Execution) -> None:
-    """An execution whose executor died: finish it if user code ran, otherwise run it again."""
+    """An execution whose executor died: run it again once if user code never started, else finish it."""
     if execution.program_started_at is not None:
         await _finish_interrupted(state, execution.id)
+        return
+    if execution.attempts >= MAX_ATTEMPTS:
+        await _finish_with(state, execution.id, Verdict.internal_error, RETRIES_EXHAUSTED_MESSAGE)
+        await _drop_job(state, execution.id)
         return
     async with state.sessionmaker() as session:
         await repo.requeue(session, execution.id)
@@ -159,6 +170,15 @@ async def recover_own(state: ExecutorState) -> None:
         logger.warning("recovered %d executions interrupted by a previous run of this executor", len(stranded))
 
 
+async def reap_orphaned_sandboxes(state: ExecutorState) -> int:
+    """Remove sandboxes on this engine whose executor is dead (e.g. scaled down, never restarted)."""
+    removed = 0
+    for executor_id in await sandbox_owners(state.docker):
+        if executor_id != state.settings.executor_id and not await state.redis.exists(executor_heartbeat(executor_id)):
+            removed += await remove_sandboxes(state.docker, executor_id)
+    return removed
+
+
 async def sweep(state: ExecutorState) -> int:
     """Periodically: requeue executions lost from Redis and take over those of dead executors."""
     before = datetime.now(UTC) - timedelta(seconds=state.settings.stuck_after_s)
@@ -176,4 +196,7 @@ async def sweep(state: ExecutorState) -> int:
             fixed += 1
     if fixed:
         logger.warning("sweeper repaired %d executions", fixed)
+    reaped = await reap_orphaned_sandboxes(state)
+    if reaped:
+        logger.warning("sweeper removed %d sandboxes of dead executors", reaped)
     return fixed

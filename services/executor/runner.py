@@ -27,6 +27,7 @@ class ExecutionSpec:
     files: Sequence[tuple[str, bytes]]
     stdin: bytes
     args: Sequence[str]
+    compile_options: Sequence[str]
     limits: Limits
     compile_limits: Limits | None
 
@@ -72,7 +73,7 @@ class Runner:
         self, spec: ExecutionSpec, events: EventPublisher, on_user_code: Callable[[], None]
     ) -> ExecutionOutcome:
         language = spec.language
-        entry = spec.files[0][0]
+        entry, entry_source = spec.files[0][0], spec.files[0][1].decode()
         names = [name for name, _ in spec.files]
         sources = [(name, content, 0o644) for name, content in spec.files]
         run_files: list[tuple[str, bytes, int]] = list(sources) if language.run_needs_sources else []
@@ -83,9 +84,16 @@ class Runner:
         try:
             if language.compile is not None:
                 compile_limits = spec.compile_limits or spec.limits
+                support = [
+                    (name, content.encode(), 0o644)
+                    for name, content in language.support_files.items()
+                    if name not in names
+                ]
                 program = Program(
-                    files=sources,
-                    argv=language.expand(language.compile, entry, names),
+                    files=sources + support,
+                    argv=language.expand(
+                        language.compile, entry, names, flags=spec.compile_options, entry_source=entry_source
+                    ),
                     env=language.compile_env,
                     limits=compile_limits,
                     collect=language.artifacts,
@@ -99,7 +107,7 @@ class Runner:
                 run_files += [(name, content, mode) for name, mode, content in artifacts]
             program = Program(
                 files=run_files,
-                argv=[*language.expand(language.run, entry, names), *spec.args],
+                argv=[*language.expand(language.run, entry, names, entry_source=entry_source), *spec.args],
                 env=language.run_env,
                 limits=spec.limits,
                 stdin=spec.stdin,

@@ -33,6 +33,7 @@ async def _probe(runner: Runner, language: Language) -> str | None:
         files=(),
         stdin=b"",
         args=(),
+        compile_options=(),
         limits=PROBE_LIMITS,
         compile_limits=None,
     )

@@ -23,6 +23,7 @@ from services.executor.jobs import recover_own, run_execution, sweep
 from services.executor.runner import Runner
 from services.executor.runtimes import discover_versions
 from services.executor.sandbox.box import BoxOptions, remove_sandboxes
+from services.executor.sandbox.seccomp import load_seccomp_profile
 from services.executor.state import ExecutorState
 from shared.db.session import create_engine, create_sessionmaker
 from shared.logging import configure_logging
@@ -122,6 +123,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         nano_cpus=settings.nano_cpus,
         work_size_mb=settings.work_size_mb,
         tmp_size_mb=settings.tmp_size_mb,
+        seccomp_profile=load_seccomp_profile(settings.seccomp_profile),
     )
     runner = Runner(
         docker,

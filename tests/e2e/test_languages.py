@@ -1,86 +1,154 @@
-"""Every starting language: hello world and a stdin echo, through gateway, queue, executor and Docker."""
+"""Every language: hello world, stdin echo, a compilation or syntax error and a runtime error,
+through gateway, queue, executor and Docker. All programs are submitted up front so the
+executor's slots stay busy; each test then checks its own result."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
 import httpx
 import pytest
+import pytest_asyncio
 
+from shared.languages import LANGUAGES
 from tests.e2e.conftest import run
+from tests.e2e.programs import EXPECTED_ECHO, PROGRAMS, STDIN
 
-HELLO = {
-    "python": 'print("Hello, world!")',
-    "javascript": 'console.log("Hello, world!");',
-    "c": '#include <stdio.h>\nint main(void) { puts("Hello, world!"); return 0; }',
-    "cpp": '#include <iostream>\nint main() { std::cout << "Hello, world!" << std::endl; }',
-    "go": 'package main\nimport "fmt"\nfunc main() { fmt.Println("Hello, world!") }',
-    "java": 'public class Main { public static void main(String[] a) { System.out.println("Hello, world!"); } }',
-    "rust": 'fn main() { println!("Hello, world!"); }',
-    "bash": 'echo "Hello, world!"',
-}
-
-ECHO = {
-    "python": "import sys\nfor line in sys.stdin:\n    print('echo:', line.rstrip())",
-    "javascript": (
-        "const lines = require('fs').readFileSync(0, 'utf8').split('\\n').filter(Boolean);\n"
-        "for (const l of lines) console.log('echo: ' + l);"
-    ),
-    "c": (
-        "#include <stdio.h>\n#include <string.h>\n"
-        'int main(void) { char b[256]; while (fgets(b, sizeof b, stdin)) { b[strcspn(b, "\\n")] = 0;'
-        ' printf("echo: %s\\n", b); } return 0; }'
-    ),
-    "cpp": (
-        "#include <iostream>\n#include <string>\n"
-        'int main() { std::string l; while (std::getline(std::cin, l)) std::cout << "echo: " << l << "\\n"; }'
-    ),
-    "go": (
-        'package main\nimport ("bufio"; "fmt"; "os")\n'
-        'func main() { s := bufio.NewScanner(os.Stdin); for s.Scan() { fmt.Println("echo:", s.Text()) } }'
-    ),
-    "java": (
-        "import java.io.*;\npublic class Main { public static void main(String[] a) throws IOException {"
-        " BufferedReader r = new BufferedReader(new InputStreamReader(System.in)); String l;"
-        ' while ((l = r.readLine()) != null) System.out.println("echo: " + l); } }'
-    ),
-    "rust": (
-        "use std::io::BufRead;\n"
-        'fn main() { for l in std::io::stdin().lock().lines() { println!("echo: {}", l.unwrap()); } }'
-    ),
-    "bash": 'while IFS= read -r line; do echo "echo: $line"; done',
-}
-
-STDIN = "first line\nsecond — ünïcode line\n"
-EXPECTED_ECHO = "echo: first line\necho: second — ünïcode line\n"
+CASES = ("hello", "echo", "error", "crash")
+Results = dict[tuple[str, str], dict[str, Any]]
 
 
-@pytest.mark.parametrize("language", sorted(HELLO))
-async def test_hello_world(api: httpx.AsyncClient, language: str) -> None:
-    result = await run(api, {"language": language, "source": HELLO[language]})
+async def _finished(api: httpx.AsyncClient, execution_id: str) -> dict[str, Any]:
+    for _ in range(1200):
+        body: dict[str, Any] = (await api.get(f"/v1/executions/{execution_id}")).json()
+        if body["status"] == "finished":
+            return body
+        await asyncio.sleep(0.25)
+    raise TimeoutError(execution_id)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def results(api: httpx.AsyncClient, executor: object) -> AsyncIterator[Results]:
+    submitted: dict[tuple[str, str], str] = {}
+    for language, programs in PROGRAMS.items():
+        for case in CASES:
+            payload = {"language": language, "source": getattr(programs, case)}
+            if case == "echo":
+                payload["stdin"] = STDIN
+            response = await api.post("/v1/executions", json=payload)
+            assert response.status_code == 202, response.text
+            submitted[(language, case)] = response.json()["id"]
+    done = await asyncio.gather(*(_finished(api, eid) for eid in submitted.values()))
+    yield dict(zip(submitted, done, strict=True))
+
+
+def test_every_language_has_programs() -> None:
+    assert set(PROGRAMS) == set(LANGUAGES)
+    assert len(LANGUAGES) >= 15
+
+
+@pytest.mark.parametrize("language", sorted(PROGRAMS))
+def test_hello_world(results: Results, language: str) -> None:
+    result = results[(language, "hello")]
     assert result["verdict"] == "ok", result
     assert result["run"]["stdout"] == "Hello, world!\n"
     assert result["run"]["exit_code"] == 0
     assert result["version"], "the executor reports the runtime's real version"
-    if result["compile"] is not None:
-        assert result["compile"]["verdict"] == "ok"
     assert result["run"]["wall_time_ms"] > 0
     assert result["run"]["memory_kb"] > 0
+    if LANGUAGES[language].compiled:
+        assert result["compile"]["verdict"] == "ok"
 
 
-@pytest.mark.parametrize("language", sorted(ECHO))
-async def test_stdin_echo(api: httpx.AsyncClient, language: str) -> None:
-    result = await run(api, {"language": language, "source": ECHO[language], "stdin": STDIN})
+@pytest.mark.parametrize("language", sorted(PROGRAMS))
+def test_stdin_echo(results: Results, language: str) -> None:
+    result = results[(language, "echo")]
     assert result["verdict"] == "ok", result
     assert result["run"]["stdout"] == EXPECTED_ECHO
 
 
-async def test_languages_endpoint_reports_real_versions(api: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize("language", sorted(PROGRAMS))
+def test_compilation_or_syntax_error(results: Results, language: str) -> None:
+    result = results[(language, "error")]
+    if LANGUAGES[language].compiled:
+        assert result["verdict"] == "compilation_error", result
+        assert result["compile"]["exit_code"] != 0
+        assert result["compile"]["stderr"] or result["compile"]["stdout"], "the compiler says why"
+        assert result["run"] is None
+    else:
+        assert result["verdict"] == "runtime_error", result
+        assert result["run"]["exit_code"] != 0
+        assert result["run"]["stderr"], "the interpreter says why"
+
+
+@pytest.mark.parametrize("language", sorted(PROGRAMS))
+def test_runtime_error(results: Results, language: str) -> None:
+    result = results[(language, "crash")]
+    assert result["verdict"] == "runtime_error", result
+    run_phase = result["run"]
+    assert run_phase["exit_code"] not in (None, 0) or run_phase["signal"], run_phase
+    assert run_phase["stderr"] or run_phase["stdout"]
+
+
+async def test_languages_endpoint_reports_real_versions(api: httpx.AsyncClient, executor: object) -> None:
     response = await api.get("/v1/languages")
     assert response.status_code == 200
     languages = {item["id"]: item for item in response.json()}
-    assert set(HELLO) <= set(languages)
+    assert set(languages) == set(LANGUAGES)
     for item in languages.values():
         assert item["version"], item
         assert item["version"][0].isdigit(), item
     assert languages["java"]["source_file"] == "Main.java"
     assert languages["cpp"]["compiled"] is True
+    assert languages["cpp"]["compile_options"]
     assert languages["python"]["compiled"] is False
+
+
+async def test_java_file_is_named_after_its_public_class(api: httpx.AsyncClient) -> None:
+    source = 'public class Solution { public static void main(String[] a) { System.out.println("named"); } }'
+    result = await run(api, {"language": "java", "source": source})
+    assert result["verdict"] == "ok", result
+    assert result["run"]["stdout"] == "named\n"
+
+
+async def test_java_package_and_multiple_files(api: httpx.AsyncClient) -> None:
+    files = [
+        {
+            "name": "app/Util.java",
+            "content": 'package app;\npublic class Util { static String hi() { return "pkg"; } }',
+        },
+        {
+            "name": "app/App.java",
+            "content": "package app;\npublic class App { public static void main(String[] a) "
+            "{ System.out.println(Util.hi()); } }",
+        },
+    ]
+    result = await run(api, {"language": "java", "files": files, "entry": "app/App.java"})
+    assert result["verdict"] == "ok", result
+    assert result["run"]["stdout"] == "pkg\n"
+
+
+async def test_python_has_numpy_and_pandas(api: httpx.AsyncClient) -> None:
+    source = "import numpy as np, pandas as pd\nprint(int(np.arange(5).sum()), len(pd.DataFrame({'a': [1, 2]})))"
+    result = await run(api, {"language": "python", "source": source})
+    assert result["verdict"] == "ok", result
+    assert result["run"]["stdout"] == "10 2\n"
+
+
+async def test_allowed_compile_options_are_passed_as_argv(api: httpx.AsyncClient) -> None:
+    source = '#include <stdio.h>\nint main(void) { printf("%d\\n", ANSWER); return 0; }'
+    payload = {"language": "c", "source": source, "compile_options": ["-O3", "-DANSWER=42", "-Wall"]}
+    result = await run(api, payload)
+    assert result["verdict"] == "ok", result
+    assert result["run"]["stdout"] == "42\n"
+
+
+@pytest.mark.parametrize(
+    "flag", ["-fplugin=/tmp/x.so", "-o/etc/passwd", "-DX=$(id)", "-O2\n-fplugin=x", "--version", "-B/tmp", "@file"]
+)
+async def test_compile_options_outside_the_allow_list_are_refused(api: httpx.AsyncClient, flag: str) -> None:
+    response = await api.post("/v1/executions", json={"language": "c", "source": "", "compile_options": [flag]})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "compile_options", 0]

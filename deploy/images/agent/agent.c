@@ -1,5 +1,6 @@
 /*
- * crh-agent: the only long-lived process (under tini) in a CodeRunHub sandbox container.
+ * crh-agent: PID 1 of a CodeRunHub sandbox container.  As the namespace's init it reaps every
+ * orphan, ignores signals sent from inside, and its exit takes every other process with it.
  *
  * The executor talks to it over the container's attached stdin/stdout with length-prefixed
  * frames: [u8 type][u32 big-endian length][payload].  The agent writes the submitted files,
@@ -367,7 +368,7 @@ struct outstream {
 
 int main(void) {
     prctl(PR_SET_DUMPABLE, 0);      /* the program runs as our uid: keep it from ptracing us */
-    prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans come to us, so their rusage is counted */
+    prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans come to us (also when not run as PID 1) */
     signal(SIGPIPE, SIG_IGN);
     if (chdir("/work") < 0) fail("chdir /work: %s", strerror(errno));
     read_setup();

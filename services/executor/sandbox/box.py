@@ -25,9 +25,10 @@ from services.executor.sandbox.protocol import ExitRecord, FrameDecoder, Protoco
 from shared.executions import Limits
 
 MIB = 1 << 20
-# tini and the agent live in the same cgroup as the program: leave them room beyond its limit.
+# The agent lives in the same cgroup as the program: leave it room beyond the program's limit.
 AGENT_MEMORY_HEADROOM = 8 * MIB
-AGENT_PROCESSES = 2
+AGENT_PROCESSES = 1
+TMPFS_INODES = 16384
 SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MAX_AGENT_STDERR = 4096
 
@@ -49,6 +50,15 @@ class BoxOptions:
     nano_cpus: int
     work_size_mb: int
     tmp_size_mb: int
+    # The hardened profile's JSON (see seccomp.py); None keeps the engine's default.
+    seccomp_profile: str | None = None
+
+
+def _security_options(options: BoxOptions) -> list[str]:
+    security = ["no-new-privileges:true"]
+    if options.seccomp_profile is not None:
+        security.append(f"seccomp={options.seccomp_profile}")
+    return security
 
 
 def container_config(image: str, limits: Limits, options: BoxOptions, labels: Mapping[str, str]) -> dict[str, Any]:
@@ -72,11 +82,12 @@ def container_config(image: str, limits: Limits, options: BoxOptions, labels: Ma
         "HostConfig": {
             "NetworkMode": "none",
             "CapDrop": ["ALL"],
-            "SecurityOpt": ["no-new-privileges:true"],
+            "SecurityOpt": _security_options(options),
             "ReadonlyRootfs": True,
             "Tmpfs": {
-                "/work": f"rw,nosuid,nodev,exec,size={options.work_size_mb}m,uid=65534,gid=65534,mode=0700",
-                "/tmp": f"rw,nosuid,nodev,noexec,size={options.tmp_size_mb}m,mode=1777",
+                # Root-owned and sticky: the program may create files but not chmod/chown the directory.
+                "/work": f"rw,nosuid,nodev,exec,size={options.work_size_mb}m,nr_inodes={TMPFS_INODES},mode=1777",
+                "/tmp": f"rw,nosuid,nodev,noexec,size={options.tmp_size_mb}m,nr_inodes={TMPFS_INODES},mode=1777",
             },
             "Memory": memory,
             "MemorySwap": memory,
@@ -88,10 +99,12 @@ def container_config(image: str, limits: Limits, options: BoxOptions, labels: Ma
                 {"Name": "core", "Soft": 0, "Hard": 0},
                 {"Name": "cpu", "Soft": cpu_seconds, "Hard": cpu_seconds + 1},
             ],
-            "Init": True,
+            # No docker-init: the agent is PID 1, so it reaps every orphan, cannot be killed or
+            # ptraced from inside (it is not dumpable), and its exit ends every other process.
+            "Init": False,
             "IpcMode": "private",
             "ShmSize": 16 * MIB,
-            # The program raises itself to 1000; tini and the agent stay lower, so an OOM picks the program.
+            # The program raises itself to 1000; the agent stays lower, so an OOM picks the program.
             "OomScoreAdj": 500,
             "LogConfig": {"Type": "none", "Config": {}},
             "Runtime": options.runtime,
@@ -235,6 +248,12 @@ async def _remove(container: DockerContainer) -> None:
     except aiodocker.DockerError as exc:
         if exc.status not in (404, 409):
             raise
+
+
+async def sandbox_owners(docker: aiodocker.Docker) -> set[str]:
+    """Executor ids that own sandboxes on this engine."""
+    containers = await docker.containers.list(all=True, filters={"label": [f"{LABEL_ROLE}={ROLE_SANDBOX}"]})
+    return {c._container.get("Labels", {}).get(LABEL_EXECUTOR, "") for c in containers} - {""}
 
 
 async def remove_sandboxes(docker: aiodocker.Docker, executor_id: str | None = None) -> int:

@@ -60,6 +60,12 @@ class ExecutionCreate(BaseModel):
     )
     stdin: str = Field(default="", description="Data sent to the program's standard input.")
     args: list[str] = Field(default_factory=list, description="Command-line arguments passed to the program.")
+    compile_options: list[str] = Field(
+        default_factory=list,
+        description="Compiler flags, each matching one of the language's `compile_options` patterns "
+        "(GET /v1/languages); passed as separate arguments, never through a shell.",
+        examples=[["-O3", "-Wall"]],
+    )
     limits: LimitsIn | None = Field(default=None, description="Limits of the run phase.")
     compile_limits: LimitsIn | None = Field(default=None, description="Limits of the compile phase.")
 

@@ -68,6 +68,78 @@ def resolve_limits(
     return Limits(**values)
 
 
+def _utf8(text: str) -> bytes | None:
+    """UTF-8 bytes, or None for text JSON can carry but UTF-8 cannot (lone surrogates)."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return None
+
+
+def _check_text(loc: list[str | int], text: str, errors: list[FieldError], *, nul: bool = False) -> bytes:
+    encoded = _utf8(text)
+    if encoded is None:
+        errors.append(_error(loc, "must be valid Unicode text (no lone surrogates)"))
+        return b""
+    if not nul and b"\x00" in encoded:
+        errors.append(_error(loc, "must not contain NUL characters"))
+    return encoded
+
+
+def _collect_files(
+    payload: ExecutionCreate, language: Language, settings: GatewaySettings, errors: list[FieldError]
+) -> tuple[list[tuple[str, str]], str, int]:
+    """The submitted files (entry first), the entry's name, and the total source size."""
+    if payload.files is not None:
+        files = [(f.name, f.content) for f in payload.files]
+        if not files:
+            errors.append(_error(["files"], "at least one file is required"))
+        if len(files) > settings.max_files:
+            errors.append(_error(["files"], f"at most {settings.max_files} files are allowed"))
+    else:
+        source = payload.source or ""
+        files = [(language.file_name_for(source), source)]
+
+    seen: set[str] = set()
+    size = 0
+    for index, (name, content) in enumerate(files):
+        problem = file_name_problem(name)
+        if problem:
+            errors.append(_error(["files", index, "name"], problem))
+        elif name in seen:
+            errors.append(_error(["files", index, "name"], f"duplicate file name {name!r}"))
+        seen.add(name)
+        size += len(_check_text(["files", index, "content"], content, errors))
+
+    names = [name for name, _ in files]
+    entry = payload.entry
+    if entry is None:
+        entry = language.source_file if language.source_file in names else (names[0] if names else "")
+    elif entry not in names:
+        errors.append(_error(["entry"], f"entry {entry!r} is not among the submitted files"))
+    # The entry file goes first: the executor takes the first file as the entry point.
+    return sorted(files, key=lambda item: item[0] != entry), entry, size
+
+
+def _check_argv(
+    payload: ExecutionCreate, language: Language, settings: GatewaySettings, errors: list[FieldError]
+) -> None:
+    if len(payload.args) > settings.max_args:
+        errors.append(_error(["args"], f"at most {settings.max_args} arguments are allowed"))
+    for index, arg in enumerate(payload.args):
+        if len(_check_text(["args", index], arg, errors)) > settings.max_arg_bytes:
+            errors.append(_error(["args", index], f"arguments are limited to {settings.max_arg_bytes} bytes"))
+    if payload.compile_options and not language.compiled:
+        errors.append(_error(["compile_options"], f"{language.id} has no compile phase"))
+    elif len(payload.compile_options) > settings.max_args:
+        errors.append(_error(["compile_options"], f"at most {settings.max_args} options are allowed"))
+    else:
+        for flag in language.disallowed_flags(payload.compile_options):
+            index = payload.compile_options.index(flag)
+            allowed = ", ".join(language.allowed_flags) or "none"
+            errors.append(_error(["compile_options", index], f"{flag!r} is not allowed; allowed patterns: {allowed}"))
+
+
 def build_execution(payload: ExecutionCreate, settings: GatewaySettings, versions: Mapping[str, str]) -> Execution:
     """Validate a submission against the server's rules and build its (unsaved) row."""
     errors: list[FieldError] = []
@@ -81,69 +153,33 @@ def build_execution(payload: ExecutionCreate, settings: GatewaySettings, version
         offered = available or "none reported yet"
         errors.append(_error(["version"], f"version {payload.version!r} is not available (available: {offered})"))
 
-    if payload.files is not None:
-        files = [(f.name, f.content) for f in payload.files]
-        if not files:
-            errors.append(_error(["files"], "at least one file is required"))
-        if len(files) > settings.max_files:
-            errors.append(_error(["files"], f"at most {settings.max_files} files are allowed"))
-    else:
-        files = [(language.source_file, payload.source or "")]
-
-    seen: set[str] = set()
-    for index, (name, content) in enumerate(files):
-        problem = file_name_problem(name)
-        if problem:
-            errors.append(_error(["files", index, "name"], problem))
-        elif name in seen:
-            errors.append(_error(["files", index, "name"], f"duplicate file name {name!r}"))
-        seen.add(name)
-        if "\x00" in content:
-            errors.append(_error(["files", index, "content"], "source text must not contain NUL characters"))
-
-    entry = payload.entry
-    names = [name for name, _ in files]
-    if entry is None:
-        entry = language.source_file if language.source_file in names else (names[0] if names else "")
-    elif entry not in names:
-        errors.append(_error(["entry"], f"entry {entry!r} is not among the submitted files"))
-
-    if len(payload.args) > settings.max_args:
-        errors.append(_error(["args"], f"at most {settings.max_args} arguments are allowed"))
-    for index, arg in enumerate(payload.args):
-        if "\x00" in arg:
-            errors.append(_error(["args", index], "arguments must not contain NUL characters"))
-        if len(arg.encode()) > settings.max_arg_bytes:
-            errors.append(_error(["args", index], f"arguments are limited to {settings.max_arg_bytes} bytes"))
+    files, _entry, source_bytes = _collect_files(payload, language, settings, errors)
+    _check_argv(payload, language, settings, errors)
+    stdin = _check_text(["stdin"], payload.stdin, errors, nul=True)
 
     limits = resolve_limits(payload.limits, settings.limits, language.run_limit_defaults, "limits", errors)
-    compile_limits = (
-        resolve_limits(
+    compile_limits = None
+    if language.compiled:
+        compile_limits = resolve_limits(
             payload.compile_limits, settings.compile_limits, language.compile_limit_defaults, "compile_limits", errors
         )
-        if language.compiled
-        else None
-    )
-    if payload.compile_limits is not None and not language.compiled:
+    elif payload.compile_limits is not None:
         errors.append(_error(["compile_limits"], f"{language.id} has no compile phase"))
 
-    source_bytes = sum(len(content.encode()) for _, content in files)
     if source_bytes > settings.max_source_bytes:
         raise _too_large(f"the source is {source_bytes} bytes; at most {settings.max_source_bytes} are accepted")
-    stdin = payload.stdin.encode()
     if len(stdin) > settings.max_stdin_bytes:
         raise _too_large(f"stdin is {len(stdin)} bytes; at most {settings.max_stdin_bytes} are accepted")
     if errors:
         raise ValidationProblem(errors)
 
-    # The entry file goes first: the executor takes the first file as the entry point.
-    ordered = sorted(files, key=lambda item: item[0] != entry)
     return Execution(
         language=language.id,
         version=available,
-        files=[{"name": name, "content": content} for name, content in ordered],
+        files=[{"name": name, "content": content} for name, content in files],
         stdin=stdin,
         args=list(payload.args),
+        compile_options=list(payload.compile_options),
         limits=limits.model_dump(),
         compile_limits=compile_limits.model_dump() if compile_limits else None,
     )

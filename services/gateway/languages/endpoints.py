@@ -17,6 +17,9 @@ class LanguageOut(BaseModel):
     compiled: bool
     source_file: str = Field(description="Default entry file name, e.g. `Main.java`.")
     extensions: list[str]
+    compile_options: list[str] = Field(
+        description="Regular expressions; each compile option of a submission must match one entirely."
+    )
 
 
 @router.get("", response_model=list[LanguageOut], summary="List supported languages")

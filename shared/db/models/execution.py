@@ -40,6 +40,7 @@ class Execution(Base):
     files: Mapped[list[Any]]
     stdin: Mapped[bytes] = mapped_column(default=b"", server_default=text("''::bytea"))
     args: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'::jsonb"))
+    compile_options: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'::jsonb"))
     limits: Mapped[dict[str, Any]]
     compile_limits: Mapped[dict[str, Any] | None]
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -1,0 +1,109 @@
+"""What a language definition is, and how its command templates expand.
+
+Command templates are argv lists, never shell strings. Placeholders:
+``{entry}`` the entry file; ``{entry_base}`` the entry without its extension (directories kept);
+``{main_class}`` the entry's class for JVM languages (package-qualified, from the source);
+``{sources}`` every submitted file with one of the language's extensions, entry first (many args);
+``{flags}`` the submission's compile options, each matched against the allow-list (many args).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+EMPTY: Mapping[str, str] = MappingProxyType({})
+NO_LIMITS: Mapping[str, int] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    id: str
+    name: str
+    runtime: str
+    source_file: str
+    extensions: tuple[str, ...]
+    run: tuple[str, ...]
+    version_command: tuple[str, ...]
+    compile: tuple[str, ...] | None = None
+    # Paths (files or directories, relative to the work dir) the compile phase hands to the run phase.
+    artifacts: tuple[str, ...] = ()
+    # Interpreted languages need their sources at run time; compiled ones only the artifacts.
+    run_needs_sources: bool = True
+    run_env: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    compile_env: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    # Files the platform adds to the compile phase (e.g. type declarations), name -> content.
+    support_files: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    version_pattern: str = r"(\d+(?:\.\d+)+)"
+    # Anchored regular expressions; a compile option must match one of them entirely.
+    allowed_flags: tuple[str, ...] = ()
+    # For languages whose file name must follow the source (Java's public class): a regex whose
+    # first group, plus the extension, names the file when a single `source` is submitted.
+    file_name_pattern: str | None = None
+    package_pattern: str | None = None
+    # Defaults that differ from the server-wide ones, e.g. a JVM needs more memory and threads.
+    run_limit_defaults: Mapping[str, int] = field(default_factory=lambda: NO_LIMITS)
+    compile_limit_defaults: Mapping[str, int] = field(default_factory=lambda: NO_LIMITS)
+
+    @property
+    def compiled(self) -> bool:
+        return self.compile is not None
+
+    def file_name_for(self, source: str) -> str:
+        """The entry file's name for a single submitted source."""
+        if self.file_name_pattern:
+            match = re.search(self.file_name_pattern, source, re.MULTILINE)
+            if match:
+                return match.group(1) + self.extensions[0]
+        return self.source_file
+
+    def disallowed_flags(self, flags: Sequence[str]) -> list[str]:
+        return [flag for flag in flags if not any(re.fullmatch(p, flag) for p in self.allowed_flags)]
+
+    def main_class(self, entry: str, entry_source: str) -> str:
+        stem = entry.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if self.package_pattern:
+            match = re.search(self.package_pattern, entry_source, re.MULTILINE)
+            if match:
+                return f"{match.group(1)}.{stem}"
+        return stem
+
+    def expand(
+        self,
+        template: Sequence[str],
+        entry: str,
+        files: Sequence[str],
+        *,
+        flags: Sequence[str] = (),
+        entry_source: str = "",
+    ) -> list[str]:
+        sources = [entry, *sorted(name for name in files if name != entry and name.endswith(self.extensions))]
+        values = {
+            "{entry}": entry,
+            "{entry_base}": entry.rsplit(".", 1)[0],
+            "{main_class}": self.main_class(entry, entry_source),
+        }
+        argv: list[str] = []
+        for arg in template:
+            if arg == "{sources}":
+                argv.extend(sources)
+            elif arg == "{flags}":
+                argv.extend(flags)
+            else:
+                for placeholder, value in values.items():
+                    arg = arg.replace(placeholder, value)
+                argv.append(arg)
+        return argv
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "compiled": self.compiled,
+            "source_file": self.source_file,
+            "extensions": list(self.extensions),
+            "compile_options": list(self.allowed_flags),
+        }

@@ -1,0 +1,158 @@
+"""Four programs per language: hello world, stdin echo, a compilation (or syntax) error and a
+runtime error. Every language in the catalogue must appear here (a test checks it)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Programs(NamedTuple):
+    hello: str
+    echo: str
+    error: str
+    crash: str
+
+
+STDIN = "first line\nsecond — ünïcode line\n"
+EXPECTED_ECHO = "echo: first line\necho: second — ünïcode line\n"
+
+PROGRAMS: dict[str, Programs] = {
+    "python": Programs(
+        hello='print("Hello, world!")',
+        echo="import sys\nfor line in sys.stdin:\n    print('echo:', line.rstrip())",
+        error="print('unclosed'",
+        crash="raise ValueError('boom')",
+    ),
+    "javascript": Programs(
+        hello='console.log("Hello, world!");',
+        echo=(
+            "const lines = require('fs').readFileSync(0, 'utf8').split('\\n').filter(Boolean);\n"
+            "for (const l of lines) console.log('echo: ' + l);"
+        ),
+        error="console.log('unclosed'",
+        crash="throw new Error('boom');",
+    ),
+    "typescript": Programs(
+        hello='const greeting: string = "Hello, world!";\nconsole.log(greeting);',
+        echo=(
+            "const lines: string[] = require('fs').readFileSync(0, 'utf8').split('\\n')"
+            ".filter((l: string) => l.length > 0);\nfor (const l of lines) console.log('echo: ' + l);"
+        ),
+        error='const n: number = "not a number";\nconsole.log(n);',
+        crash='throw new Error("boom");',
+    ),
+    "c": Programs(
+        hello='#include <stdio.h>\nint main(void) { puts("Hello, world!"); return 0; }',
+        echo=(
+            "#include <stdio.h>\n#include <string.h>\n"
+            'int main(void) { char b[256]; while (fgets(b, sizeof b, stdin)) { b[strcspn(b, "\\n")] = 0;'
+            ' printf("echo: %s\\n", b); } return 0; }'
+        ),
+        error="int main(void) { return undefined_name; }",
+        crash='#include <stdio.h>\n#include <stdlib.h>\nint main(void) { fputs("failing\\n", stderr); abort(); }',
+    ),
+    "cpp": Programs(
+        hello='#include <iostream>\nint main() { std::cout << "Hello, world!" << std::endl; }',
+        echo=(
+            "#include <iostream>\n#include <string>\n"
+            'int main() { std::string l; while (std::getline(std::cin, l)) std::cout << "echo: " << l << "\\n"; }'
+        ),
+        error="int main() { return undefined_name; }",
+        crash='#include <stdexcept>\nint main() { throw std::runtime_error("boom"); }',
+    ),
+    "fortran": Programs(
+        hello="program hello\n  print '(A)', 'Hello, world!'\nend program hello",
+        echo=(
+            "program echo\n  implicit none\n  character(len=1024) :: line\n  integer :: ios\n  do\n"
+            "    read(*, '(A)', iostat=ios) line\n    if (ios /= 0) exit\n"
+            "    print '(A)', 'echo: ' // trim(line)\n  end do\nend program echo"
+        ),
+        error="program bad\n  integer :: x\n  x = \nend program bad",
+        crash="program boom\n  error stop 3\nend program boom",
+    ),
+    "go": Programs(
+        hello='package main\nimport "fmt"\nfunc main() { fmt.Println("Hello, world!") }',
+        echo=(
+            'package main\nimport ("bufio"; "fmt"; "os")\n'
+            'func main() { s := bufio.NewScanner(os.Stdin); for s.Scan() { fmt.Println("echo:", s.Text()) } }'
+        ),
+        error="package main\nfunc main() { undefinedName() }",
+        crash='package main\nfunc main() { panic("boom") }',
+    ),
+    "java": Programs(
+        hello='public class Main { public static void main(String[] a) { System.out.println("Hello, world!"); } }',
+        echo=(
+            "import java.io.*;\npublic class Main { public static void main(String[] a) throws IOException {"
+            " BufferedReader r = new BufferedReader(new InputStreamReader(System.in)); String l;"
+            ' while ((l = r.readLine()) != null) System.out.println("echo: " + l); } }'
+        ),
+        error='public class Main { public static void main(String[] a) { int x = "s"; } }',
+        crash='public class Main { public static void main(String[] a) { throw new RuntimeException("boom"); } }',
+    ),
+    "kotlin": Programs(
+        hello='fun main() { println("Hello, world!") }',
+        echo='fun main() {\n    while (true) {\n        val line = readLine() ?: break\n        println("echo: $line")\n    }\n}',
+        error='fun main() { val x: Int = "s" }',
+        crash='fun main() { throw IllegalStateException("boom") }',
+    ),
+    "csharp": Programs(
+        hello='using System;\nclass Program { static void Main() { Console.WriteLine("Hello, world!"); } }',
+        echo=(
+            "using System;\nclass Program { static void Main() { string line;"
+            ' while ((line = Console.ReadLine()) != null) Console.WriteLine("echo: " + line); } }'
+        ),
+        error='class Program { static void Main() { int x = "s"; } }',
+        crash='using System;\nclass Program { static void Main() { throw new InvalidOperationException("boom"); } }',
+    ),
+    "rust": Programs(
+        hello='fn main() { println!("Hello, world!"); }',
+        echo=(
+            "use std::io::BufRead;\n"
+            'fn main() { for l in std::io::stdin().lock().lines() { println!("echo: {}", l.unwrap()); } }'
+        ),
+        error='fn main() { let x: i32 = "s"; }',
+        crash='fn main() { panic!("boom"); }',
+    ),
+    "haskell": Programs(
+        hello='main :: IO ()\nmain = putStrLn "Hello, world!"',
+        echo='main :: IO ()\nmain = interact $ unlines . map ("echo: " ++) . lines',
+        error="main :: IO ()\nmain = putStrLn (1 :: Int)",
+        crash='main :: IO ()\nmain = error "boom"',
+    ),
+    "ruby": Programs(
+        hello='puts "Hello, world!"',
+        echo='STDIN.each_line { |l| puts "echo: #{l.chomp}" }',
+        error='puts "unclosed',
+        crash='raise "boom"',
+    ),
+    "php": Programs(
+        hello='<?php echo "Hello, world!\\n";',
+        echo='<?php while (($l = fgets(STDIN)) !== false) { echo "echo: " . rtrim($l, "\\n") . "\\n"; }',
+        error="<?php if ( { }",
+        crash='<?php throw new Exception("boom");',
+    ),
+    "perl": Programs(
+        hello='print "Hello, world!\\n";',
+        echo='while (my $l = <STDIN>) { chomp $l; print "echo: $l\\n"; }',
+        error="my $x = ;",
+        crash='die "boom\\n";',
+    ),
+    "lua": Programs(
+        hello='print("Hello, world!")',
+        echo='for line in io.lines() do print("echo: " .. line) end',
+        error='print("unclosed"',
+        crash='error("boom")',
+    ),
+    "bash": Programs(
+        hello='echo "Hello, world!"',
+        echo='while IFS= read -r line; do echo "echo: $line"; done',
+        error="if then fi",
+        crash="echo start\nexit 3",
+    ),
+    "sql": Programs(
+        hello="SELECT 'Hello, world!';",
+        echo="CREATE TABLE input(line TEXT);\n.import /dev/stdin input\nSELECT 'echo: ' || line FROM input ORDER BY rowid;",
+        error="SELEC 1;",
+        crash="SELECT abs(-9223372036854775807 - 1);",
+    ),
+}
