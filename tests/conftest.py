@@ -19,14 +19,16 @@ import pytest
 import pytest_asyncio
 import redis
 import uvicorn
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp
 
 from services.gateway.app import create_app
 from shared.db.bootstrap import ensure_database
+from shared.db.models import Execution
 from shared.db.session import create_engine, create_sessionmaker
 from shared.languages import LANGUAGES
-from shared.redis_keys import RUNTIMES, executor_heartbeat
+from shared.redis_keys import EXECUTION_QUEUE, RUNTIMES, executor_heartbeat
 from shared.settings import GatewaySettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +36,7 @@ DATABASE_URL = os.environ.setdefault("CRH_DATABASE_URL", "postgresql+asyncpg://p
 REDIS_URL = os.environ.setdefault("CRH_REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("CRH_LOG_JSON", "false")
 EXECUTOR_ID = "executor-test"
+SENTINEL = "crh-sentinel-secret"
 LOG_DIR = Path(os.environ.get("CRH_TEST_LOG_DIR", "/tmp/coderunhub-test-logs"))
 
 
@@ -88,7 +91,8 @@ def wait_until_ready(
 
 @pytest.fixture(scope="session")
 def executor(database: str, redis_client: redis.Redis) -> Iterator[subprocess.Popen[bytes]]:
-    proc = start_executor(EXECUTOR_ID, "executor.log", CRH_EXECUTOR_CONCURRENCY="2")
+    # The sentinel stands for the executor's secrets: the corpus checks it never reaches a sandbox.
+    proc = start_executor(EXECUTOR_ID, "executor.log", CRH_EXECUTOR_CONCURRENCY="2", CRH_TEST_SENTINEL=SENTINEL)
     try:
         wait_until_ready(redis_client, EXECUTOR_ID, proc)
         yield proc
@@ -132,6 +136,20 @@ async def gateway_url(database: str, redis_client: redis.Redis) -> AsyncIterator
 async def api(gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=gateway_url, timeout=120) as client:
         yield client
+
+
+@pytest_asyncio.fixture
+async def nothing_queued(sessions: async_sessionmaker[AsyncSession], redis_client: redis.Redis) -> AsyncIterator[None]:
+    """The test must neither persist an execution nor queue a job."""
+
+    async def counts() -> tuple[int, int]:
+        async with sessions() as session:
+            rows = (await session.execute(select(func.count()).select_from(Execution))).scalar_one()
+        return rows, int(redis_client.zcard(EXECUTION_QUEUE))  # type: ignore[arg-type]
+
+    before = await counts()
+    yield
+    assert await counts() == before
 
 
 @pytest_asyncio.fixture(scope="session")

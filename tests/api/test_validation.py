@@ -7,26 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from shared.db.models import Execution
-from shared.redis_keys import EXECUTION_QUEUE
 
 GOOD = {"language": "python", "source": "print(1)"}
-
-
-@pytest.fixture
-async def nothing_queued(sessions: async_sessionmaker[AsyncSession], redis_client: redis.Redis) -> AsyncIterator[None]:
-    async def counts() -> tuple[int, int]:
-        async with sessions() as session:
-            rows = (await session.execute(select(func.count()).select_from(Execution))).scalar_one()
-        return rows, int(redis_client.zcard(EXECUTION_QUEUE))  # type: ignore[arg-type]
-
-    before = await counts()
-    yield
-    assert await counts() == before
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:

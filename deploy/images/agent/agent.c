@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -324,8 +325,6 @@ static void send_artifact_tree(int parent, const char *name, const char *relpath
 
 static int set_nonblock(int fd) { return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-extern char **environ;
-
 static void child_exec(int in_r, int out_w, int err_w, int errpipe_w) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -352,9 +351,18 @@ static void child_exec(int in_r, int out_w, int err_w, int errpipe_w) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
-    for (int i = 0; i < nenvs; i++) putenv(envs[i]);
+    /* A fresh environment: only the allow-listed variables, whatever the engine added (HOSTNAME...). */
+    static const char *const inherited[] = {"PATH", "HOME", "LANG"};
+    char *envp[MAX_ENV + 4];
+    int n = 0;
+    for (size_t i = 0; i < sizeof inherited / sizeof *inherited; i++) {
+        const char *value = getenv(inherited[i]);
+        if (value && asprintf(&envp[n], "%s=%s", inherited[i], value) > 0) n++;
+    }
+    for (int i = 0; i < nenvs; i++) envp[n++] = envs[i];
+    envp[n] = NULL;
     args[nargs] = NULL;
-    execvp(args[0], args);
+    execvpe(args[0], args, envp);
     int e = errno;
     write_all(errpipe_w, &e, sizeof e);
     _exit(127);
@@ -450,6 +458,11 @@ int main(void) {
                 int st;
                 pid_t w = waitpid(-1, &st, WNOHANG);
                 if (w <= 0) break;
+                if (WIFSTOPPED(st)) {
+                    /* A program that asked to be traced (PTRACE_TRACEME) made us its tracer: let it go. */
+                    ptrace(PTRACE_DETACH, w, NULL, (void *)(long)WSTOPSIG(st));
+                    continue;
+                }
                 if (w == pid) {
                     exited = 1;
                     status = st;

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ LABEL_PHASE = "coderunhub.phase"
 ROLE_SANDBOX = "sandbox"
 
 OutputCallback = Callable[[str, bytes], None]
+logger = logging.getLogger("coderunhub.executor.sandbox")
+# Background removals still running; referenced so they are not garbage-collected mid-way.
+_cleanups: set[asyncio.Task[None]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,8 @@ def container_config(image: str, limits: Limits, options: BoxOptions, labels: Ma
         "Image": image,
         "Cmd": ["/opt/crh/agent"],
         "User": "65534:65534",
+        # Not the container id: nothing about the host or the platform shows inside.
+        "Hostname": "sandbox",
         "WorkingDir": "/work",
         "Env": [f"PATH={SANDBOX_PATH}", "HOME=/work", "LANG=C.UTF-8"],
         "NetworkDisabled": True,
@@ -159,9 +165,16 @@ class Box:
         return cls(container, stream)
 
     async def destroy(self) -> None:
+        """Remove the container; a result already read is never lost to a cleanup failure."""
         with contextlib.suppress(Exception):
             await self.stream.close()
-        await _remove(self.container)
+        try:
+            await _remove(self.container)
+        except aiodocker.DockerError:
+            logger.exception("removing sandbox %s failed; retrying in the background", self.container.id)
+            task = asyncio.create_task(_remove(self.container, attempts=30))
+            _cleanups.add(task)
+            task.add_done_callback(_cleanups.discard)
 
     async def run(self, program: Program, on_output: OutputCallback, grace_s: float) -> BoxResult:
         result = BoxResult()
@@ -242,12 +255,19 @@ def _setup_frames(program: Program) -> bytes:
     return b"".join(parts)
 
 
-async def _remove(container: DockerContainer) -> None:
-    try:
-        await container.delete(force=True, v=True)
-    except aiodocker.DockerError as exc:
-        if exc.status not in (404, 409):
-            raise
+async def _remove(container: DockerContainer, attempts: int = 5) -> None:
+    for attempt in range(attempts):
+        try:
+            await container.delete(force=True, v=True)
+            return
+        except aiodocker.DockerError as exc:
+            if exc.status == 404:
+                return
+            # The engine refuses while the container is exiting on its own ("is not running",
+            # "removal already in progress"): a moment later the removal goes through.
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
 
 
 async def sandbox_owners(docker: aiodocker.Docker) -> set[str]:

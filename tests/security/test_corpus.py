@@ -1,0 +1,149 @@
+"""The hostile-program corpus (corpus.toml), run through the public API against real sandboxes.
+
+Every execution case also checks the corpus invariants: a benign execution submitted at the same
+time is correct; the next execution sees a pristine sandbox; no container, volume or host process
+of the execution remains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import run, sandbox_leftovers
+
+CORPUS: list[dict[str, Any]] = tomllib.loads((Path(__file__).parent / "corpus.toml").read_text())["case"]
+EXECUTION_CASES = [case for case in CORPUS if case.get("kind", "execution") == "execution"]
+API_CASES = [case for case in CORPUS if case.get("kind") == "api"]
+
+BENIGN = {
+    "language": "python",
+    "source": "import time\ntime.sleep(0.3)\nprint(sum(i * i for i in range(200000)))",
+}
+BENIGN_STDOUT = f"{sum(i * i for i in range(200000))}\n"
+PROBE = {
+    "language": "python",
+    "source": """
+import os
+problems = []
+for d in ("/tmp", "/dev/shm"):
+    if os.listdir(d):
+        problems.append(f"{d}: {os.listdir(d)}")
+if sorted(os.listdir("/work")) != ["main.py"]:
+    problems.append(f"/work: {sorted(os.listdir('/work'))}")
+pids = sorted(p for p in os.listdir("/proc") if p.isdigit())
+if len(pids) != 2:
+    problems.append(f"processes: {pids}")
+for path in ("/etc/x", "/x", "/var/tmp/crh-marker", "/run/lock/crh-marker", "/usr/bin/python3.11"):
+    if path != "/usr/bin/python3.11" and os.path.exists(path):
+        problems.append(path)
+if os.path.getsize("/usr/bin/python3.11") < 1_000_000:
+    problems.append("the interpreter was altered")
+print("pristine" if not problems else problems)
+""",
+}
+
+
+def host_sandbox_processes() -> list[str]:
+    """Processes of uid 65534 on the host: sandbox programs run as that uid (no user namespace)."""
+    out = subprocess.run(["pgrep", "-u", "65534", "-a"], capture_output=True, text=True).stdout
+    return out.splitlines()
+
+
+def check_output(case: dict[str, Any], result: dict[str, Any], raw_stdout: bytes | None = None) -> None:
+    phases = [p for p in (result["compile"], result["run"]) if p]
+    run_phase = result["run"] or {}
+    stdout = run_phase.get("stdout") or ""
+    stderr = run_phase.get("stderr") or ""
+    everything = "".join((p["stdout"] or "") + (p["stderr"] or "") for p in phases) + (result["message"] or "")
+    for text in case.get("stdout_contains", []):
+        assert text in stdout, f"{text!r} not in stdout {stdout[:2000]!r}"
+    for text in case.get("stdout_excludes", []):
+        assert text not in stdout, f"{text!r} in stdout {stdout[:2000]!r}"
+    for text in case.get("stderr_contains", []):
+        assert text in stderr, f"{text!r} not in stderr {stderr[:2000]!r}"
+    for text in case.get("output_excludes", []):
+        assert text not in everything, f"{text!r} leaked into the output"
+    if "stdout_regex" in case:
+        assert re.search(case["stdout_regex"], stdout), stdout[:2000]
+    if "message_contains" in case:
+        assert case["message_contains"] in result["message"]
+    if "stdout_hex" in case:
+        assert raw_stdout == bytes.fromhex(case["stdout_hex"])
+
+
+async def run_case(api: httpx.AsyncClient, case: dict[str, Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = {"language": case["language"], "source": case["source"]}
+    for key in ("limits", "compile_limits", "stdin"):
+        if key in case:
+            payload[key] = case[key]
+    if "stdin_repeat" in case:
+        text, times = case["stdin_repeat"]
+        payload["stdin"] = text * times
+    return await run(api, payload, encoding="base64")
+
+
+def decoded(result: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
+    """The result with outputs decoded to text, and the run phase's raw stdout."""
+    raw = None
+    for name in ("compile", "run"):
+        phase = result[name]
+        if phase:
+            stdout, stderr = base64.b64decode(phase["stdout"]), base64.b64decode(phase["stderr"])
+            if name == "run":
+                raw = stdout
+            phase["stdout"] = stdout.decode(errors="replace")
+            phase["stderr"] = stderr.decode(errors="replace")
+    return result, raw
+
+
+@pytest.mark.parametrize("case", EXECUTION_CASES, ids=[c["id"] for c in EXECUTION_CASES])
+async def test_hostile_program(api: httpx.AsyncClient, case: dict[str, Any]) -> None:
+    benign = asyncio.create_task(run(api, BENIGN))
+    result, raw_stdout = decoded(await run_case(api, case))
+
+    assert result["verdict"] in case["verdicts"], (result["verdict"], result["message"], result["run"])
+    if "exceeded" in case:
+        assert result["run"]["exceeded"] == case["exceeded"], result["run"]
+    check_output(case, result, raw_stdout)
+    if case.get("cpu_within_quota"):
+        # One CPU of quota: CPU time cannot run ahead of wall time by more than one CFS period.
+        assert result["run"]["cpu_time_ms"] <= result["run"]["wall_time_ms"] + 100
+    if case.get("ended_before_wall"):
+        assert result["run"]["wall_time_ms"] < result["limits"]["wall_time_ms"]
+
+    benign_result = await benign
+    assert benign_result["verdict"] == "ok", benign_result
+    assert benign_result["run"]["stdout"] == BENIGN_STDOUT
+
+    if "followup" in case:
+        followup = case["followup"]
+        after = await run(api, {"language": followup["language"], "source": followup["source"]})
+        check_output(followup, after)
+
+    probe = await run(api, PROBE)
+    assert probe["run"]["stdout"] == "pristine\n", probe["run"]
+    assert sandbox_leftovers() == []
+    assert host_sandbox_processes() == []
+
+
+@pytest.mark.usefixtures("nothing_queued")
+@pytest.mark.parametrize("case", API_CASES, ids=[c["id"] for c in API_CASES])
+async def test_hostile_request(api: httpx.AsyncClient, case: dict[str, Any]) -> None:
+    if "pad_source_bytes" in case:
+        body = b'{"language": "python", "source": "' + b"#" * case["pad_source_bytes"] + b'"}'
+    elif "body_hex" in case:
+        body = bytes.fromhex(case["body_hex"])
+    else:
+        body = case["body"].encode()
+    response = await api.post("/v1/executions", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == case["status"], response.text
+    assert response.headers["content-type"] == "application/problem+json"
