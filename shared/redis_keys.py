@@ -24,6 +24,11 @@ def execution_stream(execution_id: uuid.UUID | str) -> str:
     return f"crh:exec:{execution_id}:log"
 
 
+def execution_input(execution_id: uuid.UUID | str) -> str:
+    """Redis Stream of an interactive execution's input (stdin data, end of input, kill)."""
+    return f"crh:exec:{execution_id}:input"
+
+
 def executor_heartbeat(executor_id: str) -> str:
     """Present (with a short TTL) while the executor is alive; sweepers treat its absence as death."""
     return f"crh:executor:{executor_id}:alive"

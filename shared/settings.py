@@ -100,13 +100,19 @@ class GatewaySettings(ServiceSettings):
     stream_idle_check_s: float = Field(default=2.0, gt=0)
     limits: LimitsPolicy = LimitsPolicy()
     compile_limits: CompileLimitsPolicy = CompileLimitsPolicy()
+    # A conversation with a person needs more wall-clock time than a batch run (CPU limits still apply).
+    interactive_wall_time_ms: LimitBounds = LimitBounds(default=300_000, minimum=1_000, maximum=900_000)
+    # How long a new interactive WebSocket may take to send its start frame.
+    interactive_start_timeout_s: float = 10.0
+    # Executors' version reports are read at most this often.
+    versions_cache_s: float = 5.0
 
 
 class ExecutorSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CRH_EXECUTOR_", extra="ignore")
 
     executor_id: str = Field(default_factory=lambda: f"executor-{socket.gethostname()}")
-    concurrency: int = Field(default=2, ge=1)
+    concurrency: int = Field(default=4, ge=1)
     docker_url: str | None = None
     runtime: str = "runc"
     image_prefix: str = "coderunhub/runtime-"
@@ -123,6 +129,17 @@ class ExecutorSettings(ServiceSettings):
     # Fallback poll for jobs when no wake-up arrives (e.g. one enqueued by another tool).
     poll_delay_s: float = 0.5
     stream_ttl_s: int = 3_600
+    # Warm pool: started sandboxes per shape (image, memory, processes), for each language's
+    # default run limits and, for compiled languages, its default compile limits.
+    pool_size: int = Field(default=1, ge=0)
+    pool_sizes: dict[str, int] = Field(default_factory=lambda: {"python": 4})
+    pool_max_per_shape: int = Field(default=16, ge=0)
+    pool_max_total: int = Field(default=64, ge=0)
+    pool_idle_ttl_s: float = 900.0
+    pool_refill_parallelism: int = Field(default=2, ge=1)
+    # The limits policy the gateways use, so the pool warms sandboxes of the shapes they ask for.
+    limits: LimitsPolicy = LimitsPolicy()
+    compile_limits: CompileLimitsPolicy = CompileLimitsPolicy()
     sweep_interval_s: float = 30.0
     stuck_after_s: float = 30.0
 

@@ -108,7 +108,9 @@ def executor(database: str, redis_client: redis.Redis) -> Iterator[subprocess.Po
 async def serve(app: ASGIApp) -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn on a free loopback port for the duration of the block."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    # Keep-alive beyond httpx's 5 s expiry: otherwise a reused connection can race the server closing it.
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", timeout_keep_alive=75)
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:

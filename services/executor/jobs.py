@@ -16,7 +16,8 @@ from arq.constants import in_progress_key_prefix, job_key_prefix
 
 from services.executor import repository as repo
 from services.executor.events import EventPublisher
-from services.executor.runner import ExecutionOutcome, ExecutionSpec
+from services.executor.interactive import input_feed
+from services.executor.runner import ExecutionOutcome, ExecutionSpec, StdinFeed
 from services.executor.sandbox.box import remove_sandboxes, sandbox_owners
 from services.executor.state import ExecutorState
 from shared.db.models import Execution
@@ -63,8 +64,12 @@ async def run_execution(ctx: dict[str, Any], execution_id: str) -> str:
             interrupted = execution.program_started_at is not None
             unknown = execution.language not in LANGUAGES
             if not interrupted and not unknown:
-                repo.mark_running(execution, state.settings.executor_id)
+                now = datetime.now(UTC)
+                enqueued: datetime | None = ctx.get("enqueue_time")
+                wait_us = int((now - enqueued).total_seconds() * 1e6) if enqueued else None
+                repo.mark_running(execution, state.settings.executor_id, now, wait_us)
                 spec = build_spec(execution)
+                feed = input_feed(state.redis, eid) if execution.interactive else None
                 await session.commit()
         # The row lock is released before any other session touches the row.
         if interrupted:
@@ -73,12 +78,12 @@ async def run_execution(ctx: dict[str, Any], execution_id: str) -> str:
         if unknown:
             await _finish_with(state, eid, Verdict.internal_error, "This language is no longer available")
             return "unknown language"
-        return await _execute(state, eid, spec)
+        return await _execute(state, eid, spec, feed)
     finally:
         structlog.contextvars.unbind_contextvars("execution_id")
 
 
-async def _execute(state: ExecutorState, eid: uuid.UUID, spec: ExecutionSpec) -> str:
+async def _execute(state: ExecutorState, eid: uuid.UUID, spec: ExecutionSpec, feed: StdinFeed | None) -> str:
     events = await EventPublisher.open(state.redis, eid, ttl_s=state.settings.stream_ttl_s)
     events.status(ExecutionStatus.running.value)
     marker: asyncio.Task[None] | None = None
@@ -89,7 +94,7 @@ async def _execute(state: ExecutorState, eid: uuid.UUID, spec: ExecutionSpec) ->
             marker = asyncio.create_task(_mark_program_started(state, eid))
 
     try:
-        outcome = await state.runner.execute(spec, events, on_user_code)
+        outcome = await state.runner.execute(spec, events, on_user_code, feed)
     except Exception:
         logger.exception("execution %s failed inside the executor", eid)
         outcome = ExecutionOutcome(Verdict.internal_error, "The executor failed while running this execution")

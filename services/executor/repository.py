@@ -19,11 +19,13 @@ async def get_for_update(session: AsyncSession, execution_id: uuid.UUID) -> Exec
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def mark_running(execution: Execution, executor_id: str) -> None:
+def mark_running(execution: Execution, executor_id: str, started_at: datetime, queue_wait_us: int | None) -> None:
     execution.status = ExecutionStatus.running
     execution.executor_id = executor_id
     execution.attempts += 1
-    execution.started_at = func.now()
+    execution.started_at = started_at
+    if execution.attempts == 1:
+        execution.queue_wait_us = queue_wait_us
 
 
 async def mark_program_started(session: AsyncSession, execution_id: uuid.UUID) -> None:

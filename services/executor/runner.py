@@ -1,22 +1,27 @@
-"""Running one execution's phases (compile, then run), each in its own fresh sandbox."""
+"""Running one execution's phases (compile, then run), each in its own single-use sandbox."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import aiodocker
-
 from services.executor.events import EventPublisher
-from services.executor.sandbox.box import LABEL_EXECUTION, LABEL_PHASE, Box, BoxOptions, Program, container_config
+from services.executor.sandbox.box import Box, BoxResult, Program, Shape
+from services.executor.sandbox.pool import SandboxPool
 from services.executor.verdicts import PhaseOutcome, internal_error_outcome, phase_outcome
 from shared.executions import Limits, Phase, Verdict
 from shared.languages import Language
 
 logger = logging.getLogger("coderunhub.executor.runner")
+
+# Interactive programs get unbuffered C stdio (coreutils' stdbuf mechanism), so a prompt printed
+# without a newline or fflush reaches the user before the program waits for input.
+UNBUFFERED_STDIO = {"LD_PRELOAD": "/usr/libexec/coreutils/libstdbuf.so", "_STDBUF_O": "0", "_STDBUF_E": "0"}
+
+StdinFeed = Callable[[], AsyncIterator[bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +51,14 @@ def _now() -> datetime:
 class Runner:
     def __init__(
         self,
-        docker: aiodocker.Docker,
-        options: BoxOptions,
+        pool: SandboxPool,
         *,
         image_prefix: str,
         image_tag: str,
         grace_s: float,
         artifact_max_bytes: int,
     ) -> None:
-        self._docker = docker
-        self._options = options
+        self.pool = pool
         self._image_prefix = image_prefix
         self._image_tag = image_tag
         self._grace_s = grace_s
@@ -64,13 +67,47 @@ class Runner:
     def image(self, language: Language) -> str:
         return f"{self._image_prefix}{language.runtime}:{self._image_tag}"
 
-    async def launch(self, spec: ExecutionSpec, phase: Phase, limits: Limits) -> Box:
-        labels = {LABEL_EXECUTION: spec.id, LABEL_PHASE: phase.value}
-        config = container_config(self.image(spec.language), limits, self._options, labels)
-        return await Box.launch(self._docker, config)
+    def shape(self, language: Language, limits: Limits) -> Shape:
+        return Shape.of(self.image(language), limits)
+
+    async def acquire(self, spec: ExecutionSpec, phase: Phase, limits: Limits) -> Box:
+        box, _warm = await self.pool.acquire(self.shape(spec.language, limits))
+        # Naming it after the execution is bookkeeping: off the critical path.
+        self.pool.spawn(box.assign(spec.id, phase.value))
+        return box
+
+    async def run_in_sandbox(
+        self,
+        spec: ExecutionSpec,
+        phase: Phase,
+        program: Program,
+        events: EventPublisher | None,
+        launch: asyncio.Task[Box] | None = None,
+        on_user_code: Callable[[], None] | None = None,
+    ) -> BoxResult:
+        """Run one program in a sandbox; a sandbox that died before the program started is replaced once."""
+        for attempt in range(2):
+            box = (
+                await launch if launch is not None and attempt == 0 else await self.acquire(spec, phase, program.limits)
+            )
+            try:
+                if on_user_code is not None:
+                    on_user_code()
+                on_output = (lambda s, d: events.output(phase.value, s, d)) if events else (lambda _s, _d: None)
+                result = await box.run(program, on_output, self._grace_s)
+            finally:
+                self.pool.release(box)
+            if result.started or result.record is not None:
+                return result
+            logger.warning("sandbox for %s (%s) failed before starting the program: %s", spec.id, phase, result.error)
+        return result
 
     async def execute(
-        self, spec: ExecutionSpec, events: EventPublisher, on_user_code: Callable[[], None]
+        self,
+        spec: ExecutionSpec,
+        events: EventPublisher,
+        on_user_code: Callable[[], None],
+        stdin_feed: StdinFeed | None = None,
     ) -> ExecutionOutcome:
         language = spec.language
         entry, entry_source = spec.files[0][0], spec.files[0][1].decode()
@@ -79,8 +116,9 @@ class Runner:
         run_files: list[tuple[str, bytes, int]] = list(sources) if language.run_needs_sources else []
         outcome = ExecutionOutcome(Verdict.ok, "")
 
-        # The run sandbox starts while the compiler works: container start-up is off the critical path.
-        run_box_task = asyncio.create_task(self.launch(spec, Phase.run, spec.limits))
+        # The run sandbox is taken (or started) while the compiler works.
+        run_box = asyncio.create_task(self.acquire(spec, Phase.run, spec.limits))
+        handed_over = False
         try:
             if language.compile is not None:
                 compile_limits = spec.compile_limits or spec.limits
@@ -105,24 +143,30 @@ class Runner:
                     outcome.verdict, outcome.message = _compile_verdict(compiled)
                     return outcome
                 run_files += [(name, content, mode) for name, mode, content in artifacts]
+            env = dict(language.run_env)
+            if stdin_feed is not None:
+                env.update(UNBUFFERED_STDIO)
             program = Program(
                 files=run_files,
                 argv=[*language.expand(language.run, entry, names, entry_source=entry_source), *spec.args],
-                env=language.run_env,
+                env=env,
                 limits=spec.limits,
                 stdin=spec.stdin,
+                stdin_feed=stdin_feed,
             )
-            ran, _ = await self._phase(spec, Phase.run, program, events, on_user_code, run_box_task)
+            handed_over = True
+            ran, _ = await self._phase(spec, Phase.run, program, events, on_user_code, run_box)
             outcome.phases.append(ran)
             outcome.verdict, outcome.message = ran.verdict, ran.message
             return outcome
         finally:
-            # Whatever happened, the pre-started run sandbox must not outlive the execution.
-            if not run_box_task.done():
-                run_box_task.cancel()
-            await asyncio.wait([run_box_task])
-            if not run_box_task.cancelled() and run_box_task.exception() is None:
-                await run_box_task.result().destroy()
+            # Whatever happened, the run sandbox must not outlive the execution.
+            if not handed_over:
+                if not run_box.done():
+                    run_box.cancel()
+                await asyncio.wait([run_box])
+                if not run_box.cancelled() and run_box.exception() is None:
+                    self.pool.release(run_box.result())
 
     async def _phase(
         self,
@@ -134,19 +178,12 @@ class Runner:
         launch: asyncio.Task[Box] | None,
     ) -> tuple[PhaseOutcome, list[tuple[str, int, bytes]]]:
         started_at = _now()
+        events.status("running", phase.value)
         try:
-            box = await launch if launch is not None else await self.launch(spec, phase, program.limits)
-        except aiodocker.DockerError as exc:
-            logger.error("cannot start a %s sandbox for %s: %s", phase, spec.id, exc)
-            return internal_error_outcome(phase, f"Could not start the sandbox: {exc.message}", started_at), []
-        try:
-            events.status("running", phase.value)
-            on_user_code()
-            result = await box.run(
-                program, lambda stream, data: events.output(phase.value, stream, data), self._grace_s
-            )
-        finally:
-            await box.destroy()
+            result = await self.run_in_sandbox(spec, phase, program, events, launch, on_user_code)
+        except Exception as exc:
+            logger.exception("no sandbox for %s (%s)", spec.id, phase)
+            return internal_error_outcome(phase, f"Could not start the sandbox: {exc}", started_at), []
         finished_at = _now()
         if result.error and result.record is None:
             logger.warning("sandbox of %s (%s) ended without a result: %s", spec.id, phase, result.error)

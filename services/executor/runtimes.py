@@ -37,12 +37,8 @@ async def _probe(runner: Runner, language: Language) -> str | None:
         limits=PROBE_LIMITS,
         compile_limits=None,
     )
-    box = await runner.launch(spec, Phase.run, PROBE_LIMITS)
-    try:
-        program = Program(files=(), argv=language.version_command, env={}, limits=PROBE_LIMITS)
-        result = await box.run(program, lambda _stream, _data: None, grace_s=5)
-    finally:
-        await box.destroy()
+    program = Program(files=(), argv=language.version_command, env={}, limits=PROBE_LIMITS)
+    result = await runner.run_in_sandbox(spec, Phase.run, program, events=None)
     text = (result.stdout + result.stderr).decode(errors="replace")
     match = re.search(language.version_pattern, text)
     return match.group(1) if match else None

@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 import aiodocker
+import aiohttp
 from arq import Worker, func
 from arq.connections import RedisSettings
 from arq.utils import timestamp_ms
@@ -22,10 +23,13 @@ from redis.exceptions import RedisError
 from services.executor.jobs import recover_own, run_execution, sweep
 from services.executor.runner import Runner
 from services.executor.runtimes import discover_versions
-from services.executor.sandbox.box import BoxOptions, remove_sandboxes
+from services.executor.sandbox.box import BoxOptions, Shape, remove_sandboxes
+from services.executor.sandbox.pool import PoolSettings, SandboxPool
 from services.executor.sandbox.seccomp import load_seccomp_profile
 from services.executor.state import ExecutorState
 from shared.db.session import create_engine, create_sessionmaker
+from shared.languages import LANGUAGES
+from shared.limits import default_limits
 from shared.logging import configure_logging
 from shared.queue import RUN_EXECUTION_JOB
 from shared.redis_keys import EXECUTION_QUEUE, EXECUTION_WAKE, executor_heartbeat
@@ -33,7 +37,8 @@ from shared.settings import ExecutorSettings
 
 logger = logging.getLogger("coderunhub.executor")
 
-JOB_TIMEOUT_S = 300
+# Longer than any execution can take (an interactive run may last 15 minutes).
+JOB_TIMEOUT_S = 1_200
 HEARTBEAT_S = 5
 
 
@@ -116,7 +121,7 @@ async def _sweeper(state: ExecutorState) -> None:
 async def startup(ctx: dict[str, Any]) -> None:
     settings: ExecutorSettings = ctx["settings"]
     engine = create_engine(settings.database_url.get_secret_value(), pool_size=settings.concurrency + 2)
-    docker = aiodocker.Docker(url=settings.docker_url)
+    docker = create_docker_client(settings.docker_url)
     options = BoxOptions(
         executor_id=settings.executor_id,
         runtime=settings.runtime,
@@ -124,10 +129,16 @@ async def startup(ctx: dict[str, Any]) -> None:
         work_size_mb=settings.work_size_mb,
         tmp_size_mb=settings.tmp_size_mb,
         seccomp_profile=load_seccomp_profile(settings.seccomp_profile),
+        max_file_size_kb=max(settings.limits.file_size_kb.maximum, settings.compile_limits.file_size_kb.maximum),
+        max_cpu_time_ms=max(settings.limits.cpu_time_ms.maximum, settings.compile_limits.cpu_time_ms.maximum),
     )
+    # Leftovers of a previous run go before the pool starts warming new sandboxes.
+    removed = await remove_sandboxes(docker, settings.executor_id)
+    if removed:
+        logger.warning("removed %d sandboxes left by a previous run", removed)
+    pool = SandboxPool(docker, options, pool_settings(settings))
     runner = Runner(
-        docker,
-        options,
+        pool,
         image_prefix=settings.image_prefix,
         image_tag=settings.image_tag,
         grace_s=settings.grace_s,
@@ -135,15 +146,44 @@ async def startup(ctx: dict[str, Any]) -> None:
     )
     state = ExecutorState(settings, engine, create_sessionmaker(engine), ctx["redis"], docker, runner)
     ctx["state"] = state
-    removed = await remove_sandboxes(docker, settings.executor_id)
-    if removed:
-        logger.warning("removed %d sandboxes left by a previous run", removed)
     await state.redis.set(executor_heartbeat(settings.executor_id), str(timestamp_ms()), ex=HEARTBEAT_S * 3)
     await recover_own(state)
+    await pool.start()
     state.versions = await discover_versions(runner, docker, state.redis, settings.executor_id)
     ctx["background"] = [asyncio.create_task(_heartbeat(state)), asyncio.create_task(_sweeper(state))]
     logger.info(
         "executor %s ready: %s", settings.executor_id, ", ".join(f"{k} {v}" for k, v in sorted(state.versions.items()))
+    )
+
+
+def create_docker_client(url: str | None) -> aiodocker.Docker:
+    """Every attached sandbox holds a connection: lift aiohttp's default limit of 100."""
+    if url is None or url.startswith("unix://"):
+        path = url[len("unix://") :] if url else "/var/run/docker.sock"
+        # With a connector given, aiodocker uses the URL only to compose request URLs.
+        return aiodocker.Docker(url="unix://localhost", connector=aiohttp.UnixConnector(path, limit=1024))
+    return aiodocker.Docker(url=url)
+
+
+def pool_settings(settings: ExecutorSettings) -> PoolSettings:
+    """Warm each language's default run shape, and compile shape for compiled languages."""
+    prefix, tag = settings.image_prefix, settings.image_tag
+    targets: dict[Shape, int] = {}
+    for language in LANGUAGES.values():
+        image = f"{prefix}{language.runtime}:{tag}"
+        run = Shape.of(image, default_limits(settings.limits, language.run_limit_defaults))
+        targets[run] = max(targets.get(run, 0), settings.pool_sizes.get(language.id, settings.pool_size))
+        if language.compiled:
+            compile_limits = default_limits(settings.compile_limits, language.compile_limit_defaults)
+            shape = Shape.of(image, compile_limits)
+            targets[shape] = max(targets.get(shape, 0), settings.pool_size)
+    return PoolSettings(
+        base_targets={shape: size for shape, size in targets.items() if size > 0},
+        max_per_shape=settings.pool_max_per_shape,
+        max_total=settings.pool_max_total,
+        idle_ttl_s=settings.pool_idle_ttl_s,
+        refill_parallelism=settings.pool_refill_parallelism,
+        new_shape_target=1 if settings.pool_max_total else 0,
     )
 
 
@@ -153,6 +193,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     state: ExecutorState | None = ctx.get("state")
     if state is None:
         return
+    with contextlib.suppress(Exception):
+        await state.runner.pool.close()
     with contextlib.suppress(Exception):
         await remove_sandboxes(state.docker, state.settings.executor_id)
     with contextlib.suppress(RedisError, OSError):

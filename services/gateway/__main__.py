@@ -12,4 +12,6 @@ uvicorn.run(
     port=settings.port,
     log_config=None,
     proxy_headers=True,
+    # Longer than clients' and proxies' idle timeouts, so they, not we, close idle connections.
+    timeout_keep_alive=75,
 )

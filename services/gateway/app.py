@@ -9,7 +9,9 @@ from arq.connections import ArqRedis
 from fastapi import FastAPI
 
 from services.gateway.executions.endpoints import router as executions_router
+from services.gateway.executions.interactive import router as interactive_router
 from services.gateway.languages.endpoints import router as languages_router
+from services.gateway.languages.service import VersionCache
 from services.gateway.middleware import BodySizeLimitMiddleware
 from services.gateway.relay import EventHub
 from services.gateway.state import GatewayState
@@ -35,7 +37,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redis = ArqRedis.from_url(settings.redis_url.get_secret_value())
         hub = EventHub(redis)
         await hub.start()
-        app.state.gateway = GatewayState(settings, engine, create_sessionmaker(engine), redis, hub)
+        versions = VersionCache(redis, settings.versions_cache_s)
+        app.state.gateway = GatewayState(settings, engine, create_sessionmaker(engine), redis, hub, versions)
         try:
             yield
         finally:
@@ -57,6 +60,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return database_and_redis(state.engine, state.redis)
 
     app.include_router(health_router(checks))
+    app.include_router(interactive_router)
     app.include_router(executions_router)
     app.include_router(languages_router)
     return app

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.gateway.languages.service import VersionCache
 from services.gateway.relay import EventHub
 from shared.settings import GatewaySettings
 
@@ -19,3 +20,4 @@ class GatewayState:
     # One client for everything: ArqRedis is a redis.asyncio.Redis that can also enqueue jobs.
     redis: ArqRedis
     hub: EventHub
+    versions: VersionCache

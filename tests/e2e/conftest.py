@@ -1,25 +1,30 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from services.executor.sandbox.pool import POOL_NAME_PREFIX
 from tests.conftest import EXECUTOR_ID
 
 
-def sandbox_leftovers() -> list[str]:
-    containers = subprocess.run(
+def sandbox_leftovers(executor_id: str = EXECUTOR_ID) -> list[str]:
+    """Sandboxes of finished executions still present (idle warm-pool sandboxes do not count)."""
+    names = subprocess.run(
         [
             "docker",
             "ps",
-            "-aq",
+            "-a",
+            "--format",
+            "{{.Names}}",
             "--filter",
             "label=coderunhub.role=sandbox",
             "--filter",
-            f"label=coderunhub.executor={EXECUTOR_ID}",
+            f"label=coderunhub.executor={executor_id}",
         ],
         check=True,
         capture_output=True,
@@ -31,14 +36,22 @@ def sandbox_leftovers() -> list[str]:
         capture_output=True,
         text=True,
     ).stdout.split()
-    return containers + volumes
+    return [name for name in names if not name.startswith(POOL_NAME_PREFIX)] + volumes
+
+
+def wait_for_no_leftovers(executor_id: str = EXECUTOR_ID, timeout: float = 10.0) -> list[str]:
+    """Used sandboxes are removed in the background right after their execution: allow for that."""
+    deadline = time.monotonic() + timeout
+    while (leftovers := sandbox_leftovers(executor_id)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return leftovers
 
 
 @pytest.fixture(autouse=True)
 def no_sandbox_left_behind(executor: subprocess.Popen[bytes]) -> Iterator[None]:
     """Every end-to-end test also checks that no container or volume of its executions remains."""
     yield
-    assert sandbox_leftovers() == []
+    assert wait_for_no_leftovers() == []
 
 
 async def run(api: httpx.AsyncClient, payload: dict[str, Any], **params: str) -> dict[str, Any]:

@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator
 import aiodocker
 import pytest_asyncio
 
-from services.executor.runner import ExecutionSpec, Runner
-from services.executor.sandbox.box import BoxOptions, Program
+from services.executor.sandbox.box import BoxOptions, Program, Shape
+from services.executor.sandbox.pool import PoolSettings, SandboxPool
 from services.executor.sandbox.seccomp import load_seccomp_profile
-from shared.executions import Limits, Phase
-from shared.languages import LANGUAGES
+from shared.executions import Limits
 from shared.settings import ExecutorSettings
-from tests.e2e.conftest import sandbox_leftovers
+from tests.conftest import EXECUTOR_ID
+from tests.e2e.conftest import wait_for_no_leftovers
 
 LIMITS = Limits(
     wall_time_ms=10_000, cpu_time_ms=5_000, memory_mb=128, processes=32, output_bytes=65536, file_size_kb=1024
@@ -34,40 +34,26 @@ echo planted
 
 
 @pytest_asyncio.fixture
-async def runner() -> AsyncIterator[Runner]:
+async def pool() -> AsyncIterator[SandboxPool]:
     settings = ExecutorSettings()
     docker = aiodocker.Docker()
     options = BoxOptions(
-        executor_id="executor-test",
+        executor_id=EXECUTOR_ID,
         runtime=settings.runtime,
         nano_cpus=settings.nano_cpus,
         work_size_mb=settings.work_size_mb,
         tmp_size_mb=settings.tmp_size_mb,
         seccomp_profile=load_seccomp_profile(settings.seccomp_profile),
     )
-    yield Runner(
-        docker,
-        options,
-        image_prefix=settings.image_prefix,
-        image_tag=settings.image_tag,
-        grace_s=5,
-        artifact_max_bytes=1 << 20,
-    )
+    pool = SandboxPool(docker, options, PoolSettings(base_targets={}, max_total=0, new_shape_target=0))
+    yield pool
+    await pool.close()
     await docker.close()
 
 
-async def test_symlinks_and_fifos_are_never_collected(runner: Runner) -> None:
-    spec = ExecutionSpec(
-        id="artifact-test",
-        language=LANGUAGES["bash"],
-        files=(),
-        stdin=b"",
-        args=(),
-        compile_options=(),
-        limits=LIMITS,
-        compile_limits=None,
-    )
-    box = await runner.launch(spec, Phase.compile, LIMITS)
+async def test_symlinks_and_fifos_are_never_collected(pool: SandboxPool) -> None:
+    box, warm = await pool.acquire(Shape("coderunhub/runtime-base:latest", LIMITS.memory_mb, LIMITS.processes))
+    assert not warm
     try:
         program = Program(
             files=[("plant.sh", PLANT.encode(), 0o644)],
@@ -78,9 +64,10 @@ async def test_symlinks_and_fifos_are_never_collected(runner: Runner) -> None:
         )
         result = await box.run(program, lambda _stream, _data: None, grace_s=5)
     finally:
-        await box.destroy()
+        pool.release(box)
+        await pool.drain()
     assert result.record is not None, result.error
     assert bytes(result.stdout) == b"planted\n"
     # Only the regular file comes out; the links and the FIFO are skipped, nothing blocked.
     assert [(name, content) for name, _mode, content in result.artifacts] == [("d/sub/file", b"real\n")]
-    assert sandbox_leftovers() == []
+    assert wait_for_no_leftovers() == []

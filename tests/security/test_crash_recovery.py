@@ -20,7 +20,8 @@ import redis
 from arq.constants import in_progress_key_prefix
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from services.gateway.app import create_app
 from shared.db.models import Execution
@@ -67,7 +68,13 @@ class Executor:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.proc = start_executor(EXECUTOR_ID, "executor-crash.log", CRH_REDIS_URL=CRASH_REDIS)
+        self.proc = start_executor(
+            EXECUTOR_ID,
+            "executor-crash.log",
+            CRH_REDIS_URL=CRASH_REDIS,
+            CRH_EXECUTOR_POOL_MAX_TOTAL="0",
+            CRH_EXECUTOR_POOL_SIZES="{}",
+        )
         wait_until_ready(self.client, EXECUTOR_ID, self.proc, timeout=60)
 
     def kill(self) -> None:
@@ -104,10 +111,20 @@ async def test_killed_mid_execution_ends_in_internal_error_without_leftovers(
     crashing_executor.start()
     created = (await crash_api.post("/v1/executions", json={"language": "python", "source": LONG_PROGRAM})).json()
     stream_url = str(crash_api.base_url.copy_with(scheme="ws", path=created["links"]["stream"]))
+    frames: list[dict[str, Any]] = []
+
+    async def receive(ws: ClientConnection) -> dict[str, Any]:
+        try:
+            frames.append(json.loads(await ws.recv()))
+        except ConnectionClosed as exc:
+            raise AssertionError(f"stream closed ({exc}) after {frames}") from exc
+        return frames[-1]
+
     async with connect(stream_url) as ws:
-        # Wait until the program is really running in its sandbox.
-        while json.loads(await ws.recv()).get("data") != "started\n":
-            pass
+        # Wait until the program is really running in its sandbox (output may come in pieces).
+        stdout = ""
+        while "started\n" not in stdout:
+            stdout += (await receive(ws)).get("data", "")
         assert sandboxes_of(EXECUTOR_ID), "the sandbox is running"
         crashing_executor.kill()
         assert sandboxes_of(EXECUTOR_ID), "SIGKILL leaves the sandbox behind, as a real crash would"
@@ -115,7 +132,7 @@ async def test_killed_mid_execution_ends_in_internal_error_without_leftovers(
         crashing_executor.start()
         # The client still connected to the stream gets the final result.
         async with asyncio.timeout(60):
-            while (frame := json.loads(await ws.recv()))["type"] != "result":
+            while (frame := await receive(ws))["type"] != "result":
                 pass
     assert frame["execution"]["verdict"] == "internal_error"
 

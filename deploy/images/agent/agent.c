@@ -15,7 +15,7 @@
  *   'F' file      u16 name length, name, u32 mode, content
  *   'A' argv      one argument of the program's command line (at least one)
  *   'V' env       one "NAME=value" added to the program's environment
- *   'L' limits    "cpu_ms wall_ms output_bytes artifact_bytes" as decimal text
+ *   'L' limits    "cpu_ms wall_ms output_bytes artifact_bytes file_size_bytes" as decimal text
  *   'C' collect   a relative path (file or directory) sent back after a clean exit
  *   'G' go        start the program
  *   'I' stdin     bytes for the program's stdin        (after 'G')
@@ -65,7 +65,7 @@ static int nenvs;
 static char *collect[MAX_COLLECT];
 static int ncollect;
 static unsigned long long cpu_limit_ms = 10000, wall_limit_ms = 20000;
-static unsigned long long output_limit = 1 << 20, artifact_limit = 64ull << 20;
+static unsigned long long output_limit = 1 << 20, artifact_limit = 64ull << 20, file_size_limit = 16ull << 20;
 static unsigned long long artifact_sent;
 
 static void write_all(int fd, const void *buf, size_t len) {
@@ -204,7 +204,8 @@ static void read_setup(void) {
             break;
         case 'L': {
             char *s = dup_payload(payload, len);
-            if (sscanf(s, "%llu %llu %llu %llu", &cpu_limit_ms, &wall_limit_ms, &output_limit, &artifact_limit) != 4)
+            if (sscanf(s, "%llu %llu %llu %llu %llu", &cpu_limit_ms, &wall_limit_ms, &output_limit, &artifact_limit,
+                       &file_size_limit) != 5)
                 fail("bad limits");
             free(s);
             break;
@@ -342,6 +343,9 @@ static void child_exec(int in_r, int out_w, int err_w, int errpipe_w) {
     setrlimit(RLIMIT_CPU, &rl); /* backstop; the agent enforces the real limit on the whole tree */
     rl.rlim_cur = rl.rlim_max = 0;
     setrlimit(RLIMIT_CORE, &rl);
+    /* Per program, so one warm container (created before the request) serves any file-size limit. */
+    rl.rlim_cur = rl.rlim_max = (rlim_t)file_size_limit;
+    setrlimit(RLIMIT_FSIZE, &rl);
     dup2(in_r, 0);
     dup2(out_w, 1);
     dup2(err_w, 2);

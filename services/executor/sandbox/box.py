@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +34,7 @@ SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MAX_AGENT_STDERR = 4096
 
 LABEL_ROLE = "coderunhub.role"
-LABEL_EXECUTION = "coderunhub.execution"
 LABEL_EXECUTOR = "coderunhub.executor"
-LABEL_PHASE = "coderunhub.phase"
 ROLE_SANDBOX = "sandbox"
 
 OutputCallback = Callable[[str, bytes], None]
@@ -56,6 +54,22 @@ class BoxOptions:
     tmp_size_mb: int
     # The hardened profile's JSON (see seccomp.py); None keeps the engine's default.
     seccomp_profile: str | None = None
+    # Container-wide ceilings; the agent applies each program's own, lower limits.
+    max_file_size_kb: int = 262_144
+    max_cpu_time_ms: int = 60_000
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What a container fixes at creation: sandboxes of one shape are interchangeable."""
+
+    image: str
+    memory_mb: int
+    processes: int
+
+    @classmethod
+    def of(cls, image: str, limits: Limits) -> Shape:
+        return cls(image, limits.memory_mb, limits.processes)
 
 
 def _security_options(options: BoxOptions) -> list[str]:
@@ -65,12 +79,12 @@ def _security_options(options: BoxOptions) -> list[str]:
     return security
 
 
-def container_config(image: str, limits: Limits, options: BoxOptions, labels: Mapping[str, str]) -> dict[str, Any]:
-    memory = limits.memory_mb * MIB + AGENT_MEMORY_HEADROOM
-    file_size = limits.file_size_kb * 1024
-    cpu_seconds = math.ceil(limits.cpu_time_ms / 1000) + 2
+def container_config(shape: Shape, options: BoxOptions) -> dict[str, Any]:
+    memory = shape.memory_mb * MIB + AGENT_MEMORY_HEADROOM
+    file_size = options.max_file_size_kb * 1024
+    cpu_seconds = math.ceil(options.max_cpu_time_ms / 1000) + 2
     return {
-        "Image": image,
+        "Image": shape.image,
         "Cmd": ["/opt/crh/agent"],
         "User": "65534:65534",
         # Not the container id: nothing about the host or the platform shows inside.
@@ -84,7 +98,8 @@ def container_config(image: str, limits: Limits, options: BoxOptions, labels: Ma
         "OpenStdin": True,
         "StdinOnce": True,
         "Tty": False,
-        "Labels": {LABEL_ROLE: ROLE_SANDBOX, LABEL_EXECUTOR: options.executor_id, **labels},
+        # Sandboxes are made before their execution is known: see Box.assign for that link.
+        "Labels": {LABEL_ROLE: ROLE_SANDBOX, LABEL_EXECUTOR: options.executor_id},
         "HostConfig": {
             "NetworkMode": "none",
             "CapDrop": ["ALL"],
@@ -98,7 +113,7 @@ def container_config(image: str, limits: Limits, options: BoxOptions, labels: Ma
             "Memory": memory,
             "MemorySwap": memory,
             "NanoCpus": options.nano_cpus,
-            "PidsLimit": limits.processes + AGENT_PROCESSES,
+            "PidsLimit": shape.processes + AGENT_PROCESSES,
             "Ulimits": [
                 {"Name": "nofile", "Soft": 512, "Hard": 512},
                 {"Name": "fsize", "Soft": file_size, "Hard": file_size},
@@ -142,6 +157,9 @@ class Program:
     stdin: bytes = b""
     collect: Sequence[str] = ()
     artifact_max_bytes: int = 64 * MIB
+    # Interactive programs: agent frames (stdin, end of input, kill) forwarded while the program runs;
+    # stdin stays open until the feed says otherwise.
+    stdin_feed: Callable[[], AsyncIterator[bytes]] | None = None
 
 
 class Box:
@@ -152,8 +170,8 @@ class Box:
         self.stream = stream
 
     @classmethod
-    async def launch(cls, docker: aiodocker.Docker, config: dict[str, Any]) -> Box:
-        container = await docker.containers.create(config)
+    async def launch(cls, docker: aiodocker.Docker, config: dict[str, Any], name: str | None = None) -> Box:
+        container = await docker.containers.create(config, name=name)
         try:
             stream = container.attach(stdin=True, stdout=True, stderr=True)
             # Attach before start: nothing the agent writes can be missed.
@@ -163,6 +181,17 @@ class Box:
             await _remove(container)
             raise
         return cls(container, stream)
+
+    @property
+    def alive(self) -> bool:
+        """False once the container's agent is gone (its attach stream ended)."""
+        queue = self.stream._queue
+        return not self.stream._closed and queue is not None and not queue.is_eof()
+
+    async def assign(self, execution_id: str, phase: str) -> None:
+        """Name the sandbox after its execution, so a leftover can be traced to one."""
+        with contextlib.suppress(aiodocker.DockerError):
+            await self.container.rename(f"crh-{execution_id}-{phase}")
 
     async def destroy(self) -> None:
         """Remove the container; a result already read is never lost to a cleanup failure."""
@@ -178,7 +207,12 @@ class Box:
 
     async def run(self, program: Program, on_output: OutputCallback, grace_s: float) -> BoxResult:
         result = BoxResult()
-        await self.stream.write_in(_setup_frames(program))
+        try:
+            await self.stream.write_in(_setup_frames(program))
+        except (ConnectionError, RuntimeError, OSError) as exc:
+            result.error = f"the sandbox is not reachable: {exc}"
+            return result
+        feeder = asyncio.create_task(self._feed(program.stdin_feed)) if program.stdin_feed else None
         deadline = program.limits.wall_time_ms / 1000 + grace_s
         try:
             async with asyncio.timeout(deadline):
@@ -188,12 +222,20 @@ class Box:
             result.error = "the sandbox did not finish within its wall-time limit"
         except ProtocolError as exc:
             result.error = f"sandbox protocol error: {exc}"
+        finally:
+            if feeder is not None:
+                feeder.cancel()
+                await asyncio.gather(feeder, return_exceptions=True)
         if result.record is None and not result.timed_out:
             # The agent is gone without an exit record: the kernel's OOM killer is the usual cause.
             with contextlib.suppress(Exception):
                 info = await self.container.show()
                 result.oom_killed = bool(info.get("State", {}).get("OOMKilled"))
         return result
+
+    async def _feed(self, feed: Callable[[], AsyncIterator[bytes]]) -> None:
+        async for frame in feed():
+            await self.stream.write_in(frame)
 
     async def _read(self, program: Program, result: BoxResult, on_output: OutputCallback) -> None:
         limit = program.limits.output_bytes
@@ -244,14 +286,16 @@ def _setup_frames(program: Program) -> bytes:
     parts.append(
         protocol.frame(
             protocol.LIMITS,
-            f"{limits.cpu_time_ms} {limits.wall_time_ms} {limits.output_bytes} {program.artifact_max_bytes}".encode(),
+            f"{limits.cpu_time_ms} {limits.wall_time_ms} {limits.output_bytes} {program.artifact_max_bytes}"
+            f" {limits.file_size_kb * 1024}".encode(),
         )
     )
     parts += [protocol.frame(protocol.COLLECT, path.encode()) for path in program.collect]
     parts.append(protocol.frame(protocol.GO))
     if program.stdin:
         parts.append(protocol.frame(protocol.STDIN, program.stdin))
-    parts.append(protocol.frame(protocol.STDIN_EOF))
+    if program.stdin_feed is None:
+        parts.append(protocol.frame(protocol.STDIN_EOF))
     return b"".join(parts)
 
 

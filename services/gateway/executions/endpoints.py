@@ -3,22 +3,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, Query, Response, WebSocket, status
 from redis.exceptions import RedisError
 
 from services.gateway.deps import SessionDep, StateDep
 from services.gateway.executions import repository as repo
 from services.gateway.executions import service
+from services.gateway.executions.queueing import enqueue, versions_or_empty
 from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut, OutputEncoding
-from services.gateway.executions.stream import CLOSE_BAD_REQUEST, CLOSE_DONE, CLOSE_NOT_FOUND, FrameWriter, relay
-from services.gateway.languages.service import available_versions
+from services.gateway.executions.stream import (
+    CLOSE_BAD_REQUEST,
+    CLOSE_NOT_FOUND,
+    FrameWriter,
+    json_sender,
+    serve_events,
+    until_disconnect,
+)
 from services.gateway.state import GatewayState
 from shared.events import Event
 from shared.executions import ExecutionStatus
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem
-from shared.queue import enqueue_execution
 from shared.redis_keys import execution_channel
 
 logger = logging.getLogger("coderunhub.gateway.executions")
@@ -65,14 +71,14 @@ async def create_execution(
     wait: Annotated[bool, Query(description="Answer with the finished result.")] = False,
     encoding: EncodingQuery = "text",
 ) -> ExecutionOut:
-    execution = service.build_execution(payload, state.settings, await _versions(state))
+    execution = service.build_execution(payload, state.settings, await versions_or_empty(state))
     repo.add(session, execution)
     await session.commit()
     execution_id = execution.id
     response.headers["Location"] = f"/v1/executions/{execution_id}"
 
     if not wait:
-        await _enqueue(state, execution_id)
+        await enqueue(state, execution_id)
         return await _load(state, execution_id, encoding)
 
     loop = asyncio.get_running_loop()
@@ -80,7 +86,7 @@ async def create_execution(
     try:
         async with state.hub.subscribe(execution_channel(execution_id)) as subscription:
             # Subscribed before enqueueing, so the final event cannot be missed.
-            await _enqueue(state, execution_id)
+            await enqueue(state, execution_id)
             while (remaining := deadline - loop.time()) > 0:
                 event = await subscription.next(wait_s=min(remaining, state.settings.stream_idle_check_s))
                 if event is not None:
@@ -93,7 +99,7 @@ async def create_execution(
                     break
     except (RedisError, OSError):
         # Without Redis there is no live signal; the database still tells when it is done.
-        await _enqueue(state, execution_id)
+        await enqueue(state, execution_id)
         while loop.time() < deadline and not await _finished(state, execution_id):  # noqa: ASYNC110
             await asyncio.sleep(0.25)
     result = await _load(state, execution_id, encoding)
@@ -102,25 +108,9 @@ async def create_execution(
     return result
 
 
-async def _versions(state: GatewayState) -> dict[str, str]:
-    try:
-        return await available_versions(state.redis)
-    except (RedisError, OSError):
-        # Executors' version reports are unreachable: accept the submission without them.
-        return {}
-
-
 async def _finished(state: GatewayState, execution_id: uuid.UUID) -> bool:
     async with state.sessionmaker() as session:
         return await repo.status(session, execution_id) == ExecutionStatus.finished
-
-
-async def _enqueue(state: GatewayState, execution_id: uuid.UUID) -> None:
-    try:
-        await enqueue_execution(state.redis, execution_id)
-    except (RedisError, OSError):
-        # The row is committed: an executor's sweeper queues it once Redis is back.
-        logger.exception("could not enqueue execution %s; the sweeper will retry", execution_id)
 
 
 @router.get(
@@ -151,28 +141,5 @@ async def stream_execution(websocket: WebSocket, execution_id: str, state: State
         await websocket.close(CLOSE_NOT_FOUND, "unknown execution")
         return
 
-    async def send(frame: dict[str, Any]) -> None:
-        await websocket.send_json(frame)
-
-    writer = FrameWriter(send, "base64" if encoding == "base64" else "text")
-    relay_task = asyncio.create_task(relay(state, websocket, eid, writer))
-    disconnect_task = asyncio.create_task(_until_disconnect(websocket))
-    try:
-        done, _ = await asyncio.wait({relay_task, disconnect_task}, return_when=asyncio.FIRST_COMPLETED)
-        if relay_task in done:
-            relay_task.result()
-            await websocket.close(CLOSE_DONE)
-    except WebSocketDisconnect:
-        pass
-    finally:
-        for task in (relay_task, disconnect_task):
-            task.cancel()
-        await asyncio.gather(relay_task, disconnect_task, return_exceptions=True)
-
-
-async def _until_disconnect(websocket: WebSocket) -> None:
-    # Client frames are not part of this protocol; reading them is how a disconnect is noticed.
-    while True:
-        message = await websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            return
+    writer = FrameWriter(json_sender(websocket), "base64" if encoding == "base64" else "text")
+    await serve_events(state, websocket, eid, writer, until_disconnect(websocket))

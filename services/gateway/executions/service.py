@@ -12,6 +12,7 @@ from services.gateway.executions.schemas import ExecutionCreate, LimitsIn
 from shared.db.models import Execution
 from shared.executions import Limits
 from shared.languages import LANGUAGES, Language
+from shared.limits import default_value
 from shared.problems import FieldError, ProblemError, ValidationProblem
 from shared.settings import GatewaySettings, LimitsPolicy
 
@@ -54,7 +55,7 @@ def resolve_limits(
     for name, bounds in policy:
         asked = getattr(requested, name) if requested is not None else None
         if asked is None:
-            values[name] = min(language_defaults.get(name, bounds.default), bounds.maximum)
+            values[name] = default_value(name, bounds, language_defaults)
             continue
         if not bounds.minimum <= asked <= bounds.maximum:
             errors.append(
@@ -140,7 +141,9 @@ def _check_argv(
             errors.append(_error(["compile_options", index], f"{flag!r} is not allowed; allowed patterns: {allowed}"))
 
 
-def build_execution(payload: ExecutionCreate, settings: GatewaySettings, versions: Mapping[str, str]) -> Execution:
+def build_execution(
+    payload: ExecutionCreate, settings: GatewaySettings, versions: Mapping[str, str], *, interactive: bool = False
+) -> Execution:
     """Validate a submission against the server's rules and build its (unsaved) row."""
     errors: list[FieldError] = []
     language: Language | None = LANGUAGES.get(payload.language)
@@ -157,7 +160,10 @@ def build_execution(payload: ExecutionCreate, settings: GatewaySettings, version
     _check_argv(payload, language, settings, errors)
     stdin = _check_text(["stdin"], payload.stdin, errors, nul=True)
 
-    limits = resolve_limits(payload.limits, settings.limits, language.run_limit_defaults, "limits", errors)
+    policy = settings.limits
+    if interactive:
+        policy = policy.model_copy(update={"wall_time_ms": settings.interactive_wall_time_ms})
+    limits = resolve_limits(payload.limits, policy, language.run_limit_defaults, "limits", errors)
     compile_limits = None
     if language.compiled:
         compile_limits = resolve_limits(
@@ -180,6 +186,7 @@ def build_execution(payload: ExecutionCreate, settings: GatewaySettings, version
         stdin=stdin,
         args=list(payload.args),
         compile_options=list(payload.compile_options),
+        interactive=interactive,
         limits=limits.model_dump(),
         compile_limits=compile_limits.model_dump() if compile_limits else None,
     )

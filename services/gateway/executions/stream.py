@@ -8,13 +8,15 @@ Stream has expired, the finished result is rebuilt from PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import codecs
+import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from fastapi import WebSocket
+from fastapi import WebSocket, WebSocketDisconnect
 
 from services.gateway.executions import repository as repo
 from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
@@ -25,8 +27,10 @@ from shared.redis_keys import execution_channel, execution_stream
 
 # WebSocket close codes (documented in docs/api.md).
 CLOSE_DONE = 1000
-CLOSE_NOT_FOUND = 4404
+CLOSE_INTERNAL = 1011
 CLOSE_BAD_REQUEST = 4400
+CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_LARGE = 4413
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -137,3 +141,52 @@ async def relay(state: GatewayState, websocket: WebSocket, execution_id: uuid.UU
                 return
             if event.seq > writer.last_seq and await _forward(state, execution_id, writer, event):
                 return
+
+
+def json_sender(websocket: WebSocket) -> Send:
+    """Frames go out one at a time, whichever task sends them."""
+    lock = asyncio.Lock()
+
+    async def send(frame: dict[str, Any]) -> None:
+        async with lock:
+            await websocket.send_json(frame)
+
+    return send
+
+
+async def until_disconnect(websocket: WebSocket) -> None:
+    """For streams that take no client frames: reading is how a disconnect is noticed."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+async def serve_events(
+    state: GatewayState,
+    websocket: WebSocket,
+    execution_id: uuid.UUID,
+    writer: FrameWriter,
+    inbound: Coroutine[Any, Any, None],
+) -> bool:
+    """Relay events until the result was sent (then close 1000) or the client's side ends.
+
+    Returns whether the result was delivered.
+    """
+    relay_task = asyncio.create_task(relay(state, websocket, execution_id, writer))
+    inbound_task = asyncio.create_task(inbound)
+    try:
+        done, _ = await asyncio.wait({relay_task, inbound_task}, return_when=asyncio.FIRST_COMPLETED)
+        if relay_task in done:
+            relay_task.result()
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await websocket.close(CLOSE_DONE)
+            return True
+        inbound_task.result()
+        return False
+    except WebSocketDisconnect:
+        return False
+    finally:
+        for task in (relay_task, inbound_task):
+            task.cancel()
+        await asyncio.gather(relay_task, inbound_task, return_exceptions=True)

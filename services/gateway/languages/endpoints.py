@@ -4,7 +4,6 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from services.gateway.deps import StateDep
-from services.gateway.languages.service import available_versions
 from shared.languages import LANGUAGES
 
 router = APIRouter(prefix="/v1/languages", tags=["languages"])
@@ -24,7 +23,7 @@ class LanguageOut(BaseModel):
 
 @router.get("", response_model=list[LanguageOut], summary="List supported languages")
 async def list_languages(state: StateDep) -> list[LanguageOut]:
-    versions = await available_versions(state.redis)
+    versions = await state.versions.get()
     return [
         LanguageOut(version=versions.get(language.id), **language.describe())
         for language in sorted(LANGUAGES.values(), key=lambda lang: lang.id)

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db.base import Base
@@ -43,7 +43,11 @@ class Execution(Base):
     compile_options: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'::jsonb"))
     limits: Mapped[dict[str, Any]]
     compile_limits: Mapped[dict[str, Any] | None]
+    # Stdin comes from a WebSocket while the program runs (crh:exec:<id>:input).
+    interactive: Mapped[bool] = mapped_column(default=False, server_default="false")
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # From enqueue to the executor starting it: the dispatch latency.
+    queue_wait_us: Mapped[int | None] = mapped_column(BigInteger)
     executor_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     started_at: Mapped[datetime | None]

@@ -1,0 +1,186 @@
+"""A warm pool of started, single-use sandboxes.
+
+Starting a container costs ~130 ms and ~0.2 CPU-seconds here, far more than running a hello
+world. Sandboxes are therefore created ahead of time with every limit and no network, their agent
+waiting for a program; an execution takes one, uses it once, and it is destroyed. Refills,
+expiry and removal happen in the background, off the execution's path. An empty pool degrades to
+a cold start.
+
+Sandboxes are grouped by shape (image, memory, processes): the settings a container fixes at
+creation. Everything else (CPU time, wall time, output, file size) the agent applies per program.
+Each shape has a target size: a configured base, raised by misses (demand) and lowered again
+when a shape stays idle; shapes seen for the first time become poolable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections import Counter, deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import aiodocker
+
+from services.executor.sandbox.box import Box, BoxOptions, Shape, container_config
+
+logger = logging.getLogger("coderunhub.executor.pool")
+
+POOL_NAME_PREFIX = "crh-pool-"
+DECAY_INTERVAL_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSettings:
+    base_targets: Mapping[Shape, int]
+    # Upper bounds: per shape after demand growth, and over all idle sandboxes of this executor.
+    max_per_shape: int = 16
+    max_total: int = 64
+    # Idle sandboxes older than this are replaced by fresh ones.
+    idle_ttl_s: float = 900.0
+    refill_parallelism: int = 2
+    # Shapes first seen at run time start with this target (0 keeps them cold-start only).
+    new_shape_target: int = 1
+
+
+class SandboxPool:
+    def __init__(self, docker: aiodocker.Docker, options: BoxOptions, settings: PoolSettings) -> None:
+        self._docker = docker
+        self._options = options
+        self._settings = settings
+        self._idle: dict[Shape, deque[tuple[float, Box]]] = {}
+        self._base: dict[Shape, int] = dict(settings.base_targets)
+        self._targets: dict[Shape, int] = dict(settings.base_targets)
+        self._creating: Counter[Shape] = Counter()
+        self._misses_since_decay: Counter[Shape] = Counter()
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runners: list[asyncio.Task[None]] = []
+        self.stats: Counter[str] = Counter()
+
+    async def start(self) -> None:
+        self._runners = [
+            asyncio.create_task(self._fill(), name="pool-fill"),
+            asyncio.create_task(self._decay(), name="pool-decay"),
+        ]
+
+    async def close(self) -> None:
+        for task in self._runners:
+            task.cancel()
+        await asyncio.gather(*self._runners, return_exceptions=True)
+        idle = [box for queue in self._idle.values() for _, box in queue]
+        self._idle.clear()
+        await asyncio.gather(*(box.destroy() for box in idle), return_exceptions=True)
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for background removals (used at shutdown and by tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def idle_count(self, shape: Shape | None = None) -> int:
+        if shape is not None:
+            return len(self._idle.get(shape, ()))
+        return sum(len(queue) for queue in self._idle.values())
+
+    async def acquire(self, shape: Shape) -> tuple[Box, bool]:
+        """A started sandbox of this shape, and whether it came warm from the pool."""
+        queue = self._idle.get(shape)
+        while queue:
+            _, box = queue.popleft()
+            self._wake.set()
+            if box.alive:
+                self.stats["hits"] += 1
+                return box, True
+            self.stats["dead"] += 1
+            self.release(box)
+        self.stats["misses"] += 1
+        self._misses_since_decay[shape] += 1
+        self._grow(shape)
+        self._wake.set()
+        return await self._create(shape), False
+
+    def release(self, box: Box) -> None:
+        """Destroy a used sandbox in the background: never reused, never on the critical path."""
+        self.spawn(box.destroy())
+
+    def spawn(self, coro: object) -> None:
+        """Run housekeeping in the background, tracked so shutdown can wait for it."""
+        task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _create(self, shape: Shape) -> Box:
+        config = container_config(shape, self._options)
+        return await Box.launch(self._docker, config, name=POOL_NAME_PREFIX + secrets.token_hex(8))
+
+    def _grow(self, shape: Shape) -> None:
+        if shape not in self._targets:
+            self._base.setdefault(shape, 0)
+            self._targets[shape] = self._settings.new_shape_target
+        elif self._targets[shape] < self._settings.max_per_shape:
+            self._targets[shape] += 1
+
+    def _deficits(self) -> list[tuple[float, Shape]]:
+        total = self.idle_count() + sum(self._creating.values())
+        if total >= self._settings.max_total:
+            return []
+        needs = []
+        for shape, target in self._targets.items():
+            have = len(self._idle.get(shape, ())) + self._creating[shape]
+            if have < target:
+                needs.append((have / target, shape))
+        return sorted(needs, key=lambda item: item[0])
+
+    async def _fill(self) -> None:
+        slots = asyncio.Semaphore(self._settings.refill_parallelism)
+        while True:
+            needs = self._deficits()
+            if not needs:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), 5.0)
+                self._expire()
+                continue
+            await slots.acquire()
+            shape = needs[0][1]
+            self._creating[shape] += 1
+            task = asyncio.create_task(self._refill(shape))
+            task.add_done_callback(lambda _t: slots.release())
+
+    async def _refill(self, shape: Shape) -> None:
+        try:
+            box = await self._create(shape)
+        except Exception as exc:
+            self.stats["create_errors"] += 1
+            logger.warning("could not warm a sandbox of %s: %s", shape.image, exc)
+            await asyncio.sleep(1.0)
+            return
+        finally:
+            self._creating[shape] -= 1
+        self.stats["created"] += 1
+        self._idle.setdefault(shape, deque()).append((time.monotonic(), box))
+        self._wake.set()
+
+    def _expire(self) -> None:
+        deadline = time.monotonic() - self._settings.idle_ttl_s
+        for queue in self._idle.values():
+            while queue and queue[0][0] < deadline:
+                _, box = queue.popleft()
+                self.stats["expired"] += 1
+                self.release(box)
+
+    async def _decay(self) -> None:
+        """Shapes without misses for a while shrink back towards their base target."""
+        while True:
+            await asyncio.sleep(DECAY_INTERVAL_S)
+            for shape, target in list(self._targets.items()):
+                if not self._misses_since_decay[shape] and target > self._base.get(shape, 0):
+                    self._targets[shape] = target - 1
+                    queue = self._idle.get(shape)
+                    if queue and len(queue) > self._targets[shape]:
+                        self.release(queue.pop()[1])
+            self._misses_since_decay.clear()

@@ -1,0 +1,154 @@
+"""Interactive executions over one WebSocket: the request, then stdin while the program runs.
+
+Client frames: ``{"type": "start", ...execution request...}`` first; then
+``{"type": "stdin", "data": "...", "encoding": "text"|"base64"}`` (binary frames are stdin bytes
+too), ``{"type": "eof"}`` and ``{"type": "kill"}``. Server frames: ``{"type": "created",
+"execution": {...}}``, then the same frames as the stream endpoint, ending with ``result``.
+Input travels through a Redis Stream that the executor reads (see shared/interactive.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+
+from services.gateway.deps import StateDep
+from services.gateway.executions import repository as repo
+from services.gateway.executions import service
+from services.gateway.executions.queueing import enqueue, versions_or_empty
+from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut
+from services.gateway.executions.stream import (
+    CLOSE_BAD_REQUEST,
+    CLOSE_TOO_LARGE,
+    FrameWriter,
+    Send,
+    json_sender,
+    serve_events,
+)
+from services.gateway.state import GatewayState
+from shared.interactive import INPUT_BYTES, INPUT_DATA, INPUT_EOF, INPUT_KILL, INPUT_KIND, INPUT_TTL_S
+from shared.problems import FieldError, ProblemError, ValidationProblem
+from shared.redis_keys import execution_input
+
+logger = logging.getLogger("coderunhub.gateway.interactive")
+
+router = APIRouter(prefix="/v1/executions", tags=["executions"])
+
+
+class InputTooLarge(Exception):
+    pass
+
+
+def _problem(error: ProblemError) -> dict[str, Any]:
+    problem: dict[str, Any] = {"title": error.title, "status": error.status, "detail": error.detail}
+    if error.errors:
+        problem["errors"] = [e.model_dump() for e in error.errors]
+    return {"type": "error", "problem": problem}
+
+
+async def _refuse(websocket: WebSocket, send: Send, error: ProblemError) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await send(_problem(error))
+        await websocket.close(CLOSE_TOO_LARGE if error.status == 413 else CLOSE_BAD_REQUEST, error.title)
+
+
+def _parse_start(message: object) -> ExecutionCreate:
+    if not isinstance(message, dict) or message.get("type") != "start":
+        raise ProblemError(400, "bad-request", "Bad request", 'the first frame must be {"type": "start", ...}')
+    fields = {key: value for key, value in message.items() if key != "type"}
+    try:
+        return ExecutionCreate.model_validate(fields)
+    except ValidationError as exc:
+        errors = [
+            FieldError(loc=["start", *[str(p) for p in err["loc"]]], msg=err["msg"], type=err["type"])
+            for err in exc.errors()
+        ]
+        raise ValidationProblem(errors) from exc
+
+
+async def _pump_input(websocket: WebSocket, state: GatewayState, execution_id: uuid.UUID, send: Send) -> None:
+    """Forward client input to the execution's input Stream until the client goes away."""
+    key = execution_input(execution_id)
+    budget = state.settings.max_stdin_bytes
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            entry = _input_entry(message)
+            if entry is None:
+                await send({"type": "error", "problem": {"title": "Bad frame", "status": 400}})
+                continue
+            budget -= len(entry.get(INPUT_BYTES, b""))
+            if budget < 0:
+                raise InputTooLarge
+            async with state.redis.pipeline(transaction=False) as pipe:
+                pipe.xadd(key, entry)  # type: ignore[arg-type]
+                pipe.expire(key, INPUT_TTL_S)
+                await pipe.execute()
+    except InputTooLarge:
+        await _refuse(websocket, send, ProblemError(413, "content-too-large", "Input too large"))
+    # The client left or was refused: a program waiting for input should not hold its sandbox.
+    with contextlib.suppress(RedisError, OSError):
+        await state.redis.xadd(key, {INPUT_KIND: INPUT_KILL})
+
+
+def _input_entry(message: Mapping[str, Any]) -> dict[bytes, bytes] | None:
+    if message.get("bytes") is not None:
+        return {INPUT_KIND: INPUT_DATA, INPUT_BYTES: message["bytes"]}
+    try:
+        frame = json.loads(message.get("text") or "")
+    except ValueError:
+        return None
+    kind = frame.get("type") if isinstance(frame, dict) else None
+    if kind == "eof":
+        return {INPUT_KIND: INPUT_EOF}
+    if kind == "kill":
+        return {INPUT_KIND: INPUT_KILL}
+    if kind != "stdin" or not isinstance(frame.get("data"), str):
+        return None
+    try:
+        data = base64.b64decode(frame["data"], validate=True) if frame.get("encoding") == "base64" else None
+        data = frame["data"].encode() if data is None else data
+    except (binascii.Error, UnicodeEncodeError):
+        return None
+    return {INPUT_KIND: INPUT_DATA, INPUT_BYTES: data}
+
+
+@router.websocket("/interactive")
+async def interactive_execution(websocket: WebSocket, state: StateDep) -> None:
+    await websocket.accept()
+    send = json_sender(websocket)
+    try:
+        first = await asyncio.wait_for(websocket.receive_json(), state.settings.interactive_start_timeout_s)
+        payload = _parse_start(first)
+        execution = service.build_execution(payload, state.settings, await versions_or_empty(state), interactive=True)
+    except ProblemError as error:
+        await _refuse(websocket, send, error)
+        return
+    except (TimeoutError, ValueError, KeyError):
+        await _refuse(websocket, send, ProblemError(400, "bad-request", "Bad request", "expected a start frame"))
+        return
+    except WebSocketDisconnect:
+        return
+
+    async with state.sessionmaker() as session:
+        repo.add(session, execution)
+        await session.commit()
+        await session.refresh(execution)
+    execution_id = execution.id
+    await send({"type": "created", "execution": ExecutionOut.build(execution, []).model_dump(mode="json")})
+    await enqueue(state, execution_id)
+    writer = FrameWriter(send, "base64" if websocket.query_params.get("encoding") == "base64" else "text")
+    await serve_events(state, websocket, execution_id, writer, _pump_input(websocket, state, execution_id, send))

@@ -1,0 +1,90 @@
+"""The warm pool: sandboxes are started ahead of time, each used once; a burst larger than the
+pool degrades to cold starts without errors.
+
+Whether a sandbox was warm is visible from inside it: its PID 1 (the agent) started long before
+the program did."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import redis
+
+from services.gateway.app import create_app
+from shared.redis_keys import RUNTIMES
+from tests.conftest import REDIS_URL, gateway_settings, serve, start_executor, wait_until_ready
+from tests.e2e.conftest import run, wait_for_no_leftovers
+
+WHO_AM_I = """
+import os
+def started(pid):
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19])
+container = [l for l in open("/proc/self/cgroup") if ":memory:" in l][0].strip().rsplit("/", 1)[1]
+print(container, (started("self") - started(1)) / os.sysconf("SC_CLK_TCK"))
+"""
+# A sandbox whose agent waited this long before its program was warm; a cold start takes ~0.1 s.
+WARM_AGE_S = 0.5
+BURST_REDIS = "redis://127.0.0.1:6379/11"
+BURST_EXECUTOR = "executor-burst"
+
+
+def identity(result: dict[str, Any]) -> tuple[str, float]:
+    assert result["verdict"] == "ok", result
+    container, age = result["run"]["stdout"].split()
+    return container, float(age)
+
+
+async def test_warm_sandboxes_are_used_once(api: httpx.AsyncClient) -> None:
+    seen = [identity(await run(api, {"language": "python", "source": WHO_AM_I})) for _ in range(8)]
+    containers = [container for container, _ in seen]
+    assert len(set(containers)) == len(containers), "a sandbox served two executions"
+    assert any(age >= WARM_AGE_S for _, age in seen), f"no execution found a warm sandbox: {seen}"
+
+
+@pytest.fixture
+def burst_executor(executor: subprocess.Popen[bytes]) -> Iterator[None]:
+    client = redis.Redis.from_url(BURST_REDIS)
+    client.flushdb()
+    client.hset(RUNTIMES, mapping=redis.Redis.from_url(REDIS_URL).hgetall(RUNTIMES))  # type: ignore[arg-type]
+    proc = start_executor(
+        BURST_EXECUTOR,
+        "executor-burst.log",
+        CRH_REDIS_URL=BURST_REDIS,
+        CRH_EXECUTOR_CONCURRENCY="4",
+        CRH_EXECUTOR_POOL_SIZE="0",
+        CRH_EXECUTOR_POOL_SIZES='{"python": 2}',
+    )
+    try:
+        wait_until_ready(client, BURST_EXECUTOR, proc, timeout=60)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        client.close()
+
+
+@pytest_asyncio.fixture
+async def burst_api(burst_executor: None) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        serve(create_app(gateway_settings(redis_url=BURST_REDIS))) as url,
+        httpx.AsyncClient(base_url=url, timeout=60) as client,
+    ):
+        yield client
+
+
+async def test_a_burst_beyond_the_pool_degrades_to_cold_starts(burst_api: httpx.AsyncClient) -> None:
+    # Let the pool (2 python sandboxes) fill, then send six times as many at once.
+    await asyncio.sleep(3)
+    results = await asyncio.gather(*(run(burst_api, {"language": "python", "source": WHO_AM_I}) for _ in range(12)))
+    seen = [identity(result) for result in results]
+    ages = sorted(age for _, age in seen)
+    assert len({container for container, _ in seen}) == 12
+    assert ages[-1] >= WARM_AGE_S, f"the warm sandboxes were used: {ages}"
+    assert ages[0] < WARM_AGE_S, f"the rest started cold: {ages}"
+    assert wait_for_no_leftovers(BURST_EXECUTOR) == []
