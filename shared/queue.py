@@ -1,22 +1,43 @@
-"""Putting executions on the arq queue, and waking an idle executor at once."""
+"""Putting executions on the arq queue and waking an executor, in one round trip.
+
+The job is stored exactly as arq's ``enqueue_job`` would store it (same keys, same serialisation,
+same refusal when a job or result with that id exists), so arq's worker machinery (retries,
+in-progress keys, results) is unchanged. A Lua script also pushes the job id on the wake list an
+idle executor blocks on, so dispatch does not wait for arq's poll.
+"""
 
 from __future__ import annotations
 
 import uuid
 
 from arq.connections import ArqRedis
+from arq.constants import job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
+from arq.utils import timestamp_ms
 
 from shared.redis_keys import EXECUTION_QUEUE, EXECUTION_WAKE
 
 RUN_EXECUTION_JOB = "run_execution"
-# Wake tokens nobody consumed (all executors busy) are harmless; keep the list short anyway.
-MAX_WAKE_TOKENS = 256
+# Tokens nobody consumed (all executors busy) are harmless; keep the list short anyway.
+MAX_WAKE_TOKENS = 1024
+JOB_EXPIRES_MS = 24 * 3600 * 1000
+
+_ENQUEUE = """
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
+redis.call('PSETEX', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+redis.call('LPUSH', KEYS[4], ARGV[4])
+redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[5]) - 1)
+return 1
+"""
 
 
-async def enqueue_execution(pool: ArqRedis, execution_id: uuid.UUID) -> None:
-    """Enqueue (idempotent: the arq job id is the execution id) and wake one blocked executor."""
-    await pool.enqueue_job(RUN_EXECUTION_JOB, str(execution_id), _job_id=str(execution_id), _queue_name=EXECUTION_QUEUE)
-    async with pool.pipeline(transaction=False) as pipe:
-        pipe.lpush(EXECUTION_WAKE, b"1")
-        pipe.ltrim(EXECUTION_WAKE, 0, MAX_WAKE_TOKENS - 1)
-        await pipe.execute()
+async def enqueue_execution(pool: ArqRedis, execution_id: uuid.UUID) -> bool:
+    """Enqueue (idempotent: the arq job id is the execution id); False if it already was."""
+    job_id = str(execution_id)
+    now = timestamp_ms()
+    job = serialize_job(RUN_EXECUTION_JOB, (job_id,), {}, None, now, serializer=pool.job_serializer)
+    script = pool.register_script(_ENQUEUE)
+    keys = [job_key_prefix + job_id, result_key_prefix + job_id, EXECUTION_QUEUE, EXECUTION_WAKE]
+    added = await script(keys=keys, args=[job, JOB_EXPIRES_MS, now, job_id, MAX_WAKE_TOKENS])
+    return bool(added)

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from arq.constants import in_progress_key_prefix, job_key_prefix
+from arq import Retry
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
 
 from services.executor import repository as repo
 from services.executor.events import EventPublisher
@@ -54,33 +55,38 @@ def build_spec(execution: Execution) -> ExecutionSpec:
 
 async def run_execution(ctx: dict[str, Any], execution_id: str) -> str:
     state: ExecutorState = ctx["state"]
-    eid = uuid.UUID(execution_id)
     structlog.contextvars.bind_contextvars(execution_id=execution_id)
     try:
-        async with state.sessionmaker() as session:
-            execution = await repo.get_for_update(session, eid)
-            if execution is None or execution.status == ExecutionStatus.finished:
-                return "nothing to do"
-            interrupted = execution.program_started_at is not None
-            unknown = execution.language not in LANGUAGES
-            if not interrupted and not unknown:
-                now = datetime.now(UTC)
-                enqueued: datetime | None = ctx.get("enqueue_time")
-                wait_us = int((now - enqueued).total_seconds() * 1e6) if enqueued else None
-                repo.mark_running(execution, state.settings.executor_id, now, wait_us)
-                spec = build_spec(execution)
-                feed = input_feed(state.redis, eid) if execution.interactive else None
-                await session.commit()
-        # The row lock is released before any other session touches the row.
-        if interrupted:
-            await _finish_interrupted(state, eid)
-            return "interrupted"
-        if unknown:
-            await _finish_with(state, eid, Verdict.internal_error, "This language is no longer available")
-            return "unknown language"
-        return await _execute(state, eid, spec, feed)
+        # While an execution is in flight the pool defers container start-ups and removals.
+        async with state.runner.pool.activity():
+            return await _run(state, uuid.UUID(execution_id), ctx.get("enqueue_time"))
+    except Exception as exc:
+        # Anything unexpected (a database or Redis hiccup): arq runs the job again shortly; the
+        # claim below makes that safe, and the sweeper covers the last try.
+        logger.exception("execution %s failed in the executor; retrying", execution_id)
+        raise Retry(defer=1) from exc
     finally:
         structlog.contextvars.unbind_contextvars("execution_id")
+
+
+async def _run(state: ExecutorState, eid: uuid.UUID, enqueued: datetime | None) -> str:
+    now = datetime.now(UTC)
+    wait_us = int((now - enqueued).total_seconds() * 1e6) if enqueued else None
+    async with state.sessionmaker() as session:
+        execution = await repo.claim(session, eid, state.settings.executor_id, now, wait_us)
+        current = None if execution is not None else await repo.get(session, eid)
+        await session.commit()
+    if execution is None:
+        if current is None or current.status == ExecutionStatus.finished:
+            return "nothing to do"
+        # Claimed before, and user code started: running it again could repeat its effects.
+        await _finish_interrupted(state, eid)
+        return "interrupted"
+    if execution.language not in LANGUAGES:
+        await _finish_with(state, eid, Verdict.internal_error, "This language is no longer available")
+        return "unknown language"
+    feed = input_feed(state.redis, eid) if execution.interactive else None
+    return await _execute(state, eid, build_spec(execution), feed)
 
 
 async def _execute(state: ExecutorState, eid: uuid.UUID, spec: ExecutionSpec, feed: StdinFeed | None) -> str:
@@ -161,7 +167,8 @@ async def _resume(state: ExecutorState, execution: Execution) -> None:
 async def _ensure_queued(state: ExecutorState, eid: uuid.UUID) -> None:
     if await state.redis.zscore(EXECUTION_QUEUE, str(eid)) is None:
         # The job is gone (e.g. Redis restarted without persistence): put it back.
-        await state.redis.delete(job_key_prefix + str(eid))
+        # A stored result of a failed try would make the enqueue a no-op.
+        await state.redis.delete(job_key_prefix + str(eid), result_key_prefix + str(eid))
         await enqueue_execution(state.redis, eid)
 
 

@@ -1,8 +1,9 @@
 """The executor process: an arq worker that is woken the moment work arrives.
 
 arq polls its queue every ``poll_delay`` (0.5 s by default), which alone would add ~290 ms to
-every execution.  Gateways push a token on ``EXECUTION_WAKE`` after each enqueue; a worker with
-a free slot blocks on it (BLPOP) and polls immediately.  The poll stays as a slow fallback.
+every execution.  Gateways push the job id on ``EXECUTION_WAKE`` as they enqueue; a worker with a
+free slot blocks on that list (BLPOP) and starts the job at once through arq's own start path
+(which still guards against two workers taking one job).  The poll stays as a slow fallback.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class WakeableWorker(Worker):
         self._wake_redis_url = wake_redis_url
         self._wake = asyncio.Event()
         self._slot_free = asyncio.Event()
+        self._woken: list[bytes] = []
 
     async def main(self) -> None:
         # Mirrors arq.Worker.main, with the fixed poll interval replaced by wake-ups.
@@ -65,12 +67,21 @@ class WakeableWorker(Worker):
         if self.on_startup:
             await self.on_startup(self.ctx)
         listener = asyncio.create_task(self._listen_for_wakeups(), name="wake-listener")
+        loop = asyncio.get_running_loop()
+        next_poll = 0.0
         try:
             while True:
-                await self._poll_iteration()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_delay_s)
-                self._wake.clear()
+                woken, self._woken = self._woken, []
+                if woken:
+                    await self.start_jobs(woken)
+                if not woken or loop.time() >= next_poll:
+                    # Bookkeeping (finished tasks, health) and anything enqueued without a wake-up.
+                    await self._poll_iteration()
+                    next_poll = loop.time() + self.poll_delay_s
+                if not self._woken:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), max(0.0, next_poll - loop.time()))
+                    self._wake.clear()
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -87,7 +98,9 @@ class WakeableWorker(Worker):
                         await asyncio.wait_for(self._slot_free.wait(), 1.0)
                     continue
                 try:
-                    if await redis.blpop([EXECUTION_WAKE], timeout=1):
+                    popped = await redis.blpop([EXECUTION_WAKE], timeout=1)
+                    if popped:
+                        self._woken.append(popped[1])
                         self._wake.set()
                 except (RedisError, OSError):
                     await asyncio.sleep(0.5)

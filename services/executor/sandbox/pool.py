@@ -20,7 +20,7 @@ import logging
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 import aiodocker
@@ -31,6 +31,11 @@ logger = logging.getLogger("coderunhub.executor.pool")
 
 POOL_NAME_PREFIX = "crh-pool-"
 DECAY_INTERVAL_S = 30.0
+# Container start-up and removal burn ~0.2 CPU-seconds: while executions are in flight they wait,
+# at most QUIET_WAIT_S, so they do not slow the programs being measured or the results being
+# saved. Quiet starts QUIET_GRACE_S after the last execution ended (its caller still reads it).
+QUIET_WAIT_S = 0.5
+QUIET_GRACE_S = 0.03
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,9 @@ class SandboxPool:
         self._creating: Counter[Shape] = Counter()
         self._misses_since_decay: Counter[Shape] = Counter()
         self._wake = asyncio.Event()
+        self._active = 0
+        self._quiet_since = 0.0
+        self._doomed: list[Box] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._runners: list[asyncio.Task[None]] = []
         self.stats: Counter[str] = Counter()
@@ -65,19 +73,24 @@ class SandboxPool:
         self._runners = [
             asyncio.create_task(self._fill(), name="pool-fill"),
             asyncio.create_task(self._decay(), name="pool-decay"),
+            asyncio.create_task(self._remove_used(), name="pool-remove"),
         ]
 
     async def close(self) -> None:
         for task in self._runners:
             task.cancel()
         await asyncio.gather(*self._runners, return_exceptions=True)
-        idle = [box for queue in self._idle.values() for _, box in queue]
+        idle = [box for queue in self._idle.values() for _, box in queue] + self._doomed
         self._idle.clear()
+        self._doomed = []
         await asyncio.gather(*(box.destroy() for box in idle), return_exceptions=True)
         await self.drain()
 
     async def drain(self) -> None:
         """Wait for background removals (used at shutdown and by tests)."""
+        doomed, self._doomed = self._doomed, []
+        for box in doomed:
+            self.spawn(box.destroy())
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
@@ -87,7 +100,10 @@ class SandboxPool:
         return sum(len(queue) for queue in self._idle.values())
 
     async def acquire(self, shape: Shape) -> tuple[Box, bool]:
-        """A started sandbox of this shape, and whether it came warm from the pool."""
+        """A started sandbox of this shape, and whether it came warm from the pool.
+
+        Every acquired sandbox must be given back to release(), which destroys it.
+        """
         queue = self._idle.get(shape)
         while queue:
             _, box = queue.popleft()
@@ -96,7 +112,7 @@ class SandboxPool:
                 self.stats["hits"] += 1
                 return box, True
             self.stats["dead"] += 1
-            self.release(box)
+            self._doomed.append(box)
         self.stats["misses"] += 1
         self._misses_since_decay[shape] += 1
         self._grow(shape)
@@ -104,8 +120,37 @@ class SandboxPool:
         return await self._create(shape), False
 
     def release(self, box: Box) -> None:
-        """Destroy a used sandbox in the background: never reused, never on the critical path."""
-        self.spawn(box.destroy())
+        """Destroy a used sandbox: never reused, removed in the background when executions quiet down."""
+        self._doomed.append(box)
+
+    @contextlib.asynccontextmanager
+    async def activity(self) -> AsyncIterator[None]:
+        """Mark an execution in flight (from its claim to its published result)."""
+        self._active += 1
+        try:
+            yield
+        finally:
+            self._active -= 1
+            if self._active == 0:
+                self._quiet_since = time.monotonic()
+
+    def _is_quiet(self) -> bool:
+        return self._active == 0 and time.monotonic() - self._quiet_since >= QUIET_GRACE_S
+
+    async def _until_quiet(self) -> None:
+        deadline = time.monotonic() + QUIET_WAIT_S
+        # Quiet depends on elapsed time (the grace), not only on an event: poll briefly.
+        while not self._is_quiet() and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+    async def _remove_used(self) -> None:
+        while True:
+            if not self._doomed:
+                await asyncio.sleep(0.05)
+                continue
+            await self._until_quiet()
+            doomed, self._doomed = self._doomed, []
+            await asyncio.gather(*(box.destroy() for box in doomed), return_exceptions=True)
 
     def spawn(self, coro: object) -> None:
         """Run housekeeping in the background, tracked so shutdown can wait for it."""
@@ -137,6 +182,7 @@ class SandboxPool:
 
     async def _fill(self) -> None:
         slots = asyncio.Semaphore(self._settings.refill_parallelism)
+        waited = False
         while True:
             needs = self._deficits()
             if not needs:
@@ -145,8 +191,14 @@ class SandboxPool:
                     await asyncio.wait_for(self._wake.wait(), 5.0)
                 self._expire()
                 continue
-            await slots.acquire()
             shape = needs[0][1]
+            if self._idle.get(shape) and not self._is_quiet() and not waited:
+                # Not empty yet: refill once the running executions are done (or soon anyway).
+                await self._until_quiet()
+                waited = True
+                continue
+            waited = False
+            await slots.acquire()
             self._creating[shape] += 1
             task = asyncio.create_task(self._refill(shape))
             task.add_done_callback(lambda _t: slots.release())
@@ -171,7 +223,7 @@ class SandboxPool:
             while queue and queue[0][0] < deadline:
                 _, box = queue.popleft()
                 self.stats["expired"] += 1
-                self.release(box)
+                self._doomed.append(box)
 
     async def _decay(self) -> None:
         """Shapes without misses for a while shrink back towards their base target."""
@@ -182,5 +234,5 @@ class SandboxPool:
                     self._targets[shape] = target - 1
                     queue = self._idle.get(shape)
                     if queue and len(queue) > self._targets[shape]:
-                        self.release(queue.pop()[1])
+                        self._doomed.append(queue.pop()[1])
             self._misses_since_decay.clear()
