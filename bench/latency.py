@@ -114,12 +114,28 @@ def suite(url: str | None) -> Iterator[str]:
             if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
                 raise RuntimeError("the suite did not start; see /tmp/coderunhub-bench.log")
             time.sleep(0.2)
+        wait_for_warm_pool()
         yield started
     finally:
         for proc in procs:
             proc.terminate()
         for proc in procs:
             proc.wait(30)
+
+
+def wait_for_warm_pool(settle_s: float = 3.0, timeout_s: float = 120.0) -> None:
+    """Measure a steady state: wait until the executor stopped starting warm sandboxes."""
+    deadline = time.monotonic() + timeout_s
+    last, stable_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        names = subprocess.run(
+            ["docker", "ps", "-q", "--filter", "name=crh-pool-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+        if len(names) != last:
+            last, stable_since = len(names), time.monotonic()
+        elif time.monotonic() - stable_since >= settle_s:
+            return
+        time.sleep(0.5)
 
 
 def executor_ready(url: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -55,3 +57,46 @@ class SourceFile(BaseModel):
 
     name: str
     content: str
+
+
+class PhaseRecord(BaseModel):
+    """A phase's stored result, as the executor writes it and the gateway reads it."""
+
+    # Outputs travel as base64 in JSON: they may hold any bytes.
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    phase: Phase
+    verdict: Verdict
+    message: str | None
+    exceeded: Exceeded | None
+    exit_code: int | None
+    signal: int | None
+    stdout: bytes
+    stderr: bytes
+    stdout_truncated: bool
+    stderr_truncated: bool
+    cpu_time_us: int | None
+    wall_time_us: int | None
+    memory_kb: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ExecutionRecord(BaseModel):
+    """An execution's stored state. The executor puts the finished record in the final event when it
+    is small, so readers need not go back to the database."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    id: uuid.UUID
+    language: str
+    version: str | None
+    status: ExecutionStatus
+    verdict: Verdict | None
+    message: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    limits: Limits
+    compile_limits: Limits | None
+    phases: list[PhaseRecord]

@@ -70,9 +70,9 @@ class EventPublisher:
             return
         self._push(_Pending(kind, phase=phase, data=bytearray(data)))
 
-    async def finish(self, verdict: str) -> None:
-        """Publish the final event after everything before it, then stop."""
-        self._push(_Pending(EventType.result, status="finished", verdict=verdict))
+    async def finish(self, verdict: str, record: bytes = b"") -> None:
+        """Publish the final event (with the finished record as JSON, when given) and stop."""
+        self._push(_Pending(EventType.result, status="finished", verdict=verdict, data=bytearray(record)))
         await self.close()
 
     async def close(self) -> None:

@@ -22,7 +22,7 @@ from services.executor.runner import ExecutionOutcome, ExecutionSpec, StdinFeed
 from services.executor.sandbox.box import remove_sandboxes, sandbox_owners
 from services.executor.state import ExecutorState
 from shared.db.models import Execution
-from shared.executions import ExecutionStatus, Limits, Verdict
+from shared.executions import ExecutionRecord, ExecutionStatus, Limits, Verdict
 from shared.languages import LANGUAGES
 from shared.queue import enqueue_execution
 from shared.redis_keys import EXECUTION_QUEUE, executor_heartbeat
@@ -40,16 +40,20 @@ INTERRUPTED_MESSAGE = (
 )
 
 
-def build_spec(execution: Execution) -> ExecutionSpec:
+# A finished record up to this size rides in the final event; larger ones are read from the database.
+INLINE_RECORD_BYTES = 256 * 1024
+
+
+def build_spec(row: Any) -> ExecutionSpec:
     return ExecutionSpec(
-        id=str(execution.id),
-        language=LANGUAGES[execution.language],
-        files=[(f["name"], f["content"].encode()) for f in execution.files],
-        stdin=bytes(execution.stdin),
-        args=list(execution.args),
-        compile_options=list(execution.compile_options),
-        limits=Limits.model_validate(execution.limits),
-        compile_limits=Limits.model_validate(execution.compile_limits) if execution.compile_limits else None,
+        id=str(row.id),
+        language=LANGUAGES[row.language],
+        files=[(f["name"], f["content"].encode()) for f in row.files],
+        stdin=bytes(row.stdin),
+        args=list(row.args),
+        compile_options=list(row.compile_options),
+        limits=Limits.model_validate(row.limits),
+        compile_limits=Limits.model_validate(row.compile_limits) if row.compile_limits else None,
     )
 
 
@@ -86,10 +90,11 @@ async def _run(state: ExecutorState, eid: uuid.UUID, enqueued: datetime | None) 
         await _finish_with(state, eid, Verdict.internal_error, "This language is no longer available")
         return "unknown language"
     feed = input_feed(state.redis, eid) if execution.interactive else None
-    return await _execute(state, eid, build_spec(execution), feed)
+    return await _execute(state, execution, build_spec(execution), feed)
 
 
-async def _execute(state: ExecutorState, eid: uuid.UUID, spec: ExecutionSpec, feed: StdinFeed | None) -> str:
+async def _execute(state: ExecutorState, claimed: Any, spec: ExecutionSpec, feed: StdinFeed | None) -> str:
+    eid: uuid.UUID = claimed.id
     events = await EventPublisher.open(state.redis, eid, ttl_s=state.settings.stream_ttl_s)
     events.status(ExecutionStatus.running.value)
     marker: asyncio.Task[None] | None = None
@@ -106,18 +111,36 @@ async def _execute(state: ExecutorState, eid: uuid.UUID, spec: ExecutionSpec, fe
         outcome = ExecutionOutcome(Verdict.internal_error, "The executor failed while running this execution")
     if marker is not None:
         await marker
+    version = state.versions.get(spec.language.id) or claimed.version
+    finished_at = datetime.now(UTC)
     async with state.sessionmaker() as session:
         await repo.save_outcome(
             session,
             eid,
             verdict=outcome.verdict.value,
             message=outcome.message,
-            version=state.versions.get(spec.language.id),
+            version=version,
             phases=outcome.phases,
+            finished_at=finished_at,
         )
         await session.commit()
+    record = ExecutionRecord(
+        id=eid,
+        language=claimed.language,
+        version=version,
+        status=ExecutionStatus.finished,
+        verdict=outcome.verdict,
+        message=outcome.message[:2000],
+        created_at=claimed.created_at,
+        started_at=claimed.started_at,
+        finished_at=finished_at,
+        limits=spec.limits,
+        compile_limits=spec.compile_limits,
+        phases=outcome.phases,
+    )
+    inline = record.model_dump_json().encode()
     # The final event goes out only after the result is committed: a reader may load it at once.
-    await events.finish(outcome.verdict.value)
+    await events.finish(outcome.verdict.value, inline if len(inline) <= INLINE_RECORD_BYTES else b"")
     return outcome.verdict.value
 
 
@@ -129,7 +152,9 @@ async def _mark_program_started(state: ExecutorState, eid: uuid.UUID) -> None:
 
 async def _finish_with(state: ExecutorState, eid: uuid.UUID, verdict: Verdict, message: str) -> None:
     async with state.sessionmaker() as session:
-        await repo.save_outcome(session, eid, verdict=verdict.value, message=message, version=None, phases=())
+        await repo.save_outcome(
+            session, eid, verdict=verdict.value, message=message, version=None, phases=(), finished_at=datetime.now(UTC)
+        )
         await session.commit()
     events = await EventPublisher.open(state.redis, eid, ttl_s=state.settings.stream_ttl_s)
     await events.finish(verdict.value)

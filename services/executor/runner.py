@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from services.executor.events import EventPublisher
 from services.executor.sandbox.box import Box, BoxResult, Program, Shape
 from services.executor.sandbox.pool import SandboxPool
-from services.executor.verdicts import PhaseOutcome, internal_error_outcome, phase_outcome
-from shared.executions import Limits, Phase, Verdict
+from services.executor.verdicts import internal_error_outcome, phase_outcome
+from shared.executions import Limits, Phase, PhaseRecord, Verdict
 from shared.languages import Language
 
 logger = logging.getLogger("coderunhub.executor.runner")
@@ -41,7 +41,7 @@ class ExecutionSpec:
 class ExecutionOutcome:
     verdict: Verdict
     message: str
-    phases: list[PhaseOutcome] = field(default_factory=list)
+    phases: list[PhaseRecord] = field(default_factory=list)
 
 
 def _now() -> datetime:
@@ -157,7 +157,7 @@ class Runner:
             handed_over = True
             ran, _ = await self._phase(spec, Phase.run, program, events, on_user_code, run_box)
             outcome.phases.append(ran)
-            outcome.verdict, outcome.message = ran.verdict, ran.message
+            outcome.verdict, outcome.message = ran.verdict, ran.message or ""
             return outcome
         finally:
             # Whatever happened, the run sandbox must not outlive the execution.
@@ -176,7 +176,7 @@ class Runner:
         events: EventPublisher,
         on_user_code: Callable[[], None],
         launch: asyncio.Task[Box] | None,
-    ) -> tuple[PhaseOutcome, list[tuple[str, int, bytes]]]:
+    ) -> tuple[PhaseRecord, list[tuple[str, int, bytes]]]:
         started_at = _now()
         events.status("running", phase.value)
         try:
@@ -190,10 +190,11 @@ class Runner:
         return phase_outcome(phase, result, program.limits, started_at, finished_at), result.artifacts
 
 
-def _compile_verdict(compiled: PhaseOutcome) -> tuple[Verdict, str]:
+def _compile_verdict(compiled: PhaseRecord) -> tuple[Verdict, str]:
+    message = compiled.message or "failed"
     if compiled.verdict is Verdict.internal_error:
-        return Verdict.internal_error, compiled.message
-    detail = compiled.message[0].lower() + compiled.message[1:]
+        return Verdict.internal_error, message
+    detail = message[0].lower() + message[1:]
     if compiled.verdict is Verdict.runtime_error:
         return Verdict.compilation_error, f"Compilation failed: {detail}"
     return Verdict.compilation_error, f"Compilation stopped: {detail}"

@@ -3,31 +3,11 @@
 from __future__ import annotations
 
 import signal as signals
-from dataclasses import dataclass
 from datetime import datetime
 
 from services.executor.sandbox.box import BoxResult
-from shared.executions import Exceeded, Limits, Phase, Verdict
+from shared.executions import Exceeded, Limits, Phase, PhaseRecord, Verdict
 from shared.signals import signal_name
-
-
-@dataclass(slots=True)
-class PhaseOutcome:
-    phase: Phase
-    verdict: Verdict
-    message: str
-    exceeded: Exceeded | None
-    exit_code: int | None
-    signal: int | None
-    stdout: bytes
-    stderr: bytes
-    stdout_truncated: bool
-    stderr_truncated: bool
-    cpu_time_us: int | None
-    wall_time_us: int | None
-    memory_kb: int | None
-    started_at: datetime | None
-    finished_at: datetime | None
 
 
 def _seconds(ms: int) -> str:
@@ -79,10 +59,10 @@ def classify(result: BoxResult, limits: Limits) -> tuple[Verdict, str, Exceeded 
 
 def phase_outcome(
     phase: Phase, result: BoxResult, limits: Limits, started_at: datetime, finished_at: datetime
-) -> PhaseOutcome:
+) -> PhaseRecord:
     verdict, message, exceeded = classify(result, limits)
     record = result.record
-    return PhaseOutcome(
+    return PhaseRecord(
         phase=phase,
         verdict=verdict,
         message=message,
@@ -101,8 +81,8 @@ def phase_outcome(
     )
 
 
-def internal_error_outcome(phase: Phase, message: str, at: datetime) -> PhaseOutcome:
-    return PhaseOutcome(
+def internal_error_outcome(phase: Phase, message: str, at: datetime) -> PhaseRecord:
+    return PhaseRecord(
         phase=phase,
         verdict=Verdict.internal_error,
         message=message,

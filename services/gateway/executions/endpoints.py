@@ -17,13 +17,14 @@ from services.gateway.executions.stream import (
     CLOSE_BAD_REQUEST,
     CLOSE_NOT_FOUND,
     FrameWriter,
+    final_record,
     json_sender,
     serve_events,
     until_disconnect,
 )
 from services.gateway.state import GatewayState
 from shared.events import Event
-from shared.executions import ExecutionStatus
+from shared.executions import ExecutionRecord, ExecutionStatus
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem
 from shared.redis_keys import execution_channel
 
@@ -47,11 +48,10 @@ EncodingQuery = Annotated[
 
 async def _load(state: GatewayState, execution_id: uuid.UUID, encoding: OutputEncoding) -> ExecutionOut:
     async with state.sessionmaker() as session:
-        execution = await repo.get(session, execution_id)
-        if execution is None:
-            raise NotFoundProblem(f"Execution {execution_id}")
-        phases = await repo.phases(session, execution_id)
-    return ExecutionOut.build(execution, list(phases), encoding)
+        record = await repo.load_record(session, execution_id)
+    if record is None:
+        raise NotFoundProblem(f"Execution {execution_id}")
+    return ExecutionOut.build(record, encoding)
 
 
 @router.post(
@@ -81,6 +81,15 @@ async def create_execution(
         await enqueue(state, execution_id)
         return await _load(state, execution_id, encoding)
 
+    record = await _wait_for_result(state, execution_id)
+    result = ExecutionOut.build(record, encoding) if record else await _load(state, execution_id, encoding)
+    if result.status is ExecutionStatus.finished:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+async def _wait_for_result(state: GatewayState, execution_id: uuid.UUID) -> ExecutionRecord | None:
+    """Enqueue and wait (bounded) for the final event; its record, when it carries one."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + state.settings.wait_timeout_s
     try:
@@ -88,24 +97,22 @@ async def create_execution(
             # Subscribed before enqueueing, so the final event cannot be missed.
             await enqueue(state, execution_id)
             while (remaining := deadline - loop.time()) > 0:
-                event = await subscription.next(wait_s=min(remaining, state.settings.stream_idle_check_s))
-                if event is not None:
-                    if Event.decode(event).is_final:
-                        break
+                payload = await subscription.next(wait_s=min(remaining, state.settings.stream_idle_check_s))
+                if payload is not None:
+                    event = Event.decode(payload)
+                    if event.is_final:
+                        return final_record(event)
                     continue
                 # Quiet for a while, or a gap: the database knows whether it finished meanwhile.
                 subscription.take_gap()
                 if await _finished(state, execution_id):
-                    break
+                    return None
     except (RedisError, OSError):
         # Without Redis there is no live signal; the database still tells when it is done.
         await enqueue(state, execution_id)
         while loop.time() < deadline and not await _finished(state, execution_id):  # noqa: ASYNC110
             await asyncio.sleep(0.25)
-    result = await _load(state, execution_id, encoding)
-    if result.status is ExecutionStatus.finished:
-        response.status_code = status.HTTP_200_OK
-    return result
+    return None
 
 
 async def _finished(state: GatewayState, execution_id: uuid.UUID) -> bool:

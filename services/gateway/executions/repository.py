@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db.models import Execution, ExecutionPhase
+from shared.db.records import execution_record
+from shared.executions import ExecutionRecord
 
 
 def add(session: AsyncSession, execution: Execution) -> Execution:
@@ -27,3 +29,10 @@ async def phases(session: AsyncSession, execution_id: uuid.UUID) -> Sequence[Exe
 
 async def status(session: AsyncSession, execution_id: uuid.UUID) -> str | None:
     return (await session.execute(select(Execution.status).where(Execution.id == execution_id))).scalar_one_or_none()
+
+
+async def load_record(session: AsyncSession, execution_id: uuid.UUID) -> ExecutionRecord | None:
+    execution = await get(session, execution_id)
+    if execution is None:
+        return None
+    return execution_record(execution, await phases(session, execution_id))

@@ -9,8 +9,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.db.models import Execution, ExecutionPhase
-from shared.executions import Exceeded, ExecutionStatus, Limits, Phase, Verdict
+from shared.executions import Exceeded, ExecutionRecord, ExecutionStatus, Limits, Phase, PhaseRecord, Verdict
 from shared.signals import signal_name
 
 OutputEncoding = Literal["text", "base64"]
@@ -95,11 +94,11 @@ class PhaseOut(BaseModel):
     finished_at: datetime | None
 
     @classmethod
-    def build(cls, phase: ExecutionPhase, encoding: OutputEncoding, with_output: bool = True) -> PhaseOut:
+    def build(cls, phase: PhaseRecord, encoding: OutputEncoding, with_output: bool = True) -> PhaseOut:
         return cls(
-            verdict=Verdict(phase.verdict),
+            verdict=phase.verdict,
             message=phase.message,
-            exceeded=Exceeded(phase.exceeded) if phase.exceeded else None,
+            exceeded=phase.exceeded,
             exit_code=phase.exit_code,
             signal=phase.signal,
             signal_name=signal_name(phase.signal) if phase.signal else None,
@@ -139,28 +138,24 @@ class ExecutionOut(BaseModel):
 
     @classmethod
     def build(
-        cls,
-        execution: Execution,
-        phases: list[ExecutionPhase],
-        encoding: OutputEncoding = "text",
-        with_output: bool = True,
+        cls, record: ExecutionRecord, encoding: OutputEncoding = "text", with_output: bool = True
     ) -> ExecutionOut:
-        by_phase = {phase.phase: PhaseOut.build(phase, encoding, with_output) for phase in phases}
+        by_phase = {phase.phase: PhaseOut.build(phase, encoding, with_output) for phase in record.phases}
         return cls(
-            id=execution.id,
-            language=execution.language,
-            version=execution.version,
-            status=ExecutionStatus(execution.status),
-            verdict=Verdict(execution.verdict) if execution.verdict else None,
-            message=execution.message,
-            created_at=execution.created_at,
-            started_at=execution.started_at,
-            finished_at=execution.finished_at,
-            limits=Limits.model_validate(execution.limits),
-            compile_limits=Limits.model_validate(execution.compile_limits) if execution.compile_limits else None,
-            compile=by_phase.get(Phase.compile.value),
-            run=by_phase.get(Phase.run.value),
-            links=ExecutionLinks(self=f"/v1/executions/{execution.id}", stream=f"/v1/executions/{execution.id}/stream"),
+            id=record.id,
+            language=record.language,
+            version=record.version,
+            status=record.status,
+            verdict=record.verdict,
+            message=record.message,
+            created_at=record.created_at,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            limits=record.limits,
+            compile_limits=record.compile_limits,
+            compile=by_phase.get(Phase.compile),
+            run=by_phase.get(Phase.run),
+            links=ExecutionLinks(self=f"/v1/executions/{record.id}", stream=f"/v1/executions/{record.id}/stream"),
         )
 
 

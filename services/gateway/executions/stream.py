@@ -22,7 +22,7 @@ from services.gateway.executions import repository as repo
 from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
 from services.gateway.state import GatewayState
 from shared.events import Event, EventType, stream_entry_id
-from shared.executions import ExecutionStatus
+from shared.executions import ExecutionRecord, ExecutionStatus
 from shared.redis_keys import execution_channel, execution_stream
 
 # WebSocket close codes (documented in docs/api.md).
@@ -69,29 +69,30 @@ class FrameWriter:
         return decoder.decode(event.data)
 
 
-async def load_result(state: GatewayState, execution_id: uuid.UUID) -> dict[str, Any] | None:
+async def load_record(state: GatewayState, execution_id: uuid.UUID) -> ExecutionRecord | None:
     async with state.sessionmaker() as session:
-        execution = await repo.get(session, execution_id)
-        if execution is None:
-            return None
-        phases = await repo.phases(session, execution_id)
-    return ExecutionOut.build(execution, list(phases), with_output=False).model_dump(mode="json")
+        return await repo.load_record(session, execution_id)
+
+
+def final_record(event: Event) -> ExecutionRecord | None:
+    """The finished record: carried by the final event when small, otherwise from the database."""
+    if event.data:
+        return ExecutionRecord.model_validate_json(event.data)
+    return None
 
 
 async def replay_from_database(state: GatewayState, execution_id: uuid.UUID, writer: FrameWriter) -> bool:
     """Rebuild the event sequence of a finished execution whose Stream expired."""
-    async with state.sessionmaker() as session:
-        execution = await repo.get(session, execution_id)
-        if execution is None or execution.status != ExecutionStatus.finished:
-            return False
-        phases = list(await repo.phases(session, execution_id))
+    record = await load_record(state, execution_id)
+    if record is None or record.status is not ExecutionStatus.finished:
+        return False
     seq = 0
-    for phase in sorted(phases, key=lambda p: p.phase != "compile"):
+    for phase in sorted(record.phases, key=lambda p: p.phase != "compile"):
         for kind, data in ((EventType.stdout, phase.stdout), (EventType.stderr, phase.stderr)):
             if data:
                 seq += 1
-                await writer.event(Event(seq=seq, type=kind, phase=phase.phase, data=bytes(data)))
-    result = ExecutionOut.build(execution, phases, with_output=False).model_dump(mode="json")
+                await writer.event(Event(seq=seq, type=kind, phase=phase.phase.value, data=data))
+    result = ExecutionOut.build(record, with_output=False).model_dump(mode="json")
     await writer.event(Event(seq=seq + 1, type=EventType.result, status="finished"), result)
     return True
 
@@ -110,7 +111,9 @@ async def _catch_up(state: GatewayState, execution_id: uuid.UUID, writer: FrameW
 
 async def _forward(state: GatewayState, execution_id: uuid.UUID, writer: FrameWriter, event: Event) -> bool:
     if event.is_final:
-        await writer.event(event, await load_result(state, execution_id))
+        record = final_record(event) or await load_record(state, execution_id)
+        result = ExecutionOut.build(record, with_output=False).model_dump(mode="json") if record else None
+        await writer.event(event, result)
         return True
     await writer.event(event)
     return False
