@@ -100,3 +100,22 @@ class ExecutionRecord(BaseModel):
     limits: Limits
     compile_limits: Limits | None
     phases: list[PhaseRecord]
+
+
+class ExecutionJob(BaseModel):
+    """Everything an executor needs to run an execution. The gateway puts it in the arq job, so a
+    first try starts the program without reading the database; retries read it from the row."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    id: uuid.UUID
+    language: str
+    version: str | None
+    files: list[SourceFile]
+    stdin: bytes
+    args: list[str]
+    compile_options: list[str]
+    limits: Limits
+    compile_limits: Limits | None
+    interactive: bool
+    created_at: datetime

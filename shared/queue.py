@@ -15,6 +15,7 @@ from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 from arq.utils import timestamp_ms
 
+from shared.executions import ExecutionJob
 from shared.redis_keys import EXECUTION_QUEUE, EXECUTION_WAKE
 
 RUN_EXECUTION_JOB = "run_execution"
@@ -32,12 +33,16 @@ return 1
 """
 
 
-async def enqueue_execution(pool: ArqRedis, execution_id: uuid.UUID) -> bool:
-    """Enqueue (idempotent: the arq job id is the execution id); False if it already was."""
+async def enqueue_execution(pool: ArqRedis, execution_id: uuid.UUID, job: ExecutionJob | None = None) -> bool:
+    """Enqueue (idempotent: the arq job id is the execution id); False if it already was.
+
+    With ``job``, the executor can start without reading the execution from the database.
+    """
     job_id = str(execution_id)
     now = timestamp_ms()
-    job = serialize_job(RUN_EXECUTION_JOB, (job_id,), {}, None, now, serializer=pool.job_serializer)
+    kwargs = {"job": job.model_dump(mode="json")} if job is not None else {}
+    payload = serialize_job(RUN_EXECUTION_JOB, (job_id,), kwargs, None, now, serializer=pool.job_serializer)
     script = pool.register_script(_ENQUEUE)
     keys = [job_key_prefix + job_id, result_key_prefix + job_id, EXECUTION_QUEUE, EXECUTION_WAKE]
-    added = await script(keys=keys, args=[job, JOB_EXPIRES_MS, now, job_id, MAX_WAKE_TOKENS])
+    added = await script(keys=keys, args=[payload, JOB_EXPIRES_MS, now, job_id, MAX_WAKE_TOKENS])
     return bool(added)

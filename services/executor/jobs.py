@@ -22,7 +22,8 @@ from services.executor.runner import ExecutionOutcome, ExecutionSpec, StdinFeed
 from services.executor.sandbox.box import remove_sandboxes, sandbox_owners
 from services.executor.state import ExecutorState
 from shared.db.models import Execution
-from shared.executions import ExecutionRecord, ExecutionStatus, Limits, Verdict
+from shared.db.records import execution_job
+from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus, Verdict
 from shared.languages import LANGUAGES
 from shared.queue import enqueue_execution
 from shared.redis_keys import EXECUTION_QUEUE, executor_heartbeat
@@ -44,57 +45,91 @@ INTERRUPTED_MESSAGE = (
 INLINE_RECORD_BYTES = 256 * 1024
 
 
-def build_spec(row: Any) -> ExecutionSpec:
+def build_spec(job: ExecutionJob) -> ExecutionSpec:
     return ExecutionSpec(
-        id=str(row.id),
-        language=LANGUAGES[row.language],
-        files=[(f["name"], f["content"].encode()) for f in row.files],
-        stdin=bytes(row.stdin),
-        args=list(row.args),
-        compile_options=list(row.compile_options),
-        limits=Limits.model_validate(row.limits),
-        compile_limits=Limits.model_validate(row.compile_limits) if row.compile_limits else None,
+        id=str(job.id),
+        language=LANGUAGES[job.language],
+        files=[(f.name, f.content.encode()) for f in job.files],
+        stdin=job.stdin,
+        args=job.args,
+        compile_options=job.compile_options,
+        limits=job.limits,
+        compile_limits=job.compile_limits,
     )
 
 
-async def run_execution(ctx: dict[str, Any], execution_id: str) -> str:
+async def run_execution(ctx: dict[str, Any], execution_id: str, job: dict[str, Any] | None = None) -> str:
     state: ExecutorState = ctx["state"]
     structlog.contextvars.bind_contextvars(execution_id=execution_id)
     try:
         # While an execution is in flight the pool defers container start-ups and removals.
         async with state.runner.pool.activity():
-            return await _run(state, uuid.UUID(execution_id), ctx.get("enqueue_time"))
+            eid, enqueued = uuid.UUID(execution_id), ctx.get("enqueue_time")
+            if job is not None and ctx.get("job_try", 1) == 1:
+                return await _run_first_try(state, ExecutionJob.model_validate(job), enqueued)
+            return await _run(state, eid, enqueued)
     except Exception as exc:
         # Anything unexpected (a database or Redis hiccup): arq runs the job again shortly; the
-        # claim below makes that safe, and the sweeper covers the last try.
+        # claim makes that safe, and the sweeper covers the last try.
         logger.exception("execution %s failed in the executor; retrying", execution_id)
         raise Retry(defer=1) from exc
     finally:
         structlog.contextvars.unbind_contextvars("execution_id")
 
 
-async def _run(state: ExecutorState, eid: uuid.UUID, enqueued: datetime | None) -> str:
-    now = datetime.now(UTC)
-    wait_us = int((now - enqueued).total_seconds() * 1e6) if enqueued else None
+def _queue_wait(now: datetime, enqueued: datetime | None) -> int | None:
+    return int((now - enqueued).total_seconds() * 1e6) if enqueued else None
+
+
+async def _claim(state: ExecutorState, eid: uuid.UUID, now: datetime, wait_us: int | None) -> bool:
     async with state.sessionmaker() as session:
-        execution = await repo.claim(session, eid, state.settings.executor_id, now, wait_us)
-        current = None if execution is not None else await repo.get(session, eid)
+        claimed = await repo.claim(session, eid, state.settings.executor_id, now, wait_us)
         await session.commit()
-    if execution is None:
+    return claimed is not None
+
+
+async def _run_first_try(state: ExecutorState, job: ExecutionJob, enqueued: datetime | None) -> str:
+    """A first try (arq's job_try 1) cannot have run before, so the program starts at once and the
+    claim is written alongside; it must succeed before the result is saved."""
+    now = datetime.now(UTC)
+    if job.language not in LANGUAGES:
+        await _finish_with(state, job.id, Verdict.internal_error, "This language is no longer available")
+        return "unknown language"
+    claim = asyncio.create_task(_claim(state, job.id, now, _queue_wait(now, enqueued)))
+    feed = input_feed(state.redis, job.id) if job.interactive else None
+    return await _execute(state, job, now, feed, claim)
+
+
+async def _run(state: ExecutorState, eid: uuid.UUID, enqueued: datetime | None) -> str:
+    """A retry, or a job without its payload: claim first, then run what the database holds."""
+    now = datetime.now(UTC)
+    async with state.sessionmaker() as session:
+        row = await repo.claim(session, eid, state.settings.executor_id, now, _queue_wait(now, enqueued))
+        current = None if row is not None else await repo.get(session, eid)
+        await session.commit()
+    if row is None:
         if current is None or current.status == ExecutionStatus.finished:
             return "nothing to do"
         # Claimed before, and user code started: running it again could repeat its effects.
         await _finish_interrupted(state, eid)
         return "interrupted"
-    if execution.language not in LANGUAGES:
+    job = execution_job(row)
+    if job.language not in LANGUAGES:
         await _finish_with(state, eid, Verdict.internal_error, "This language is no longer available")
         return "unknown language"
-    feed = input_feed(state.redis, eid) if execution.interactive else None
-    return await _execute(state, execution, build_spec(execution), feed)
+    feed = input_feed(state.redis, eid) if job.interactive else None
+    return await _execute(state, job, now, feed, None)
 
 
-async def _execute(state: ExecutorState, claimed: Any, spec: ExecutionSpec, feed: StdinFeed | None) -> str:
-    eid: uuid.UUID = claimed.id
+async def _execute(
+    state: ExecutorState,
+    job: ExecutionJob,
+    started_at: datetime,
+    feed: StdinFeed | None,
+    claim: asyncio.Task[bool] | None,
+) -> str:
+    eid = job.id
+    spec = build_spec(job)
     events = await EventPublisher.open(state.redis, eid, ttl_s=state.settings.stream_ttl_s)
     events.status(ExecutionStatus.running.value)
     marker: asyncio.Task[None] | None = None
@@ -102,16 +137,20 @@ async def _execute(state: ExecutorState, claimed: Any, spec: ExecutionSpec, feed
     def on_user_code() -> None:
         nonlocal marker
         if marker is None:
-            marker = asyncio.create_task(_mark_program_started(state, eid))
+            marker = asyncio.create_task(_mark_program_started(state, eid, claim))
 
     try:
         outcome = await state.runner.execute(spec, events, on_user_code, feed)
     except Exception:
         logger.exception("execution %s failed inside the executor", eid)
         outcome = ExecutionOutcome(Verdict.internal_error, "The executor failed while running this execution")
+    if claim is not None and not await claim:
+        # Finished or taken over meanwhile (e.g. by a sweeper): this result is not the one kept.
+        await events.close()
+        return "superseded"
     if marker is not None:
         await marker
-    version = state.versions.get(spec.language.id) or claimed.version
+    version = state.versions.get(spec.language.id) or job.version
     finished_at = datetime.now(UTC)
     async with state.sessionmaker() as session:
         await repo.save_outcome(
@@ -126,13 +165,13 @@ async def _execute(state: ExecutorState, claimed: Any, spec: ExecutionSpec, feed
         await session.commit()
     record = ExecutionRecord(
         id=eid,
-        language=claimed.language,
+        language=job.language,
         version=version,
         status=ExecutionStatus.finished,
         verdict=outcome.verdict,
         message=outcome.message[:2000],
-        created_at=claimed.created_at,
-        started_at=claimed.started_at,
+        created_at=job.created_at,
+        started_at=started_at,
         finished_at=finished_at,
         limits=spec.limits,
         compile_limits=spec.compile_limits,
@@ -144,7 +183,10 @@ async def _execute(state: ExecutorState, claimed: Any, spec: ExecutionSpec, feed
     return outcome.verdict.value
 
 
-async def _mark_program_started(state: ExecutorState, eid: uuid.UUID) -> None:
+async def _mark_program_started(state: ExecutorState, eid: uuid.UUID, claim: asyncio.Task[bool] | None) -> None:
+    if claim is not None:
+        # The claim is the row's first write of this try; the marker must not overtake it.
+        await asyncio.shield(claim)
     async with state.sessionmaker() as session:
         await repo.mark_program_started(session, eid)
         await session.commit()

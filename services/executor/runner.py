@@ -44,6 +44,14 @@ class ExecutionOutcome:
     phases: list[PhaseRecord] = field(default_factory=list)
 
 
+def sandbox_shape(image: str, language: Language, limits: Limits, phase: Phase) -> Shape:
+    """The sandbox a phase needs; run phases of zygote languages get their interpreter pre-started."""
+    if phase is Phase.run and language.zygote:
+        env = tuple(f"{key}={value}" for key, value in sorted(language.run_env.items()))
+        return Shape.of(image, limits, language.zygote, env)
+    return Shape.of(image, limits)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -67,11 +75,11 @@ class Runner:
     def image(self, language: Language) -> str:
         return f"{self._image_prefix}{language.runtime}:{self._image_tag}"
 
-    def shape(self, language: Language, limits: Limits) -> Shape:
-        return Shape.of(self.image(language), limits)
+    def shape(self, language: Language, limits: Limits, phase: Phase = Phase.compile) -> Shape:
+        return sandbox_shape(self.image(language), language, limits, phase)
 
     async def acquire(self, spec: ExecutionSpec, phase: Phase, limits: Limits) -> Box:
-        box, _warm = await self.pool.acquire(self.shape(spec.language, limits))
+        box, _warm = await self.pool.acquire(self.shape(spec.language, limits, phase))
         # Naming it after the execution is bookkeeping: off the critical path.
         self.pool.spawn(box.assign(spec.id, phase.value))
         return box

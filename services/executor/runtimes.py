@@ -38,7 +38,8 @@ async def _probe(runner: Runner, language: Language) -> str | None:
         compile_limits=None,
     )
     program = Program(files=(), argv=language.version_command, env={}, limits=PROBE_LIMITS)
-    result = await runner.run_in_sandbox(spec, Phase.run, program, events=None)
+    # A plain sandbox (no pre-started interpreter): the version command runs as given.
+    result = await runner.run_in_sandbox(spec, Phase.compile, program, events=None)
     text = (result.stdout + result.stderr).decode(errors="replace")
     match = re.search(language.version_pattern, text)
     return match.group(1) if match else None

@@ -22,13 +22,14 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.executor.jobs import recover_own, run_execution, sweep
-from services.executor.runner import Runner
+from services.executor.runner import Runner, sandbox_shape
 from services.executor.runtimes import discover_versions
 from services.executor.sandbox.box import BoxOptions, Shape, remove_sandboxes
 from services.executor.sandbox.pool import PoolSettings, SandboxPool
 from services.executor.sandbox.seccomp import load_seccomp_profile
 from services.executor.state import ExecutorState
 from shared.db.session import create_engine, create_sessionmaker
+from shared.executions import Phase
 from shared.languages import LANGUAGES
 from shared.limits import default_limits
 from shared.logging import configure_logging
@@ -184,11 +185,11 @@ def pool_settings(settings: ExecutorSettings) -> PoolSettings:
     targets: dict[Shape, int] = {}
     for language in LANGUAGES.values():
         image = f"{prefix}{language.runtime}:{tag}"
-        run = Shape.of(image, default_limits(settings.limits, language.run_limit_defaults))
+        run = sandbox_shape(image, language, default_limits(settings.limits, language.run_limit_defaults), Phase.run)
         targets[run] = max(targets.get(run, 0), settings.pool_sizes.get(language.id, settings.pool_size))
         if language.compiled:
             compile_limits = default_limits(settings.compile_limits, language.compile_limit_defaults)
-            shape = Shape.of(image, compile_limits)
+            shape = sandbox_shape(image, language, compile_limits, Phase.compile)
             targets[shape] = max(targets.get(shape, 0), settings.pool_size)
     return PoolSettings(
         base_targets={shape: size for shape, size in targets.items() if size > 0},

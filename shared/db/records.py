@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from shared.db.models import Execution, ExecutionPhase
-from shared.executions import ExecutionRecord, Limits, PhaseRecord
+from shared.executions import ExecutionJob, ExecutionRecord, Limits, PhaseRecord
 
 
 def execution_record(execution: Execution, phases: Sequence[ExecutionPhase]) -> ExecutionRecord:
@@ -22,4 +23,21 @@ def execution_record(execution: Execution, phases: Sequence[ExecutionPhase]) -> 
         limits=Limits.model_validate(execution.limits),
         compile_limits=Limits.model_validate(execution.compile_limits) if execution.compile_limits else None,
         phases=[PhaseRecord.model_validate(phase, from_attributes=True) for phase in phases],
+    )
+
+
+def execution_job(execution: Any) -> ExecutionJob:
+    """From an Execution row (ORM object or Core row with the same columns)."""
+    return ExecutionJob(
+        id=execution.id,
+        language=execution.language,
+        version=execution.version,
+        files=execution.files,
+        stdin=bytes(execution.stdin),
+        args=execution.args,
+        compile_options=execution.compile_options,
+        limits=execution.limits,
+        compile_limits=execution.compile_limits,
+        interactive=execution.interactive,
+        created_at=execution.created_at,
     )

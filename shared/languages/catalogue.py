@@ -47,6 +47,7 @@ LANGUAGES: Mapping[str, Language] = MappingProxyType(
                 source_file="main.py",
                 extensions=(".py",),
                 run=("python3", "{entry}"),
+                zygote=("python3", "/opt/crh/zygote.py"),
                 run_env=_map(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1", MPLCONFIGDIR="/tmp"),
                 version_command=("python3", "--version"),
             ),

@@ -35,6 +35,9 @@ class Language:
     run_needs_sources: bool = True
     run_env: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     compile_env: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    # An interpreter the warm sandbox starts before its program arrives (see the agent's zygote
+    # mode); it then runs the run command's script. None: the run command is executed at once.
+    zygote: tuple[str, ...] | None = None
     # Files the platform adds to the compile phase (e.g. type declarations), name -> content.
     support_files: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     version_pattern: str = r"(\d+(?:\.\d+)+)"

@@ -2,7 +2,7 @@
 pool degrades to cold starts without errors.
 
 Whether a sandbox was warm is visible from inside it: its PID 1 (the agent) started long before
-the program did."""
+the program ran."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ import os
 def started(pid):
     return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19])
 container = [l for l in open("/proc/self/cgroup") if ":memory:" in l][0].strip().rsplit("/", 1)[1]
-print(container, (started("self") - started(1)) / os.sysconf("SC_CLK_TCK"))
+uptime = float(open("/proc/uptime").read().split()[0])
+print(container, uptime - started(1) / os.sysconf("SC_CLK_TCK"))
 """
 # A sandbox whose agent waited this long before its program was warm; a cold start takes ~0.1 s.
 WARM_AGE_S = 0.5

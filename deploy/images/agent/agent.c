@@ -11,6 +11,11 @@
  * security boundary: the container is.  The executor treats every frame from here as
  * untrusted and re-checks sizes and limits on its side.
  *
+ * Zygote mode (`agent --env NAME=value ... --zygote ARGV...`): the agent starts ARGV at once, in
+ * a warm container, before any request exists.  It is an interpreter that initialises and then
+ * waits on fd 3; at 'G' the agent writes "cpu_ms NUL file_size NUL argv..." there and closes it,
+ * and the same process runs the program (see zygote.py).  Its start-up is then off the clock.
+ *
  * Frames in (executor -> agent):
  *   'F' file      u16 name length, name, u32 mode, content
  *   'A' argv      one argument of the program's command line (at least one)
@@ -326,7 +331,13 @@ static void send_artifact_tree(int parent, const char *name, const char *relpath
 
 static int set_nonblock(int fd) { return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-static void child_exec(int in_r, int out_w, int err_w, int errpipe_w) {
+/* Zygote mode: argv and extra environment of the interpreter started at boot. */
+static char **zygote_argv;
+static char *boot_envs[MAX_ENV];
+static int nboot_envs;
+
+static void child_exec(char **argv, char **extra_env, int nextra, int in_r, int out_w, int err_w, int errpipe_w,
+                       int ctl_r) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* tini and the agent run at the container's oom_score_adj (500): at 1000 the program is
@@ -338,9 +349,11 @@ static void child_exec(int in_r, int out_w, int err_w, int errpipe_w) {
         close(oom);
     }
     struct rlimit rl;
-    rl.rlim_cur = (rlim_t)(cpu_limit_ms / 1000 + 1);
+    /* Backstop only; the agent enforces the real limit on the whole tree.  A zygote sets its own
+     * once it knows the program's limits. */
+    rl.rlim_cur = (rlim_t)(ctl_r >= 0 ? 3600 : cpu_limit_ms / 1000 + 1);
     rl.rlim_max = rl.rlim_cur + 1;
-    setrlimit(RLIMIT_CPU, &rl); /* backstop; the agent enforces the real limit on the whole tree */
+    setrlimit(RLIMIT_CPU, &rl);
     rl.rlim_cur = rl.rlim_max = 0;
     setrlimit(RLIMIT_CORE, &rl);
     /* Per program, so one warm container (created before the request) serves any file-size limit. */
@@ -349,7 +362,11 @@ static void child_exec(int in_r, int out_w, int err_w, int errpipe_w) {
     dup2(in_r, 0);
     dup2(out_w, 1);
     dup2(err_w, 2);
-    for (int fd = 3; fd < 1024; fd++)
+    if (ctl_r >= 0) {
+        dup2(ctl_r, 3);
+        fcntl(3, F_SETFD, 0);
+    }
+    for (int fd = ctl_r >= 0 ? 4 : 3; fd < 1024; fd++)
         if (fd != errpipe_w) close(fd);
     sigset_t none;
     sigemptyset(&none);
@@ -363,10 +380,9 @@ static void child_exec(int in_r, int out_w, int err_w, int errpipe_w) {
         const char *value = getenv(inherited[i]);
         if (value && asprintf(&envp[n], "%s=%s", inherited[i], value) > 0) n++;
     }
-    for (int i = 0; i < nenvs; i++) envp[n++] = envs[i];
+    for (int i = 0; i < nextra; i++) envp[n++] = extra_env[i];
     envp[n] = NULL;
-    args[nargs] = NULL;
-    execvpe(args[0], args, envp);
+    execvpe(argv[0], argv, envp);
     int e = errno;
     write_all(errpipe_w, &e, sizeof e);
     _exit(127);
@@ -378,29 +394,69 @@ struct outstream {
     unsigned long long bytes;
 };
 
-int main(void) {
+static void parse_args(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--env") == 0 && i + 1 < argc && nboot_envs < MAX_ENV) {
+            boot_envs[nboot_envs++] = argv[++i];
+        } else if (strcmp(argv[i], "--zygote") == 0 && i + 1 < argc) {
+            zygote_argv = argv + i + 1;
+            return;
+        }
+    }
+}
+
+/* The program's go message for a zygote: limits it must apply itself, then its argv. */
+static void send_go(int ctl_w) {
+    char head[64];
+    int len = snprintf(head, sizeof head, "%llu", cpu_limit_ms);
+    write_all(ctl_w, head, (size_t)len + 1);
+    len = snprintf(head, sizeof head, "%llu", file_size_limit);
+    write_all(ctl_w, head, (size_t)len + 1);
+    for (int i = 0; i < nargs; i++) write_all(ctl_w, args[i], strlen(args[i]) + 1);
+    close(ctl_w);
+}
+
+int main(int argc, char **argv) {
     prctl(PR_SET_DUMPABLE, 0);      /* the program runs as our uid: keep it from ptracing us */
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans come to us (also when not run as PID 1) */
     signal(SIGPIPE, SIG_IGN);
     if (chdir("/work") < 0) fail("chdir /work: %s", strerror(errno));
-    read_setup();
+    parse_args(argc, argv);
 
-    int in_p[2], out_p[2], err_p[2], exec_p[2];
+    int in_p[2], out_p[2], err_p[2], exec_p[2], ctl_p[2] = {-1, -1};
     if (pipe2(in_p, O_CLOEXEC) || pipe2(out_p, O_CLOEXEC) || pipe2(err_p, O_CLOEXEC) || pipe2(exec_p, O_CLOEXEC))
         fail("pipe: %s", strerror(errno));
+    if (zygote_argv && pipe2(ctl_p, O_CLOEXEC)) fail("pipe: %s", strerror(errno));
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
     int sfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
 
+    pid_t pid = -1;
+    if (zygote_argv) {
+        /* Warm: the interpreter starts now and waits for the program on fd 3. */
+        pid = fork();
+        if (pid < 0) fail("fork: %s", strerror(errno));
+        if (pid == 0) child_exec(zygote_argv, boot_envs, nboot_envs, in_p[0], out_p[1], err_p[1], exec_p[1], ctl_p[0]);
+        close(ctl_p[0]);
+    }
+    read_setup();
+
     unsigned long long oom_before = cgroup_oom_kills();
     unsigned long long cpu_before = cgroup_cpu_us();
     unsigned long long self_before = self_cpu_us();
     unsigned long long start = now_us();
-    pid_t pid = fork();
-    if (pid < 0) fail("fork: %s", strerror(errno));
-    if (pid == 0) child_exec(in_p[0], out_p[1], err_p[1], exec_p[1]);
+    if (zygote_argv) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) fail("the interpreter exited before the program started");
+        send_go(ctl_p[1]);
+    } else {
+        pid = fork();
+        if (pid < 0) fail("fork: %s", strerror(errno));
+        args[nargs] = NULL;
+        if (pid == 0) child_exec(args, envs, nenvs, in_p[0], out_p[1], err_p[1], exec_p[1], -1);
+    }
     close(in_p[0]);
     close(out_p[1]);
     close(err_p[1]);
@@ -408,7 +464,7 @@ int main(void) {
     int exec_errno = 0;
     if (read(exec_p[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno) {
         waitpid(pid, NULL, 0);
-        fail("cannot start %s: %s", args[0], strerror(exec_errno));
+        fail("cannot start %s: %s", zygote_argv ? zygote_argv[0] : args[0], strerror(exec_errno));
     }
     close(exec_p[0]);
     send_frame('S', NULL, 0);

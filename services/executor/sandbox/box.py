@@ -66,10 +66,21 @@ class Shape:
     image: str
     memory_mb: int
     processes: int
+    # Zygote mode: the interpreter (and its environment) the sandbox starts before its program.
+    zygote: tuple[str, ...] = ()
+    zygote_env: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, image: str, limits: Limits) -> Shape:
-        return cls(image, limits.memory_mb, limits.processes)
+    def of(cls, image: str, limits: Limits, zygote: tuple[str, ...] = (), zygote_env: tuple[str, ...] = ()) -> Shape:
+        return cls(image, limits.memory_mb, limits.processes, zygote, zygote_env)
+
+    def command(self) -> list[str]:
+        command = ["/opt/crh/agent"]
+        if self.zygote:
+            for entry in self.zygote_env:
+                command += ["--env", entry]
+            command += ["--zygote", *self.zygote]
+        return command
 
 
 def _security_options(options: BoxOptions) -> list[str]:
@@ -85,7 +96,7 @@ def container_config(shape: Shape, options: BoxOptions) -> dict[str, Any]:
     cpu_seconds = math.ceil(options.max_cpu_time_ms / 1000) + 2
     return {
         "Image": shape.image,
-        "Cmd": ["/opt/crh/agent"],
+        "Cmd": shape.command(),
         "User": "65534:65534",
         # Not the container id: nothing about the host or the platform shows inside.
         "Hostname": "sandbox",

@@ -23,8 +23,9 @@ from services.gateway.executions.stream import (
     until_disconnect,
 )
 from services.gateway.state import GatewayState
+from shared.db.records import execution_job
 from shared.events import Event
-from shared.executions import ExecutionRecord, ExecutionStatus
+from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem
 from shared.redis_keys import execution_channel
 
@@ -75,27 +76,28 @@ async def create_execution(
     repo.add(session, execution)
     await session.commit()
     execution_id = execution.id
+    job = execution_job(execution)
     response.headers["Location"] = f"/v1/executions/{execution_id}"
 
     if not wait:
-        await enqueue(state, execution_id)
+        await enqueue(state, execution_id, job)
         return await _load(state, execution_id, encoding)
 
-    record = await _wait_for_result(state, execution_id)
+    record = await _wait_for_result(state, execution_id, job)
     result = ExecutionOut.build(record, encoding) if record else await _load(state, execution_id, encoding)
     if result.status is ExecutionStatus.finished:
         response.status_code = status.HTTP_200_OK
     return result
 
 
-async def _wait_for_result(state: GatewayState, execution_id: uuid.UUID) -> ExecutionRecord | None:
+async def _wait_for_result(state: GatewayState, execution_id: uuid.UUID, job: ExecutionJob) -> ExecutionRecord | None:
     """Enqueue and wait (bounded) for the final event; its record, when it carries one."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + state.settings.wait_timeout_s
     try:
         async with state.hub.subscribe(execution_channel(execution_id)) as subscription:
             # Subscribed before enqueueing, so the final event cannot be missed.
-            await enqueue(state, execution_id)
+            await enqueue(state, execution_id, job)
             while (remaining := deadline - loop.time()) > 0:
                 payload = await subscription.next(wait_s=min(remaining, state.settings.stream_idle_check_s))
                 if payload is not None:
@@ -109,7 +111,7 @@ async def _wait_for_result(state: GatewayState, execution_id: uuid.UUID) -> Exec
                     return None
     except (RedisError, OSError):
         # Without Redis there is no live signal; the database still tells when it is done.
-        await enqueue(state, execution_id)
+        await enqueue(state, execution_id, job)
         while loop.time() < deadline and not await _finished(state, execution_id):  # noqa: ASYNC110
             await asyncio.sleep(0.25)
     return None

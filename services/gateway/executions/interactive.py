@@ -37,7 +37,7 @@ from services.gateway.executions.stream import (
     serve_events,
 )
 from services.gateway.state import GatewayState
-from shared.db.records import execution_record
+from shared.db.records import execution_job, execution_record
 from shared.interactive import INPUT_BYTES, INPUT_DATA, INPUT_EOF, INPUT_KILL, INPUT_KIND, INPUT_TTL_S
 from shared.problems import FieldError, ProblemError, ValidationProblem
 from shared.redis_keys import execution_input
@@ -151,6 +151,6 @@ async def interactive_execution(websocket: WebSocket, state: StateDep) -> None:
     execution_id = execution.id
     created = ExecutionOut.build(execution_record(execution, []))
     await send({"type": "created", "execution": created.model_dump(mode="json")})
-    await enqueue(state, execution_id)
+    await enqueue(state, execution_id, execution_job(execution))
     writer = FrameWriter(send, "base64" if websocket.query_params.get("encoding") == "base64" else "text")
     await serve_events(state, websocket, execution_id, writer, _pump_input(websocket, state, execution_id, send))

@@ -8,6 +8,7 @@ import uuid
 from redis.exceptions import RedisError
 
 from services.gateway.state import GatewayState
+from shared.executions import ExecutionJob
 from shared.queue import enqueue_execution
 
 logger = logging.getLogger("coderunhub.gateway.executions")
@@ -21,9 +22,9 @@ async def versions_or_empty(state: GatewayState) -> dict[str, str]:
         return {}
 
 
-async def enqueue(state: GatewayState, execution_id: uuid.UUID) -> None:
+async def enqueue(state: GatewayState, execution_id: uuid.UUID, job: ExecutionJob | None = None) -> None:
     try:
-        await enqueue_execution(state.redis, execution_id)
+        await enqueue_execution(state.redis, execution_id, job)
     except (RedisError, OSError):
         # The row is committed: an executor's sweeper queues it once Redis is back.
         logger.exception("could not enqueue execution %s; the sweeper will retry", execution_id)

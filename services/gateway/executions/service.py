@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from services.gateway.executions.schemas import ExecutionCreate, LimitsIn
 from shared.db.models import Execution
@@ -180,6 +181,8 @@ def build_execution(
         raise ValidationProblem(errors)
 
     return Execution(
+        # Set here, not by the database, so the job can carry it without a read-back.
+        created_at=datetime.now(UTC),
         language=language.id,
         version=available,
         files=[{"name": name, "content": content} for name, content in files],
