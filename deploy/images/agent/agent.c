@@ -624,5 +624,9 @@ int main(int argc, char **argv) {
                        reason_names[reason], cg_cpu ? cg_cpu : cpu_us, cpu_us, end - start, ru.ru_maxrss, cgroup_mem_peak(),
                        cgroup_oom_kills() - oom_before, outs[0].bytes, outs[1].bytes);
     send_frame('X', rec, (size_t)len);
+    /* Stay until the executor hangs up: the container's exit (engine and kernel work) then happens
+     * when the executor removes it, off the path of saving and delivering this result. */
+    char drain[4096];
+    while (read(0, drain, sizeof drain) > 0) {}
     return 0;
 }

@@ -36,14 +36,12 @@ def _main() -> None:
 
     # What the interpreter does for `python3 script.py`: the script runs in a fresh __main__.
     main = type(sys)("__main__")
-    main.__file__ = script
-    main.__builtins__ = __builtins__
-    main.__cached__ = None
+    main.__dict__.update(__file__=script, __builtins__=__builtins__, __cached__=None)
     sys.modules["__main__"] = main
     try:
         with open(script, "rb") as source:
             code = compile(source.read(), script, "exec")
-        exec(code, main.__dict__)
+        exec(code, main.__dict__)  # noqa: S102  (running the user's program is the point)
     except SystemExit:
         raise
     except BaseException as exc:
