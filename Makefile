@@ -50,7 +50,9 @@ test: venv images lint
 	CRH_DATABASE_URL=$(TEST_DB) CRH_REDIS_URL=$(TEST_REDIS) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: setup
-	$(PY) bench/latency.py $(BENCH_ARGS)
+	$(PY) -m bench.latency
+	$(PY) -m bench.stream
+	$(PY) -m bench.throughput
 
 clean-sandboxes: docker
 	@docker ps -aq --filter label=coderunhub.role=sandbox | xargs -r docker rm -f

@@ -6,6 +6,7 @@ The job is the transaction boundary: the repository never commits, these functio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,9 @@ from shared.redis_keys import EXECUTION_QUEUE, executor_heartbeat
 
 logger = logging.getLogger("coderunhub.executor.jobs")
 
+# arq tries a job this often (worker.py registers it so); the last failure finishes the execution.
+MAX_JOB_TRIES = 3
+EXECUTOR_FAILED_MESSAGE = "The executor could not run this execution"
 # One retry: a second executor death before the program started ends the execution.
 MAX_ATTEMPTS = 2
 RETRIES_EXHAUSTED_MESSAGE = (
@@ -69,8 +73,13 @@ async def run_execution(ctx: dict[str, Any], execution_id: str, job: dict[str, A
                 return await _run_first_try(state, ExecutionJob.model_validate(job), enqueued)
             return await _run(state, eid, enqueued)
     except Exception as exc:
-        # Anything unexpected (a database or Redis hiccup): arq runs the job again shortly; the
-        # claim makes that safe, and the sweeper covers the last try.
+        # Anything unexpected (a database or Redis hiccup): arq runs the job again shortly, which
+        # the claim makes safe. The last try ends the execution instead of leaving it to the sweeper.
+        if ctx.get("job_try", 1) >= MAX_JOB_TRIES:
+            logger.exception("execution %s failed in the executor on its last try", execution_id)
+            with contextlib.suppress(Exception):
+                await _finish_with(state, uuid.UUID(execution_id), Verdict.internal_error, EXECUTOR_FAILED_MESSAGE)
+            return "failed"
         logger.exception("execution %s failed in the executor; retrying", execution_id)
         raise Retry(defer=1) from exc
     finally:

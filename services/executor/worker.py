@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from typing import Any
 
@@ -21,7 +22,7 @@ from arq.utils import timestamp_ms
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.executor.jobs import recover_own, run_execution, sweep
+from services.executor.jobs import MAX_JOB_TRIES, recover_own, run_execution, sweep
 from services.executor.runner import Runner, sandbox_shape
 from services.executor.runtimes import discover_versions
 from services.executor.sandbox.box import BoxOptions, Shape, remove_sandboxes
@@ -41,7 +42,9 @@ logger = logging.getLogger("coderunhub.executor")
 
 # Longer than any execution can take (an interactive run may last 15 minutes).
 JOB_TIMEOUT_S = 1_200
-HEARTBEAT_S = 5
+HEARTBEAT_S = 1
+# An executor is presumed dead (its executions taken over) only after this long without a beat.
+HEARTBEAT_TTL_S = 15
 
 
 class WakeableWorker(Worker):
@@ -115,11 +118,16 @@ class WakeableWorker(Worker):
         self._wake.set()
 
 
+def _heartbeat_value(state: ExecutorState) -> str:
+    return json.dumps({"at": timestamp_ms(), "pool": state.runner.pool.snapshot()})
+
+
 async def _heartbeat(state: ExecutorState) -> None:
+    """Alive (sweepers watch it), with the pool's state for operators and benchmarks."""
     key = executor_heartbeat(state.settings.executor_id)
     while True:
         with contextlib.suppress(RedisError, OSError):
-            await state.redis.set(key, str(timestamp_ms()), ex=HEARTBEAT_S * 3)
+            await state.redis.set(key, _heartbeat_value(state), ex=HEARTBEAT_TTL_S)
         await asyncio.sleep(HEARTBEAT_S)
 
 
@@ -160,7 +168,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     )
     state = ExecutorState(settings, engine, create_sessionmaker(engine), ctx["redis"], docker, runner)
     ctx["state"] = state
-    await state.redis.set(executor_heartbeat(settings.executor_id), str(timestamp_ms()), ex=HEARTBEAT_S * 3)
+    await state.redis.set(executor_heartbeat(settings.executor_id), _heartbeat_value(state), ex=HEARTBEAT_TTL_S)
     await recover_own(state)
     await pool.start()
     state.versions = await discover_versions(runner, docker, state.redis, settings.executor_id)
@@ -221,7 +229,7 @@ def create_worker(settings: ExecutorSettings | None = None, **overrides: Any) ->
     settings = settings or ExecutorSettings()
     redis_url = settings.redis_url.get_secret_value()
     options: dict[str, Any] = dict(
-        functions=[func(run_execution, name=RUN_EXECUTION_JOB, max_tries=3)],
+        functions=[func(run_execution, name=RUN_EXECUTION_JOB, max_tries=MAX_JOB_TRIES)],
         redis_settings=RedisSettings.from_dsn(redis_url),
         queue_name=EXECUTION_QUEUE,
         max_jobs=settings.concurrency,

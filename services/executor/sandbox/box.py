@@ -20,6 +20,7 @@ from typing import Any
 import aiodocker
 from aiodocker.containers import DockerContainer
 from aiodocker.stream import Stream
+from yarl import URL
 
 from services.executor.sandbox import protocol
 from services.executor.sandbox.protocol import ExitRecord, FrameDecoder, ProtocolError
@@ -30,6 +31,7 @@ MIB = 1 << 20
 AGENT_MEMORY_HEADROOM = 8 * MIB
 AGENT_PROCESSES = 1
 TMPFS_INODES = 16384
+STOP_WAIT_S = 2.0
 SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MAX_AGENT_STDERR = 4096
 
@@ -184,7 +186,7 @@ class Box:
     async def launch(cls, docker: aiodocker.Docker, config: dict[str, Any], name: str | None = None) -> Box:
         container = await docker.containers.create(config, name=name)
         try:
-            stream = container.attach(stdin=True, stdout=True, stderr=True)
+            stream = _attach(docker, container)
             # Attach before start: nothing the agent writes can be missed.
             await stream._init()
             await container.start()
@@ -207,7 +209,11 @@ class Box:
     async def destroy(self) -> None:
         """Remove the container; a result already read is never lost to a cleanup failure."""
         with contextlib.suppress(Exception):
+            # End of input makes the agent exit (killing whatever is left): the container stops by
+            # itself, and the removal needs no kill, which saves the engine a runtime invocation.
             await self.stream.close()
+            async with asyncio.timeout(STOP_WAIT_S):
+                await self.container.wait()
         try:
             await _remove(self.container)
         except aiodocker.DockerError:
@@ -308,6 +314,17 @@ def _setup_frames(program: Program) -> bytes:
     if program.stdin_feed is None:
         parts.append(protocol.frame(protocol.STDIN_EOF))
     return b"".join(parts)
+
+
+def _attach(docker: aiodocker.Docker, container: DockerContainer) -> Stream:
+    """An attach stream, like DockerContainer.attach but without its extra inspect call (the
+    sandbox is never a TTY): one engine request less per sandbox."""
+
+    async def setup() -> tuple[URL, bytes | None, bool]:
+        query = {"detachKeys": "", "logs": "0", "stdin": "1", "stdout": "1", "stderr": "1", "stream": "1"}
+        return URL(f"containers/{container.id}/attach").with_query(query), None, False
+
+    return Stream(docker, setup, docker._resolve_long_running_timeout(None))
 
 
 async def _remove(container: DockerContainer, attempts: int = 5) -> None:

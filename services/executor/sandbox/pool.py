@@ -34,7 +34,7 @@ DECAY_INTERVAL_S = 30.0
 # Container start-up and removal burn ~0.2 CPU-seconds: while executions are in flight they wait,
 # at most QUIET_WAIT_S, so they do not slow the programs being measured or the results being
 # saved. Quiet starts QUIET_GRACE_S after the last execution ended (its caller still reads it).
-QUIET_WAIT_S = 0.5
+QUIET_WAIT_S = 2.0
 QUIET_GRACE_S = 0.03
 
 
@@ -93,6 +93,15 @@ class SandboxPool:
             self.spawn(box.destroy())
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def snapshot(self) -> dict[str, int]:
+        """Counters for the executor's heartbeat (and later, metrics)."""
+        return {
+            "idle": self.idle_count(),
+            "target": sum(self._targets.values()),
+            "active": self._active,
+            **{key: self.stats[key] for key in ("hits", "misses", "created", "expired", "dead", "create_errors")},
+        }
 
     def idle_count(self, shape: Shape | None = None) -> int:
         if shape is not None:

@@ -1,0 +1,150 @@
+"""Shared pieces of the benchmarks: percentiles, machine CPU, and a suite to measure."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import redis
+
+from shared.redis_keys import executor_heartbeat
+
+ROOT = Path(__file__).resolve().parent.parent
+BARE_PYTHON = "/usr/bin/python3"
+PYTHON_IMAGE = "coderunhub/runtime-python:latest"
+# The suite a benchmark starts: its own Redis database, a warm pool deep enough for a burst of 16.
+SUITE_ENV = {
+    "CRH_REDIS_URL": os.environ.get("CRH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+    "CRH_EXECUTOR_EXECUTOR_ID": "executor-bench",
+    "CRH_EXECUTOR_CONCURRENCY": "4",
+    "CRH_EXECUTOR_POOL_SIZES": '{"python": 16}',
+    "CRH_LOG_LEVEL": "WARNING",
+}
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "n": len(samples),
+        "p50": percentile(samples, 50),
+        "p90": percentile(samples, 90),
+        "p95": percentile(samples, 95),
+        "p99": percentile(samples, 99),
+        "mean": statistics.fmean(samples),
+        "max": max(samples),
+    }
+
+
+def machine() -> str:
+    return f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, kernel {platform.release()}"
+
+
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine spent not idle (all processes: services, engine, sandboxes)."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def time_command(argv: list[str], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def docker_run_argv(*command: str) -> list[str]:
+    return ["docker", "run", "--rm", "--network", "none", PYTHON_IMAGE, *command]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _ready(url: str) -> bool:
+    try:
+        if httpx.get(f"{url}/readyz", timeout=1).status_code != 200:
+            return False
+        languages = httpx.get(f"{url}/v1/languages", timeout=2).json()
+    except httpx.HTTPError:
+        return False
+    return any(item["id"] == "python" and item["version"] for item in languages)
+
+
+def wait_for_warm_pool(timeout_s: float = 180.0) -> None:
+    """Measure a steady state: wait until the executor's pool is full (its heartbeat says so)."""
+    client = redis.Redis.from_url(SUITE_ENV["CRH_REDIS_URL"])
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            raw = client.get(executor_heartbeat(SUITE_ENV["CRH_EXECUTOR_EXECUTOR_ID"]))
+            pool = json.loads(raw)["pool"] if raw else None  # type: ignore[arg-type]
+            if pool and pool["target"] and pool["idle"] >= pool["target"]:
+                time.sleep(2)  # and let the machine settle
+                return
+            time.sleep(0.5)
+    finally:
+        client.close()
+    raise TimeoutError("the executor's pool did not fill")
+
+
+@contextmanager
+def suite(url: str | None = None) -> Iterator[str]:
+    """The suite at ``url`` if one answers there, else a gateway and an executor started here."""
+    if url and _ready(url):
+        yield url
+        return
+    port = free_port()
+    env = {**os.environ, **SUITE_ENV, "CRH_GATEWAY_PORT": str(port)}
+    with open("/tmp/coderunhub-bench.log", "ab") as logs:
+        procs = [
+            subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT)
+            for module in ("services.executor", "services.gateway")
+        ]
+        started = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while not _ready(started):
+                if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                    raise RuntimeError("the suite did not start; see /tmp/coderunhub-bench.log")
+                time.sleep(0.2)
+            wait_for_warm_pool()
+            yield started
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(60)
+
+
+def table(rows: list[tuple[str, dict[str, float]]], unit: str, baselines: dict[str, float]) -> str:
+    names = list(baselines)
+    head = f"{'':46} {'n':>5} {'p50':>8} {'p90':>8} {'p99':>8} {'mean':>8}" + "".join(f" {'x ' + n:>9}" for n in names)
+    lines = [head + f"   ({unit})"]
+    for name, s in rows:
+        ratios = "".join(f" {s['p50'] / baselines[n]:>9.2f}" for n in names)
+        lines.append(
+            f"{name:46} {s['n']:>5.0f} {s['p50']:>8.2f} {s['p90']:>8.2f} {s['p99']:>8.2f} {s['mean']:>8.2f}{ratios}"
+        )
+    return "\n".join(lines)
