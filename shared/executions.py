@@ -89,6 +89,7 @@ class ExecutionRecord(BaseModel):
     model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
     id: uuid.UUID
+    user_id: uuid.UUID | None = None
     language: str
     version: str | None
     status: ExecutionStatus
@@ -119,3 +120,4 @@ class ExecutionJob(BaseModel):
     compile_limits: Limits | None
     interactive: bool
     created_at: datetime
+    user_id: uuid.UUID | None = None

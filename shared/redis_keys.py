@@ -32,3 +32,19 @@ def execution_input(execution_id: uuid.UUID | str) -> str:
 def executor_heartbeat(executor_id: str) -> str:
     """Present (with a short TTL) while the executor is alive; sweepers treat its absence as death."""
     return f"crh:executor:{executor_id}:alive"
+
+
+def revoked_access_token(token_id: str) -> str:
+    """Present until the access token would expire anyway: it was signed out."""
+    return f"crh:auth:revoked:{token_id}"
+
+
+def otp_key(kind: str, subject: str) -> str:
+    """Phone sign-in counters and markers: ``kind`` is cooldown, starts, address, attempts or dev
+    (the development provider's pending code); ``subject`` a number or a client address."""
+    return f"crh:auth:otp:{kind}:{subject}"
+
+
+def api_key_touched(key_id: object) -> str:
+    """Present while an API key's last_used_at is fresh enough not to be written again."""
+    return f"crh:auth:key-touched:{key_id}"

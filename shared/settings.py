@@ -20,6 +20,8 @@ from pydantic_settings import (
 Environment = Literal["development", "test", "production"]
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "password", "development"})
+# Development defaults start with this; production refuses them.
+DEV_SECRET_PREFIX = "dev-only-"  # noqa: S105  (a marker, not a secret)
 
 
 class ServiceSettings(BaseSettings):
@@ -46,13 +48,18 @@ class ServiceSettings(BaseSettings):
     def secret_fields(self) -> dict[str, SecretStr]:
         return {name: value for name, value in self if isinstance(value, SecretStr)}
 
+    @property
+    def development(self) -> bool:
+        return self.environment in ("development", "test")
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:
         if self.environment == "production":
             for name, value in self.secret_fields().items():
                 if name.endswith("_url"):
                     continue
-                if value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+                plain = value.get_secret_value().strip().lower()
+                if plain in PLACEHOLDER_SECRETS or plain.startswith(DEV_SECRET_PREFIX):
                     raise ValueError(f"{name} must be set to a real secret in production")
         return self
 
@@ -106,6 +113,23 @@ class GatewaySettings(ServiceSettings):
     interactive_start_timeout_s: float = 10.0
     # Executors' version reports are read at most this often.
     versions_cache_s: float = 5.0
+    # Access tokens are verified against the auth service's published keys (cached).
+    auth_jwks_url: str = "http://127.0.0.1:8001/auth/v1/.well-known/jwks.json"
+    auth_issuer: str = "coderunhub-auth"
+    auth_audience: str = "coderunhub"
+    jwks_refresh_s: float = 300.0
+    # Pages of these origins may use session cookies on WebSockets (cross-site hijacking guard).
+    allowed_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"])
+    # Anonymous callers may run code under stricter limits (or not at all).
+    anonymous_enabled: bool = True
+    anonymous_limits: LimitsPolicy = LimitsPolicy(
+        wall_time_ms=LimitBounds(default=5_000, minimum=100, maximum=10_000),
+        cpu_time_ms=LimitBounds(default=2_000, minimum=50, maximum=5_000),
+        memory_mb=LimitBounds(default=128, minimum=16, maximum=256),
+        processes=LimitBounds(default=32, minimum=1, maximum=64),
+        output_bytes=LimitBounds(default=64 << 10, minimum=1_024, maximum=1 << 20),
+        file_size_kb=LimitBounds(default=4_096, minimum=1, maximum=16_384),
+    )
 
 
 class ExecutorSettings(ServiceSettings):
@@ -149,3 +173,38 @@ class AuthSettings(ServiceSettings):
 
     host: str = "127.0.0.1"
     port: int = 8001
+    # Where browsers reach this service (OAuth callbacks are built from it).
+    public_url: str = "http://127.0.0.1:8001"
+    issuer: str = "coderunhub-auth"
+    audience: str = "coderunhub"
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    # Encrypts signing keys at rest, and signs the OAuth state cookie.
+    key_encryption_secret: SecretStr = SecretStr("dev-only-key-encryption-secret")
+    session_secret: SecretStr = SecretStr("dev-only-session-secret")
+    # After sign-in (OAuth), browsers are sent only to these origins.
+    allowed_redirect_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000"])
+    # Phone one-time codes: Twilio Verify when configured; otherwise, in development and tests,
+    # a development provider that logs the code.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_verify_service_sid: str | None = None
+    twilio_verify_url: str = "https://verify.twilio.com"
+    otp_max_attempts: int = 5
+    otp_window_s: int = 900
+    otp_resend_cooldown_s: int = 30
+    otp_starts_per_hour: int = 5
+    # Codes requested from one client address (many numbers: SMS pumping), per hour.
+    otp_starts_per_address_per_hour: int = 30
+    otp_ttl_s: int = 600
+    # OAuth providers (unset client id: the provider is off).
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+    github_client_id: str | None = None
+    github_client_secret: SecretStr | None = None
+    github_authorize_url: str = "https://github.com/login/oauth/authorize"
+    github_token_url: str = "https://github.com/login/oauth/access_token"  # noqa: S105  (a URL)
+    github_api_url: str = "https://api.github.com/"
+    # Accounts whose verified email or phone (E.164) is listed get the admin role when they sign in.
+    admins: list[str] = Field(default_factory=list)

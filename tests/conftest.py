@@ -29,7 +29,7 @@ from shared.db.models import Execution
 from shared.db.session import create_engine, create_sessionmaker
 from shared.languages import LANGUAGES
 from shared.redis_keys import EXECUTION_QUEUE, RUNTIMES, executor_heartbeat
-from shared.settings import GatewaySettings
+from shared.settings import GatewaySettings, LimitsPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.setdefault("CRH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test")
@@ -105,9 +105,9 @@ def executor(database: str, redis_client: redis.Redis) -> Iterator[subprocess.Po
 
 
 @contextlib.asynccontextmanager
-async def serve(app: ASGIApp) -> AsyncIterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port for the duration of the block."""
-    port = free_port()
+async def serve(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn on a (free) loopback port for the duration of the block."""
+    port = port or free_port()
     # Keep-alive beyond httpx's 5 s expiry: otherwise a reused connection can race the server closing it.
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", timeout_keep_alive=75)
     server = uvicorn.Server(config)
@@ -125,7 +125,15 @@ async def serve(app: ASGIApp) -> AsyncIterator[str]:
 
 
 def gateway_settings(**overrides: object) -> GatewaySettings:
-    return GatewaySettings(wait_timeout_s=90, stream_idle_check_s=1.0, **overrides)  # type: ignore[arg-type]
+    # The execution suites call anonymously and exercise the sandbox's full limit ranges, so they
+    # run with the account policy; tests/auth checks the stricter anonymous default.
+    values: dict[str, object] = {
+        "wait_timeout_s": 90,
+        "stream_idle_check_s": 1.0,
+        "anonymous_limits": LimitsPolicy(),
+        **overrides,
+    }
+    return GatewaySettings(**values)  # type: ignore[arg-type]
 
 
 @pytest_asyncio.fixture(scope="session")

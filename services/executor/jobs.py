@@ -174,6 +174,7 @@ async def _execute(
         await session.commit()
     record = ExecutionRecord(
         id=eid,
+        user_id=job.user_id,
         language=job.language,
         version=version,
         status=ExecutionStatus.finished,

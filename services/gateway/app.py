@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from arq.connections import ArqRedis
 from fastapi import FastAPI
 
+from services.gateway.auth.jwks import JwksCache
 from services.gateway.executions.endpoints import router as executions_router
 from services.gateway.executions.interactive import router as interactive_router
 from services.gateway.languages.endpoints import router as languages_router
@@ -38,10 +39,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         hub = EventHub(redis)
         await hub.start()
         versions = VersionCache(redis, settings.versions_cache_s)
-        app.state.gateway = GatewayState(settings, engine, create_sessionmaker(engine), redis, hub, versions)
+        jwks = JwksCache(settings.auth_jwks_url, settings.jwks_refresh_s)
+        app.state.gateway = GatewayState(settings, engine, create_sessionmaker(engine), redis, hub, versions, jwks)
         try:
             yield
         finally:
+            await jwks.close()
             await hub.stop()
             await redis.aclose()
             await engine.dispose()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.gateway.auth.jwks import JwksCache
 from services.gateway.languages.service import VersionCache
 from services.gateway.relay import EventHub
 from shared.settings import GatewaySettings
@@ -21,3 +22,4 @@ class GatewayState:
     redis: ArqRedis
     hub: EventHub
     versions: VersionCache
+    jwks: JwksCache

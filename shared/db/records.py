@@ -12,6 +12,7 @@ from shared.executions import ExecutionJob, ExecutionRecord, Limits, PhaseRecord
 def execution_record(execution: Execution, phases: Sequence[ExecutionPhase]) -> ExecutionRecord:
     return ExecutionRecord(
         id=execution.id,
+        user_id=execution.user_id,
         language=execution.language,
         version=execution.version,
         status=execution.status,
@@ -40,4 +41,5 @@ def execution_job(execution: Any) -> ExecutionJob:
         compile_limits=execution.compile_limits,
         interactive=execution.interactive,
         created_at=execution.created_at,
+        user_id=execution.user_id,
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, WebSocket, status
 from redis.exceptions import RedisError
 
+from services.gateway.auth.principal import Principal, PrincipalDep, submitter, websocket_principal
 from services.gateway.deps import SessionDep, StateDep
 from services.gateway.executions import repository as repo
 from services.gateway.executions import service
@@ -23,6 +24,7 @@ from services.gateway.executions.stream import (
     until_disconnect,
 )
 from services.gateway.state import GatewayState
+from shared.auth.scopes import Scope
 from shared.db.records import execution_job
 from shared.events import Event
 from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus
@@ -47,10 +49,13 @@ EncodingQuery = Annotated[
 ]
 
 
-async def _load(state: GatewayState, execution_id: uuid.UUID, encoding: OutputEncoding) -> ExecutionOut:
+async def _load(
+    state: GatewayState, execution_id: uuid.UUID, encoding: OutputEncoding, principal: Principal | None = None
+) -> ExecutionOut:
     async with state.sessionmaker() as session:
         record = await repo.load_record(session, execution_id)
-    if record is None:
+    # Someone else's execution does not exist, as far as this caller can tell.
+    if record is None or (principal is not None and not principal.may_see(record.user_id)):
         raise NotFoundProblem(f"Execution {execution_id}")
     return ExecutionOut.build(record, encoding)
 
@@ -68,11 +73,13 @@ async def create_execution(
     payload: ExecutionCreate,
     state: StateDep,
     session: SessionDep,
+    principal: PrincipalDep,
     response: Response,
     wait: Annotated[bool, Query(description="Answer with the finished result.")] = False,
     encoding: EncodingQuery = "text",
 ) -> ExecutionOut:
-    execution = service.build_execution(payload, state.settings, await versions_or_empty(state))
+    user_id = submitter(principal, state)
+    execution = service.build_execution(payload, state.settings, await versions_or_empty(state), user_id=user_id)
     repo.add(session, execution)
     await session.commit()
     execution_id = execution.id
@@ -128,8 +135,12 @@ async def _finished(state: GatewayState, execution_id: uuid.UUID) -> bool:
     summary="Get an execution's status and results",
     responses=PROBLEM_RESPONSES,
 )
-async def get_execution(execution_id: uuid.UUID, state: StateDep, encoding: EncodingQuery = "text") -> ExecutionOut:
-    return await _load(state, execution_id, encoding)
+async def get_execution(
+    execution_id: uuid.UUID, state: StateDep, principal: PrincipalDep, encoding: EncodingQuery = "text"
+) -> ExecutionOut:
+    if principal.kind == "api_key":
+        principal.require(Scope.executions_read)
+    return await _load(state, execution_id, encoding, principal)
 
 
 @router.websocket("/{execution_id}/stream")
@@ -144,9 +155,12 @@ async def stream_execution(websocket: WebSocket, execution_id: str, state: State
     if encoding not in ("text", "base64"):
         await websocket.close(CLOSE_BAD_REQUEST, "encoding must be text or base64")
         return
+    principal = await websocket_principal(websocket, state)
+    if principal is None:
+        return
     async with state.sessionmaker() as session:
-        exists = await repo.get(session, eid) is not None
-    if not exists:
+        execution = await repo.get(session, eid)
+    if execution is None or not principal.may_see(execution.user_id):
         await websocket.close(CLOSE_NOT_FOUND, "unknown execution")
         return
 

@@ -23,6 +23,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from services.gateway.auth.principal import submitter, websocket_principal
 from services.gateway.deps import StateDep
 from services.gateway.executions import repository as repo
 from services.gateway.executions import service
@@ -130,11 +131,16 @@ def _input_entry(message: Mapping[str, Any]) -> dict[bytes, bytes] | None:
 @router.websocket("/interactive")
 async def interactive_execution(websocket: WebSocket, state: StateDep) -> None:
     await websocket.accept()
+    principal = await websocket_principal(websocket, state)
+    if principal is None:
+        return
     send = json_sender(websocket)
     try:
+        user_id = submitter(principal, state)
         first = await asyncio.wait_for(websocket.receive_json(), state.settings.interactive_start_timeout_s)
         payload = _parse_start(first)
-        execution = service.build_execution(payload, state.settings, await versions_or_empty(state), interactive=True)
+        versions = await versions_or_empty(state)
+        execution = service.build_execution(payload, state.settings, versions, interactive=True, user_id=user_id)
     except ProblemError as error:
         await _refuse(websocket, send, error)
         return

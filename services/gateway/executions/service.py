@@ -6,6 +6,7 @@ Nothing here commits or enqueues; the endpoint owns that boundary.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -143,7 +144,12 @@ def _check_argv(
 
 
 def build_execution(
-    payload: ExecutionCreate, settings: GatewaySettings, versions: Mapping[str, str], *, interactive: bool = False
+    payload: ExecutionCreate,
+    settings: GatewaySettings,
+    versions: Mapping[str, str],
+    *,
+    interactive: bool = False,
+    user_id: uuid.UUID | None = None,
 ) -> Execution:
     """Validate a submission against the server's rules and build its (unsaved) row."""
     errors: list[FieldError] = []
@@ -161,7 +167,8 @@ def build_execution(
     _check_argv(payload, language, settings, errors)
     stdin = _check_text(["stdin"], payload.stdin, errors, nul=True)
 
-    policy = settings.limits
+    # Anonymous callers get the stricter policy.
+    policy = settings.limits if user_id is not None else settings.anonymous_limits
     if interactive:
         policy = policy.model_copy(update={"wall_time_ms": settings.interactive_wall_time_ms})
     limits = resolve_limits(payload.limits, policy, language.run_limit_defaults, "limits", errors)
@@ -183,6 +190,7 @@ def build_execution(
     return Execution(
         # Set here, not by the database, so the job can carry it without a read-back.
         created_at=datetime.now(UTC),
+        user_id=user_id,
         language=language.id,
         version=available,
         files=[{"name": name, "content": content} for name, content in files],

@@ -1,0 +1,143 @@
+"""Who is calling: an access token (bearer or session cookie), an API key (bearer), or nobody.
+
+Access tokens are verified locally against the auth service's JWKS; sign-outs are honoured
+through a Redis deny-list; API keys are checked in the database on every use."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import Depends, WebSocket
+from joserfc.errors import InvalidKeyIdError
+from starlette.requests import HTTPConnection
+
+from services.gateway.auth import repository as repo
+from services.gateway.deps import StateDep
+from services.gateway.state import GatewayState
+from shared.auth.api_keys import hash_secret, looks_like_api_key
+from shared.auth.cookies import ACCESS_COOKIE, csrf_ok
+from shared.auth.scopes import ALL_SCOPES, Role, Scope
+from shared.auth.tokens import InvalidToken, verify_access_token
+from shared.problems import ProblemError
+from shared.redis_keys import api_key_touched, revoked_access_token
+
+# last_used_at of an API key is written at most this often.
+KEY_TOUCH_S = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: Literal["anonymous", "user", "api_key"]
+    user_id: uuid.UUID | None = None
+    role: str = Role.user.value
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    def require(self, scope: Scope) -> None:
+        if self.kind == "anonymous":
+            raise unauthorized("Sign in or send an API key.")
+        if scope.value not in self.scopes:
+            raise ProblemError(403, "insufficient-scope", "Insufficient scope", f"This needs the {scope.value} scope.")
+
+    def may_see(self, owner: uuid.UUID | None) -> bool:
+        """Anonymous executions are visible by their id; owned ones to their owner and admins."""
+        return owner is None or self.is_admin or (self.user_id is not None and self.user_id == owner)
+
+
+ANONYMOUS = Principal("anonymous")
+# last_used_at updates in flight (kept referenced until done).
+_touches: set[asyncio.Task[None]] = set()
+
+
+def unauthorized(detail: str) -> ProblemError:
+    return ProblemError(
+        401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
+
+
+async def _from_access_token(state: GatewayState, token: str) -> Principal:
+    settings = state.settings
+    for attempt in range(2):
+        try:
+            keys = await state.jwks.keys()
+            claims = verify_access_token(token, keys, issuer=settings.auth_issuer, audience=settings.auth_audience)
+            break
+        except InvalidToken as exc:
+            # A key rotated in since the last fetch: fetch once more, then give up.
+            if attempt == 0 and isinstance(exc.__cause__, InvalidKeyIdError) and await state.jwks.refetch():
+                continue
+            raise unauthorized(f"The access token is not valid: {exc}") from exc
+    if await state.redis.exists(revoked_access_token(claims.token_id)):
+        raise unauthorized("The access token was revoked (signed out).")
+    return Principal("user", claims.user_id, claims.role, claims.scopes & ALL_SCOPES)
+
+
+async def _from_api_key(state: GatewayState, token: str) -> Principal:
+    async with state.sessionmaker() as session:
+        found = await repo.api_key_with_owner(session, hash_secret(token))
+    if found is None:
+        raise unauthorized("Unknown API key.")
+    key, user = found
+    if key.revoked_at is not None or (key.expires_at and key.expires_at <= datetime.now(UTC)) or not user.is_active:
+        raise unauthorized("The API key is revoked or expired.")
+    if await state.redis.set(api_key_touched(key.id), b"1", nx=True, ex=KEY_TOUCH_S):
+        task = asyncio.create_task(_touch(state, key.id))
+        _touches.add(task)
+        task.add_done_callback(_touches.discard)
+    return Principal("api_key", user.id, user.role, frozenset(key.scopes) & ALL_SCOPES)
+
+
+async def _touch(state: GatewayState, key_id: uuid.UUID) -> None:
+    async with state.sessionmaker() as session:
+        await repo.touch_api_key(session, key_id)
+        await session.commit()
+
+
+async def resolve_principal(connection: HTTPConnection, state: StateDep) -> Principal:
+    header = connection.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthorized("Use Authorization: Bearer <token>.")
+        token = token.strip()
+        return await (_from_api_key if looks_like_api_key(token) else _from_access_token)(state, token)
+    cookie = connection.cookies.get(ACCESS_COOKIE)
+    if cookie is None:
+        return ANONYMOUS
+    if connection.scope["type"] == "websocket":
+        # Cookies ride along on cross-site WebSocket handshakes: only our own pages may use them.
+        origin = connection.headers.get("origin")
+        if origin is not None and origin not in state.settings.allowed_origins:
+            raise ProblemError(403, "forbidden-origin", "Origin not allowed", f"{origin} may not use session cookies.")
+    elif not csrf_ok(connection, connection.scope.get("method", "GET")):
+        raise ProblemError(403, "csrf", "CSRF check failed", "Send the crh_csrf cookie's value in X-CSRF-Token.")
+    return await _from_access_token(state, cookie)
+
+
+PrincipalDep = Annotated[Principal, Depends(resolve_principal)]
+
+
+def submitter(principal: Principal, state: GatewayState) -> uuid.UUID | None:
+    """Who an execution belongs to; anonymous submissions only where they are allowed."""
+    if principal.kind == "anonymous":
+        if not state.settings.anonymous_enabled:
+            raise unauthorized("Anonymous executions are disabled: sign in or send an API key.")
+        return None
+    principal.require(Scope.executions_write)
+    return principal.user_id
+
+
+async def websocket_principal(websocket: WebSocket, state: GatewayState) -> Principal | None:
+    """The caller of an accepted WebSocket, or None after closing it (4401 / 4403)."""
+    try:
+        return await resolve_principal(websocket, state)
+    except ProblemError as error:
+        await websocket.close(4401 if error.status == 401 else 4403, error.title)
+        return None
