@@ -31,6 +31,9 @@ from shared.languages import LANGUAGES
 from shared.redis_keys import EXECUTION_QUEUE, RUNTIMES, executor_heartbeat
 from shared.settings import GatewaySettings, LimitsPolicy
 
+# The auth service and its fake providers, for every package that needs signed-in users.
+pytest_plugins = ["tests.auth_support"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.setdefault("CRH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test")
 REDIS_URL = os.environ.setdefault("CRH_REDIS_URL", "redis://127.0.0.1:6379/15")

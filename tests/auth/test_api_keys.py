@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db.models import ApiKey
-from tests.auth.conftest import AuthService, bearer, phone_sign_in, probe
 from tests.auth.fakes import FakeTwilio
+from tests.auth_support import AuthService, bearer, phone_sign_in, probe
 
 # Valid in shape, invalid in content: passes authentication, fails validation, runs nothing.
 UNRUNNABLE = {"language": "no-such-language", "source": "print(1)"}

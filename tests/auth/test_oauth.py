@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from tests.auth.conftest import AuthService
 from tests.auth.fakes import FakeProviders
+from tests.auth_support import AuthService
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import redis
 
 from services.auth.app import create_app
 from shared.redis_keys import otp_key
-from tests.auth.conftest import AuthService, auth_settings, phone_sign_in
 from tests.auth.fakes import FakeProviders, FakeTwilio
+from tests.auth_support import AuthService, auth_settings, phone_sign_in
 from tests.conftest import free_port, serve
 
 

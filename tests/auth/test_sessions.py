@@ -14,9 +14,9 @@ from websockets.exceptions import ConnectionClosed
 
 from services.gateway.app import create_app as create_gateway_app
 from shared.settings import GatewaySettings
-from tests.auth.conftest import AuthService, bearer, phone_sign_in
 from tests.auth.fakes import FakeTwilio
 from tests.auth.test_oauth import cookie_attributes
+from tests.auth_support import AuthService, bearer, phone_sign_in
 from tests.conftest import gateway_settings, serve
 
 UNRUNNABLE = {"language": "no-such-language", "source": "print(1)"}

@@ -18,8 +18,8 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from shared.auth.tokens import access_claims
-from tests.auth.conftest import ADMIN_PHONE, AuthService, bearer, phone_sign_in, probe
 from tests.auth.fakes import FakeTwilio
+from tests.auth_support import ADMIN_PHONE, AuthService, bearer, phone_sign_in, probe
 
 
 def b64(data: bytes) -> str:

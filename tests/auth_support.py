@@ -1,4 +1,5 @@
-"""The auth service, served with its external providers replaced by local servers that speak
+"""Fixtures (a pytest plugin, see tests/conftest.py): the auth service, served with its external
+providers replaced by local servers that speak
 their protocols, and a gateway that verifies its tokens."""
 
 from __future__ import annotations

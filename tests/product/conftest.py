@@ -1,0 +1,82 @@
+"""The product API as users meet it: a real auth service (phone sign-in through the twilio SDK
+against a local Verify server), a gateway trusting its keys, and the session's real executor."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from services.gateway.app import create_app as create_gateway_app
+from tests.auth.fakes import FakeTwilio
+from tests.auth_support import ADMIN_PHONE, AuthService, bearer
+from tests.conftest import gateway_settings, serve
+
+
+@dataclass(frozen=True)
+class Account:
+    user: dict[str, Any]
+    access_token: str
+    refresh_token: str
+
+    @property
+    def id(self) -> str:
+        return str(self.user["id"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.access_token)
+
+
+async def sign_in(auth: AuthService, twilio: FakeTwilio, phone: str) -> Account:
+    """Phone sign-in, waiting out the resend cooldown if this number was used moments ago."""
+    for _ in range(20):
+        started = await auth.client.post("/auth/v1/phone/start", json={"phone": phone})
+        if started.status_code != 429:
+            break
+        await asyncio.sleep(float(started.headers.get("retry-after", "1")))
+    assert started.status_code == 202, started.text
+    e164 = started.json()["phone"]
+    verified = await auth.client.post("/auth/v1/phone/verify", json={"phone": e164, "code": twilio.codes[e164]})
+    assert verified.status_code == 200, verified.text
+    body = verified.json()
+    return Account(body["user"], body["access_token"], body["refresh_token"])
+
+
+MakeAccount = Callable[[], Awaitable[Account]]
+
+
+@pytest.fixture
+def make_account(auth: AuthService, twilio: FakeTwilio) -> MakeAccount:
+    """A new user (a fresh phone number) per call."""
+
+    async def make() -> Account:
+        return await sign_in(auth, twilio, f"+1628555{uuid.uuid4().int % 10_000:04d}")
+
+    return make
+
+
+@pytest_asyncio.fixture(scope="module")
+async def admin(auth: AuthService, twilio: FakeTwilio) -> Account:
+    account = await sign_in(auth, twilio, ADMIN_PHONE)
+    assert account.user["role"] == "admin"
+    return account
+
+
+def product_settings(auth: AuthService, **overrides: Any) -> Any:
+    return gateway_settings(auth_jwks_url=f"{auth.url}/auth/v1/.well-known/jwks.json", **overrides)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def gw(auth: AuthService, executor: subprocess.Popen[bytes]) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway trusting the auth service's keys, with the session's executor behind it."""
+    app = create_gateway_app(product_settings(auth))
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=120) as client:
+        yield client
