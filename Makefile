@@ -7,8 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TEST_DB ?= postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
+TEST_LOCK ?= /tmp/coderunhub-test.lock
 
-.PHONY: help setup venv docker images database migrate run test test-only lint bench clean-sandboxes
+.PHONY: help setup venv docker images service-images nginx database migrate run ts-client web web-api-types chromium test lint bench clean-sandboxes
 
 help:
 	@echo "make run     set up what is missing and start gateway (:8000), auth (:8001) and executor"
@@ -29,6 +30,14 @@ images: docker venv
 	@bash deploy/scripts/build-images.sh
 	@bash deploy/scripts/build-seccomp.sh
 
+# The platform's own images (docker compose, Kubernetes); not needed by `make run` or `make test`.
+service-images: images
+	@bash deploy/scripts/build-service-images.sh
+
+# Debian's nginx, for the load-balancing tests and the load bench.
+nginx:
+	@bash deploy/scripts/ensure-nginx.sh
+
 database: venv
 	@$(PY) -m shared.db.bootstrap
 
@@ -37,7 +46,7 @@ migrate: database
 
 setup: venv images migrate
 
-run: setup
+run: setup web
 	@echo "==> starting the suite (Ctrl-C stops it): gateway http://127.0.0.1:8000  auth http://127.0.0.1:8001"
 	@$(VENV)/bin/honcho start -f Procfile
 
@@ -46,13 +55,51 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 
-test: venv images lint
-	CRH_DATABASE_URL=$(TEST_DB) CRH_REDIS_URL=$(TEST_REDIS) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+# The TypeScript client smoke test's packages (tests/product/test_openapi_clients.py): `npm ci`
+# only when package.json or the lock file changed since the last install.
+TS_CLIENT := tests/clients/typescript
 
-bench: setup
+$(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
+	@touch $@
+
+ts-client: $(TS_CLIENT)/node_modules/.installed
+
+# The web app (web/, served at / by the gateway): `npm ci` when package.json or the lock changed,
+# `vite build` when a source changed; nothing when web/dist is up to date.
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
+web: web/dist/index.html
+
+# The web app's API types (web/src/api/schema.d.ts, committed) from the gateway's OpenAPI document;
+# tests/web/test_api_types.py fails when they are stale.
+web-api-types: web/node_modules/.installed venv
+	@mkdir -p build
+	$(PY) -m services.gateway.openapi > build/openapi.json
+	cd web && npm run generate
+
+# Debian's chromium for the browser tests (tests/web).
+chromium:
+	@bash deploy/scripts/ensure-chromium.sh
+
+# One test run at a time per machine: runs share the test database and Redis, and the fault tests
+# restart the machine's Redis and PostgreSQL.
+test: venv images nginx lint ts-client web chromium
+	CRH_DATABASE_URL=$(TEST_DB) CRH_REDIS_URL=$(TEST_REDIS) flock $(TEST_LOCK) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+bench: setup nginx
 	$(PY) -m bench.latency
 	$(PY) -m bench.stream
 	$(PY) -m bench.throughput
+	$(PY) -m bench.analytics
+	$(PY) -m bench.load
 
 clean-sandboxes: docker
 	@docker ps -aq --filter label=coderunhub.role=sandbox | xargs -r docker rm -f

@@ -29,6 +29,11 @@ SUITE_ENV = {
     "CRH_EXECUTOR_CONCURRENCY": "4",
     "CRH_EXECUTOR_POOL_SIZES": '{"python": 16}',
     "CRH_LOG_LEVEL": "WARNING",
+    # A `make run` executor may hold the default metrics port.
+    "CRH_EXECUTOR_METRICS_PORT": "0",
+    # Bursts from one address: the gateway's rate limits and in-flight caps would be measured instead.
+    "CRH_GATEWAY_ANONYMOUS_RATE_LIMITS": '{"executions": "100000/minute", "reads": "100000/minute", '
+    '"writes": "100000/minute", "max_in_flight": 10000}',
 }
 
 
@@ -92,13 +97,13 @@ def _ready(url: str) -> bool:
     return any(item["id"] == "python" and item["version"] for item in languages)
 
 
-def wait_for_warm_pool(timeout_s: float = 180.0) -> None:
+def wait_for_warm_pool(timeout_s: float = 180.0, executor_id: str = SUITE_ENV["CRH_EXECUTOR_EXECUTOR_ID"]) -> None:
     """Measure a steady state: wait until the executor's pool is full (its heartbeat says so)."""
     client = redis.Redis.from_url(SUITE_ENV["CRH_REDIS_URL"])
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
-            raw = client.get(executor_heartbeat(SUITE_ENV["CRH_EXECUTOR_EXECUTOR_ID"]))
+            raw = client.get(executor_heartbeat(executor_id))
             pool = json.loads(raw)["pool"] if raw else None  # type: ignore[arg-type]
             if pool and pool["target"] and pool["idle"] >= pool["target"]:
                 time.sleep(2)  # and let the machine settle

@@ -17,6 +17,8 @@ class EventType(StrEnum):
     stdout = "stdout"
     stderr = "stderr"
     result = "result"
+    # Judging: one test case finished (its index in `test`, its verdict in `verdict`).
+    test = "test"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,8 @@ class Event:
     status: str | None = None
     verdict: str | None = None
     data: bytes = b""
+    # Judging: the test case (index in test_cases) a status, output or test event belongs to.
+    test: int | None = None
 
     @property
     def is_final(self) -> bool:
@@ -34,7 +38,7 @@ class Event:
 
     def encode(self) -> bytes:
         header: dict[str, Any] = {"seq": self.seq, "type": self.type.value}
-        for key in ("phase", "status", "verdict"):
+        for key in ("phase", "status", "verdict", "test"):
             value = getattr(self, key)
             if value is not None:
                 header[key] = value
@@ -51,6 +55,7 @@ class Event:
             status=header.get("status"),
             verdict=header.get("verdict"),
             data=data,
+            test=header.get("test"),
         )
 
 

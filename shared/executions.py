@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.webhooks import WebhookDelivery
 
 
 class ExecutionStatus(StrEnum):
@@ -28,6 +30,9 @@ class Verdict(StrEnum):
     memory_limit = "memory_limit"
     output_limit = "output_limit"
     internal_error = "internal_error"
+    # Judging (executions with test cases): every case's output matched, or one did not.
+    accepted = "accepted"
+    wrong_answer = "wrong_answer"
 
 
 class Exceeded(StrEnum):
@@ -82,6 +87,51 @@ class PhaseRecord(BaseModel):
     finished_at: datetime | None
 
 
+class CompareMode(StrEnum):
+    """How a test case's stdout is compared with its expected output.
+
+    exact: byte for byte. whitespace: line by line, ignoring trailing whitespace (spaces, tabs,
+    carriage returns) at the end of each line and blank lines at the end of the output.
+    """
+
+    exact = "exact"
+    whitespace = "whitespace"
+
+
+class JudgeCase(BaseModel):
+    """One judged run: its stdin and the stdout it must produce."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stdin: str = ""
+    expected_stdout: str
+    name: str | None = None
+
+
+class CaseRecord(BaseModel):
+    """One test case's stored result: the run's measurements and the judged verdict."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    # Position in the execution's test_cases (0-based).
+    index: int
+    name: str | None
+    verdict: Verdict
+    message: str | None
+    exceeded: Exceeded | None
+    exit_code: int | None
+    signal: int | None
+    stdout: bytes
+    stderr: bytes
+    stdout_truncated: bool
+    stderr_truncated: bool
+    cpu_time_us: int | None
+    wall_time_us: int | None
+    memory_kb: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
 class ExecutionRecord(BaseModel):
     """An execution's stored state. The executor puts the finished record in the final event when it
     is small, so readers need not go back to the database."""
@@ -101,6 +151,13 @@ class ExecutionRecord(BaseModel):
     limits: Limits
     compile_limits: Limits | None
     phases: list[PhaseRecord]
+    # Judging: how many test cases the execution has (0: not judged), how they are compared, and
+    # the results of the cases that ran.
+    test_count: int = 0
+    compare: CompareMode | None = None
+    tests: list[CaseRecord] = Field(default_factory=list)
+    # The execution's webhook (callback URL and delivery state), if it named one.
+    webhook: WebhookDelivery | None = None
 
 
 class ExecutionJob(BaseModel):
@@ -121,3 +178,6 @@ class ExecutionJob(BaseModel):
     interactive: bool
     created_at: datetime
     user_id: uuid.UUID | None = None
+    # Judging: each case runs the (once compiled) program with its own stdin.
+    test_cases: list[JudgeCase] = Field(default_factory=list)
+    compare: CompareMode = CompareMode.exact

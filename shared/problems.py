@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,6 +28,21 @@ class FieldError(BaseModel):
 
 class Problem(BaseModel):
     """RFC 9457 problem details."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "https://coderunhub.dev/problems/validation-error",
+                    "title": "Request validation failed",
+                    "status": 422,
+                    "detail": "body.language: unknown language 'cobol'",
+                    "instance": "/v1/executions",
+                    "errors": [{"loc": ["body", "language"], "msg": "unknown language 'cobol'", "type": "value_error"}],
+                }
+            ]
+        }
+    )
 
     type: str = Field(description="URI identifying the problem type.")
     title: str
@@ -161,12 +176,112 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": title, "content": {PROBLEM_MEDIA_TYPE: {}}}
-    for status, title in (
-        (400, "Malformed request"),
-        (404, "Not found"),
-        (413, "Request too large"),
-        (422, "Validation error"),
-    )
+# One example per status, shown in the OpenAPI document next to the Problem schema.
+PROBLEM_EXAMPLES: dict[int, dict[str, Any]] = {
+    400: {
+        "type": PROBLEM_TYPE_BASE + "malformed-json",
+        "title": "Malformed JSON",
+        "status": 400,
+        "detail": "The request body is not valid JSON.",
+        "instance": "/v1/executions",
+    },
+    401: {
+        "type": PROBLEM_TYPE_BASE + "unauthorized",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "The access token is not valid: expired",
+        "instance": "/v1/executions",
+    },
+    403: {
+        "type": PROBLEM_TYPE_BASE + "insufficient-scope",
+        "title": "Insufficient scope",
+        "status": 403,
+        "detail": "This needs the executions:write scope.",
+        "instance": "/v1/executions",
+    },
+    404: {
+        "type": PROBLEM_TYPE_BASE + "not-found",
+        "title": "Not found",
+        "status": 404,
+        "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+        "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6",
+    },
+    409: {
+        "type": PROBLEM_TYPE_BASE + "conflict",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "This Idempotency-Key was used with a different request.",
+        "instance": "/v1/executions",
+    },
+    413: {
+        "type": PROBLEM_TYPE_BASE + "content-too-large",
+        "title": "Content too large",
+        "status": 413,
+        "detail": "The request body exceeds 2097152 bytes.",
+        "instance": "/v1/executions",
+    },
+    415: {
+        "type": PROBLEM_TYPE_BASE + "unsupported-media-type",
+        "title": "Unsupported media type",
+        "status": 415,
+        "detail": "Request bodies must be application/json, not text/plain.",
+        "instance": "/v1/executions",
+    },
+    422: {
+        "type": PROBLEM_TYPE_BASE + "validation-error",
+        "title": "Request validation failed",
+        "status": 422,
+        "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+        "instance": "/v1/executions",
+        "errors": [
+            {"loc": ["body", "limits", "cpu_time_ms"], "msg": "must be between 50 and 20000", "type": "out_of_range"}
+        ],
+    },
+    429: {
+        "type": PROBLEM_TYPE_BASE + "too-many-requests",
+        "title": "Too many requests",
+        "status": 429,
+        "detail": "Rate limit exceeded; retry after 12 seconds.",
+        "instance": "/v1/executions",
+    },
+    503: {
+        "type": PROBLEM_TYPE_BASE + "service-unavailable",
+        "title": "Service unavailable",
+        "status": 503,
+        "detail": "A backing service is temporarily unavailable; retry shortly.",
+        "instance": "/v1/executions",
+    },
 }
+
+PROBLEM_DESCRIPTIONS: dict[int, str] = {
+    400: "Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply",
+    401: "Missing or invalid credentials (or anonymous access is disabled)",
+    403: "Authenticated, but not allowed: a missing API key scope, or a failed CSRF check",
+    404: "Not found (including resources the caller may not see)",
+    409: "Conflict with the current state of the resource",
+    413: "Request body, source or stdin too large",
+    415: "The request body is not application/json",
+    422: "Validation error: `errors` lists each offending field",
+    429: "Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers",
+    503: "A backing service is unavailable or the queue is full: see `Retry-After`",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """FastAPI ``responses=`` entries documenting problem+json errors, each with an example.
+
+    The gateway's OpenAPI adds the usual ones to every operation by itself; name a status here to
+    document one it cannot infer (e.g. 409), or to give it a route-specific description."""
+    return {
+        status: {
+            "model": Problem,
+            "description": PROBLEM_DESCRIPTIONS.get(status, _STATUS_SLUGS.get(status, ("", "Error"))[1]),
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"example": PROBLEM_EXAMPLES[status]} if status in PROBLEM_EXAMPLES else {}
+            },
+        }
+        for status in statuses
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = problem_responses(400, 404, 413, 422)

@@ -48,3 +48,29 @@ def otp_key(kind: str, subject: str) -> str:
 def api_key_touched(key_id: object) -> str:
     """Present while an API key's last_used_at is fresh enough not to be written again."""
     return f"crh:auth:key-touched:{key_id}"
+
+
+def idempotency_key(caller: str, route: str, key_digest: str) -> str:
+    """A request made with an Idempotency-Key: its body's fingerprint and, once done, its response.
+    ``caller`` is ``user:<id>`` or ``ip:<address>``; ``key_digest`` the SHA-256 of the client's key."""
+    return f"crh:idem:{caller}:{route}:{key_digest}"
+
+
+def webhook_job_id(execution_id: uuid.UUID | str) -> str:
+    """The arq job id (``arq:job:<id>``) delivering an execution's webhook: one per execution."""
+    return f"webhook:{execution_id}"
+
+
+# Prefix of the limits library's moving windows (one per budget and caller).
+RATE_LIMIT_PREFIX = "crh:ratelimit"
+
+
+def in_flight(caller: str) -> str:
+    """Sorted set of a caller's queued or running executions (ids; score = admission time), and
+    reservations (``pending:<token>``) of requests creating one. ``caller`` is ``user:<id>`` or ``ip:<address>``."""
+    return f"crh:inflight:{caller}"
+
+
+def batch(batch_id: uuid.UUID | str) -> str:
+    """A batch: JSON {user_id, execution_ids, created_at}, kept for batch_ttl_s."""
+    return f"crh:batch:{batch_id}"

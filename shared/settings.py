@@ -9,7 +9,8 @@ from __future__ import annotations
 import socket
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from limits import parse_many
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -92,6 +93,29 @@ class CompileLimitsPolicy(LimitsPolicy):
     file_size_kb: LimitBounds = LimitBounds(default=131_072, minimum=1_024, maximum=262_144)
 
 
+class RateLimitPolicy(BaseModel):
+    """One kind of caller's budgets, in the limits library's notation (e.g. "60/minute", "5/second").
+
+    ``executions`` counts executions created (batch items and snippet runs each count), ``reads``
+    GET requests, ``writes`` every other mutation; ``max_in_flight`` caps queued + running executions."""
+
+    executions: str = "60/minute"
+    reads: str = "600/minute"
+    writes: str = "120/minute"
+    max_in_flight: int = Field(default=8, ge=1)
+
+    @field_validator("executions", "reads", "writes")
+    @classmethod
+    def _one_rate(cls, value: str) -> str:
+        try:
+            rates = parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate like '60/minute': {value!r}") from exc
+        if len(rates) != 1:
+            raise ValueError(f"one rate per budget, like '60/minute': {value!r}")
+        return value
+
+
 class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CRH_GATEWAY_", extra="ignore")
 
@@ -130,6 +154,57 @@ class GatewaySettings(ServiceSettings):
         output_bytes=LimitBounds(default=64 << 10, minimum=1_024, maximum=1 << 20),
         file_size_kb=LimitBounds(default=4_096, minimum=1, maximum=16_384),
     )
+    # Snippets: list page sizes (files are checked like an execution's: max_files, max_source_bytes).
+    snippet_page_default: int = Field(default=20, ge=1)
+    snippet_page_max: int = Field(default=100, ge=1)
+    # Idempotency-Key: how long a finished request's response is replayed, and how long a request
+    # still in progress holds its key (past that, a crashed request's key is free again).
+    idempotency_ttl_s: int = Field(default=86_400, ge=1)
+    idempotency_pending_ttl_s: int = Field(default=180, ge=1)
+    # Request bounds: JSON bodies nested deeper than this, or with a number literal longer than
+    # this many characters, are refused (400) before anything parses them.
+    max_json_depth: int = Field(default=32, ge=1)
+    max_json_number_chars: int = Field(default=1_000, ge=16)
+    # OpenAPI: the server URL advertised in /openapi.json ("/" = wherever the document was fetched).
+    public_url: str = "/"
+    # Judging: test cases per execution, the UTF-8 size of each case's stdin and of its expected
+    # stdout, their sum over all cases, and the most wall time all cases may take together
+    # (cases x limits.wall_time_ms; keeps a judged execution well inside the executor's job timeout).
+    judge_max_tests: int = Field(default=50, ge=1)
+    judge_max_case_bytes: int = Field(default=256 << 10, ge=0)
+    judge_max_total_bytes: int = Field(default=1 << 20, ge=0)
+    judge_max_wall_ms: int = Field(default=600_000, ge=1)
+    # Webhooks: callback URLs must resolve to public addresses only (checked at submission, and again
+    # by the executor at delivery). Networks listed here are allowed anyway: for tests and private
+    # deployments only (e.g. '["127.0.0.0/8"]'); CRH_WEBHOOK_ALLOWED_NETWORKS sets it for every service.
+    webhook_allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list)
+    webhook_resolve_timeout_s: float = Field(default=3.0, gt=0)
+    # History: page size when `limit` is omitted (at most 100). Analytics: the range a view covers
+    # when `since` is omitted, the longest range one may ask for, and the most buckets a timeline has.
+    history_page_default: int = Field(default=20, ge=1, le=100)
+    analytics_default_days: int = Field(default=30, ge=1)
+    analytics_max_days: int = Field(default=400, ge=1)
+    analytics_max_buckets: int = Field(default=2_400, ge=1)
+    # Rate limits and quotas (Redis, the limits library; docs/api.md#rate-limits). Budgets are kept per
+    # API key, per user (access token or session) and per client address (anonymous callers, who get
+    # the stricter policy). max_in_flight is per user (all their keys together) or per address. While
+    # the execution queue holds max_queued due jobs, creating executions answers 503.
+    rate_limits_enabled: bool = True
+    user_rate_limits: RateLimitPolicy = RateLimitPolicy()
+    anonymous_rate_limits: RateLimitPolicy = RateLimitPolicy(
+        executions="10/minute", reads="120/minute", writes="30/minute", max_in_flight=2
+    )
+    max_queued: int = Field(default=1_000, ge=1)
+    queue_full_retry_after_s: int = Field(default=5, ge=1)
+    # Batches: executions per POST /v1/batches, and how long a batch stays readable (its executions stay).
+    batch_max_size: int = Field(default=20, ge=1)
+    batch_ttl_s: int = Field(default=7 * 86_400, ge=60)
+    # Web app (web/, built by `make web`): its build is served at / when this directory exists. In
+    # development the browser reaches the auth service through this gateway: /auth/v1/* is proxied to
+    # auth_proxy_url when set (`make run` sets it; production routes /auth/ with nginx instead).
+    web_dist_dir: str = "web/dist"
+    auth_proxy_url: str | None = None
+    auth_proxy_timeout_s: float = Field(default=30.0, gt=0)
 
 
 class ExecutorSettings(ServiceSettings):
@@ -166,6 +241,27 @@ class ExecutorSettings(ServiceSettings):
     compile_limits: CompileLimitsPolicy = CompileLimitsPolicy()
     sweep_interval_s: float = 30.0
     stuck_after_s: float = 30.0
+    # Metrics (/metrics) and health (/healthz, /readyz) listener; port 0 turns it off.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9100
+    # On SIGTERM: stop taking work, let running executions finish for this long, then hand the
+    # rest back (their jobs are retried or, if user code had started, finished as interrupted).
+    shutdown_grace_s: int = 60
+    # Webhooks: delivery attempts (the first included), exponential backoff between them
+    # (base * 2^(attempt-1), at most webhook_max_delay_s), timeouts, and how much of an answer is read.
+    webhook_max_attempts: int = Field(default=5, ge=1, le=20)
+    webhook_base_delay_s: float = Field(default=2.0, gt=0)
+    webhook_max_delay_s: float = Field(default=300.0, gt=0)
+    webhook_connect_timeout_s: float = Field(default=3.0, gt=0)
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    webhook_resolve_timeout_s: float = Field(default=3.0, gt=0)
+    webhook_max_response_bytes: int = Field(default=4_096, ge=0)
+    # Destinations inside these networks are allowed although not public. For tests and private
+    # deployments only (e.g. '["127.0.0.0/8"]'); the default, empty, allows public addresses only.
+    # CRH_WEBHOOK_ALLOWED_NETWORKS sets it for the gateway and the executors at once.
+    webhook_allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list)
+    # Judging: stdout and stderr kept per test case (the comparison sees the whole output).
+    judge_output_bytes: int = Field(default=64 << 10, ge=0)
 
 
 class AuthSettings(ServiceSettings):

@@ -38,6 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.setdefault("CRH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test")
 REDIS_URL = os.environ.setdefault("CRH_REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("CRH_LOG_JSON", "false")
+# Every suite calls from 127.0.0.1, many anonymously and in bursts: generous rate limits for all of
+# them (in-process and subprocess gateways alike); tests/product/test_rate_limits.py sets tiny ones.
+GENEROUS_RATE_LIMITS = (
+    '{"executions": "100000/minute", "reads": "100000/minute", "writes": "100000/minute", "max_in_flight": 10000}'
+)
+os.environ.setdefault("CRH_GATEWAY_USER_RATE_LIMITS", GENEROUS_RATE_LIMITS)
+os.environ.setdefault("CRH_GATEWAY_ANONYMOUS_RATE_LIMITS", GENEROUS_RATE_LIMITS)
 EXECUTOR_ID = "executor-test"
 SENTINEL = "crh-sentinel-secret"
 LOG_DIR = Path(os.environ.get("CRH_TEST_LOG_DIR", "/tmp/coderunhub-test-logs"))
@@ -71,7 +78,8 @@ def start_executor(executor_id: str, log_name: str, **env: str) -> subprocess.Po
     return subprocess.Popen(
         [sys.executable, "-m", "services.executor"],
         cwd=ROOT,
-        env={**os.environ, "CRH_EXECUTOR_EXECUTOR_ID": executor_id, **env},
+        # Several executors share this host: the metrics listener only where a test asks for one.
+        env={**os.environ, "CRH_EXECUTOR_EXECUTOR_ID": executor_id, "CRH_EXECUTOR_METRICS_PORT": "0", **env},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -95,7 +103,17 @@ def wait_until_ready(
 @pytest.fixture(scope="session")
 def executor(database: str, redis_client: redis.Redis) -> Iterator[subprocess.Popen[bytes]]:
     # The sentinel stands for the executor's secrets: the corpus checks it never reaches a sandbox.
-    proc = start_executor(EXECUTOR_ID, "executor.log", CRH_EXECUTOR_CONCURRENCY="2", CRH_TEST_SENTINEL=SENTINEL)
+    # Webhooks: tests/product/test_webhooks.py receives deliveries on 127.0.0.1 (loopback only;
+    # gateways still refuse it unless a test's own gateway allows it), retried quickly.
+    proc = start_executor(
+        EXECUTOR_ID,
+        "executor.log",
+        CRH_EXECUTOR_CONCURRENCY="2",
+        CRH_TEST_SENTINEL=SENTINEL,
+        CRH_EXECUTOR_WEBHOOK_ALLOWED_NETWORKS='["127.0.0.0/8"]',
+        CRH_EXECUTOR_WEBHOOK_BASE_DELAY_S="0.2",
+        CRH_EXECUTOR_WEBHOOK_MAX_ATTEMPTS="4",
+    )
     try:
         wait_until_ready(redis_client, EXECUTOR_ID, proc)
         yield proc

@@ -24,6 +24,7 @@ from services.auth.tokens.endpoints import router as tokens_router
 from services.auth.tokens.service import TokenService
 from shared.db.session import create_engine, create_sessionmaker
 from shared.health import Check, database_and_redis, health_router
+from shared.observability import ObservabilityMiddleware, metrics_router
 from shared.problems import install_problem_handlers
 from shared.settings import AuthSettings
 
@@ -83,6 +84,9 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         return database_and_redis(state.engine, state.redis)
 
     app.include_router(health_router(checks))
+    app.include_router(metrics_router())
+    # Outermost: it times everything and binds the request id for every log line below it.
+    app.add_middleware(ObservabilityMiddleware, service="auth")
     for router in (keys_router, phone_router, tokens_router, apikeys_router, oauth_router):
         app.include_router(router)
     return app

@@ -30,6 +30,7 @@ class _Pending:
     status: str | None = None
     verdict: str | None = None
     data: bytearray | None = None
+    test: int | None = None
 
 
 class EventPublisher:
@@ -53,22 +54,27 @@ class EventPublisher:
         publisher._task = asyncio.create_task(publisher._run(), name=f"events-{execution_id}")
         return publisher
 
-    def status(self, status: str, phase: str | None = None) -> None:
-        self._push(_Pending(EventType.status, phase=phase, status=status))
+    def status(self, status: str, phase: str | None = None, test: int | None = None) -> None:
+        self._push(_Pending(EventType.status, phase=phase, status=status, test=test))
 
-    def output(self, phase: str, stream: str, data: bytes) -> None:
+    def output(self, phase: str, stream: str, data: bytes, test: int | None = None) -> None:
         kind = EventType.stdout if stream == "stdout" else EventType.stderr
         last = self._pending[-1] if self._pending else None
         if (
             last
             and last.type is kind
             and last.phase == phase
+            and last.test == test
             and last.data is not None
             and len(last.data) < MERGE_LIMIT
         ):
             last.data.extend(data)
             return
-        self._push(_Pending(kind, phase=phase, data=bytearray(data)))
+        self._push(_Pending(kind, phase=phase, data=bytearray(data), test=test))
+
+    def test_result(self, test: int, verdict: str) -> None:
+        """Judging: one test case finished with this verdict."""
+        self._push(_Pending(EventType.test, phase="run", verdict=verdict, test=test))
 
     async def finish(self, verdict: str, record: bytes = b"") -> None:
         """Publish the final event (with the finished record as JSON, when given) and stop."""
@@ -108,6 +114,7 @@ class EventPublisher:
                     status=item.status,
                     verdict=item.verdict,
                     data=bytes(item.data or b""),
+                    test=item.test,
                 )
             )
         try:

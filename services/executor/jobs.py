@@ -19,15 +19,18 @@ from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_pre
 from services.executor import repository as repo
 from services.executor.events import EventPublisher
 from services.executor.interactive import input_feed
+from services.executor.judging import judge
 from services.executor.runner import ExecutionOutcome, ExecutionSpec, StdinFeed
 from services.executor.sandbox.box import remove_sandboxes, sandbox_owners
 from services.executor.state import ExecutorState
+from services.executor.webhooks import enqueue_delivery, pending_webhook, requeue_stranded
 from shared.db.models import Execution
 from shared.db.records import execution_job
 from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus, Verdict
 from shared.languages import LANGUAGES
+from shared.observability import EXECUTION_DURATION, EXECUTIONS, IN_FLIGHT, QUEUE_WAIT
 from shared.queue import enqueue_execution
-from shared.redis_keys import EXECUTION_QUEUE, executor_heartbeat
+from shared.redis_keys import EXECUTION_QUEUE
 
 logger = logging.getLogger("coderunhub.executor.jobs")
 
@@ -59,12 +62,18 @@ def build_spec(job: ExecutionJob) -> ExecutionSpec:
         compile_options=job.compile_options,
         limits=job.limits,
         compile_limits=job.compile_limits,
+        test_cases=job.test_cases,
+        compare=job.compare,
     )
 
 
 async def run_execution(ctx: dict[str, Any], execution_id: str, job: dict[str, Any] | None = None) -> str:
     state: ExecutorState = ctx["state"]
     structlog.contextvars.bind_contextvars(execution_id=execution_id)
+    enqueued_at: datetime | None = ctx.get("enqueue_time")
+    if enqueued_at is not None and ctx.get("job_try", 1) == 1:
+        QUEUE_WAIT.observe(max(0.0, (datetime.now(UTC) - enqueued_at).total_seconds()))
+    IN_FLIGHT.inc()
     try:
         # While an execution is in flight the pool defers container start-ups and removals.
         async with state.runner.pool.activity():
@@ -83,6 +92,7 @@ async def run_execution(ctx: dict[str, Any], execution_id: str, job: dict[str, A
         logger.exception("execution %s failed in the executor; retrying", execution_id)
         raise Retry(defer=1) from exc
     finally:
+        IN_FLIGHT.dec()
         structlog.contextvars.unbind_contextvars("execution_id")
 
 
@@ -149,7 +159,12 @@ async def _execute(
             marker = asyncio.create_task(_mark_program_started(state, eid, claim))
 
     try:
-        outcome = await state.runner.execute(spec, events, on_user_code, feed)
+        if spec.test_cases:
+            outcome = await judge(
+                state.runner, spec, events, on_user_code, output_cap=state.settings.judge_output_bytes
+            )
+        else:
+            outcome = await state.runner.execute(spec, events, on_user_code, feed)
     except Exception:
         logger.exception("execution %s failed inside the executor", eid)
         outcome = ExecutionOutcome(Verdict.internal_error, "The executor failed while running this execution")
@@ -162,7 +177,7 @@ async def _execute(
     version = state.versions.get(spec.language.id) or job.version
     finished_at = datetime.now(UTC)
     async with state.sessionmaker() as session:
-        await repo.save_outcome(
+        webhook_url = await repo.save_outcome(
             session,
             eid,
             verdict=outcome.verdict.value,
@@ -170,6 +185,7 @@ async def _execute(
             version=version,
             phases=outcome.phases,
             finished_at=finished_at,
+            tests=outcome.tests,
         )
         await session.commit()
     record = ExecutionRecord(
@@ -186,10 +202,18 @@ async def _execute(
         limits=spec.limits,
         compile_limits=spec.compile_limits,
         phases=outcome.phases,
+        test_count=len(job.test_cases),
+        compare=job.compare if job.test_cases else None,
+        tests=outcome.tests,
+        webhook=pending_webhook(webhook_url),
     )
     inline = record.model_dump_json().encode()
     # The final event goes out only after the result is committed: a reader may load it at once.
     await events.finish(outcome.verdict.value, inline if len(inline) <= INLINE_RECORD_BYTES else b"")
+    if webhook_url is not None:
+        await enqueue_delivery(state.redis, eid)
+    EXECUTIONS.labels(job.language, outcome.verdict.value).inc()
+    EXECUTION_DURATION.labels(job.language).observe((finished_at - started_at).total_seconds())
     return outcome.verdict.value
 
 
@@ -204,12 +228,14 @@ async def _mark_program_started(state: ExecutorState, eid: uuid.UUID, claim: asy
 
 async def _finish_with(state: ExecutorState, eid: uuid.UUID, verdict: Verdict, message: str) -> None:
     async with state.sessionmaker() as session:
-        await repo.save_outcome(
+        webhook_url = await repo.save_outcome(
             session, eid, verdict=verdict.value, message=message, version=None, phases=(), finished_at=datetime.now(UTC)
         )
         await session.commit()
     events = await EventPublisher.open(state.redis, eid, ttl_s=state.settings.stream_ttl_s)
     await events.finish(verdict.value)
+    if webhook_url is not None:
+        await enqueue_delivery(state.redis, eid)
 
 
 async def _finish_interrupted(state: ExecutorState, eid: uuid.UUID) -> None:
@@ -263,7 +289,7 @@ async def reap_orphaned_sandboxes(state: ExecutorState) -> int:
     """Remove sandboxes on this engine whose executor is dead (e.g. scaled down, never restarted)."""
     removed = 0
     for executor_id in await sandbox_owners(state.docker):
-        if executor_id != state.settings.executor_id and not await state.redis.exists(executor_heartbeat(executor_id)):
+        if executor_id != state.settings.executor_id and await state.deaths.is_dead(state.redis, executor_id):
             removed += await remove_sandboxes(state.docker, executor_id)
     return removed
 
@@ -280,7 +306,9 @@ async def sweep(state: ExecutorState) -> int:
             if not in_progress and await state.redis.zscore(EXECUTION_QUEUE, str(execution.id)) is None:
                 await _ensure_queued(state, execution.id)
                 fixed += 1
-        elif execution.executor_id is None or not await state.redis.exists(executor_heartbeat(execution.executor_id)):
+        elif execution.executor_id != state.settings.executor_id and await state.deaths.is_dead(
+            state.redis, execution.executor_id
+        ):
             await _resume(state, execution)
             fixed += 1
     if fixed:
@@ -288,4 +316,7 @@ async def sweep(state: ExecutorState) -> int:
     reaped = await reap_orphaned_sandboxes(state)
     if reaped:
         logger.warning("sweeper removed %d sandboxes of dead executors", reaped)
+    webhooks = await requeue_stranded(state)
+    if webhooks:
+        logger.warning("sweeper queued %d webhooks whose delivery never started", webhooks)
     return fixed

@@ -14,11 +14,12 @@ from typing import cast
 from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db.models import Execution, ExecutionPhase
-from shared.executions import ExecutionStatus, PhaseRecord
+from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult
+from shared.executions import CaseRecord, ExecutionStatus, PhaseRecord
 
 executions = cast(Table, Execution.__table__)
 phases_table = cast(Table, ExecutionPhase.__table__)
+test_results = cast(Table, ExecutionTestResult.__table__)
 
 
 async def get(session: AsyncSession, execution_id: uuid.UUID) -> Execution | None:
@@ -65,12 +66,17 @@ async def save_outcome(
     version: str | None,
     phases: Sequence[PhaseRecord],
     finished_at: datetime,
-) -> None:
+    tests: Sequence[CaseRecord] = (),
+) -> str | None:
+    """Store the final result; returns the execution's webhook URL if its webhook awaits delivery."""
     # Phases are written once, with the final state: a retried execution never saved any.
     if phases:
         rows = [{"execution_id": execution_id, **phase.model_dump()} for phase in phases]
         await session.execute(insert(phases_table), rows)
-    await session.execute(
+    if tests:
+        rows = [{"execution_id": execution_id, **test.model_dump()} for test in tests]
+        await session.execute(insert(test_results), rows)
+    saved = await session.execute(
         update(executions)
         .where(executions.c.id == execution_id)
         .values(
@@ -80,7 +86,10 @@ async def save_outcome(
             version=func.coalesce(version, executions.c.version),
             finished_at=finished_at,
         )
+        .returning(executions.c.webhook_url, executions.c.webhook_status)
     )
+    row = saved.one_or_none()
+    return row.webhook_url if row is not None and row.webhook_status == "pending" else None
 
 
 async def requeue(session: AsyncSession, execution_id: uuid.UUID) -> None:

@@ -12,7 +12,7 @@ from services.executor.events import EventPublisher
 from services.executor.sandbox.box import Box, BoxResult, Program, Shape
 from services.executor.sandbox.pool import SandboxPool
 from services.executor.verdicts import internal_error_outcome, phase_outcome
-from shared.executions import Limits, Phase, PhaseRecord, Verdict
+from shared.executions import CaseRecord, CompareMode, JudgeCase, Limits, Phase, PhaseRecord, Verdict
 from shared.languages import Language
 
 logger = logging.getLogger("coderunhub.executor.runner")
@@ -35,6 +35,9 @@ class ExecutionSpec:
     compile_options: Sequence[str]
     limits: Limits
     compile_limits: Limits | None
+    # Judging: with cases, the program runs once per case (see judging.py) instead of once.
+    test_cases: Sequence[JudgeCase] = ()
+    compare: CompareMode = CompareMode.exact
 
 
 @dataclass(slots=True)
@@ -42,6 +45,7 @@ class ExecutionOutcome:
     verdict: Verdict
     message: str
     phases: list[PhaseRecord] = field(default_factory=list)
+    tests: list[CaseRecord] = field(default_factory=list)
 
 
 def sandbox_shape(image: str, language: Language, limits: Limits, phase: Phase) -> Shape:
@@ -92,6 +96,7 @@ class Runner:
         events: EventPublisher | None,
         launch: asyncio.Task[Box] | None = None,
         on_user_code: Callable[[], None] | None = None,
+        test: int | None = None,
     ) -> BoxResult:
         """Run one program in a sandbox; a sandbox that died before the program started is replaced once."""
         for attempt in range(2):
@@ -101,7 +106,7 @@ class Runner:
             try:
                 if on_user_code is not None:
                     on_user_code()
-                on_output = (lambda s, d: events.output(phase.value, s, d)) if events else (lambda _s, _d: None)
+                on_output = (lambda s, d: events.output(phase.value, s, d, test)) if events else (lambda _s, _d: None)
                 result = await box.run(program, on_output, self._grace_s)
             finally:
                 self.pool.release(box)
@@ -117,53 +122,21 @@ class Runner:
         on_user_code: Callable[[], None],
         stdin_feed: StdinFeed | None = None,
     ) -> ExecutionOutcome:
-        language = spec.language
-        entry, entry_source = spec.files[0][0], spec.files[0][1].decode()
-        names = [name for name, _ in spec.files]
-        sources = [(name, content, 0o644) for name, content in spec.files]
-        run_files: list[tuple[str, bytes, int]] = list(sources) if language.run_needs_sources else []
         outcome = ExecutionOutcome(Verdict.ok, "")
 
         # The run sandbox is taken (or started) while the compiler works.
         run_box = asyncio.create_task(self.acquire(spec, Phase.run, spec.limits))
         handed_over = False
         try:
-            if language.compile is not None:
-                compile_limits = spec.compile_limits or spec.limits
-                support = [
-                    (name, content.encode(), 0o644)
-                    for name, content in language.support_files.items()
-                    if name not in names
-                ]
-                program = Program(
-                    files=sources + support,
-                    argv=language.expand(
-                        language.compile, entry, names, flags=spec.compile_options, entry_source=entry_source
-                    ),
-                    env=language.compile_env,
-                    limits=compile_limits,
-                    collect=language.artifacts,
-                    artifact_max_bytes=self._artifact_max,
-                )
-                compiled, artifacts = await self._phase(spec, Phase.compile, program, events, on_user_code, None)
+            compiled, run_files = await self.compile(spec, events, on_user_code)
+            if compiled is not None:
                 outcome.phases.append(compiled)
                 if compiled.verdict is not Verdict.ok:
-                    outcome.verdict, outcome.message = _compile_verdict(compiled)
+                    outcome.verdict, outcome.message = compile_verdict(compiled)
                     return outcome
-                run_files += [(name, content, mode) for name, mode, content in artifacts]
-            env = dict(language.run_env)
-            if stdin_feed is not None:
-                env.update(UNBUFFERED_STDIO)
-            program = Program(
-                files=run_files,
-                argv=[*language.expand(language.run, entry, names, entry_source=entry_source), *spec.args],
-                env=env,
-                limits=spec.limits,
-                stdin=spec.stdin,
-                stdin_feed=stdin_feed,
-            )
+            program = self.run_program(spec, run_files, spec.stdin, stdin_feed)
             handed_over = True
-            ran, _ = await self._phase(spec, Phase.run, program, events, on_user_code, run_box)
+            ran, _ = await self.run_phase(spec, Phase.run, program, events, on_user_code, run_box)
             outcome.phases.append(ran)
             outcome.verdict, outcome.message = ran.verdict, ran.message or ""
             return outcome
@@ -176,7 +149,55 @@ class Runner:
                 if not run_box.cancelled() and run_box.exception() is None:
                     self.pool.release(run_box.result())
 
-    async def _phase(
+    async def compile(
+        self, spec: ExecutionSpec, events: EventPublisher, on_user_code: Callable[[], None]
+    ) -> tuple[PhaseRecord | None, list[tuple[str, bytes, int]]]:
+        """The compile phase's record (None for interpreted languages) and the run phase's files."""
+        language = spec.language
+        entry, entry_source = spec.files[0][0], spec.files[0][1].decode()
+        names = [name for name, _ in spec.files]
+        sources = [(name, content, 0o644) for name, content in spec.files]
+        run_files: list[tuple[str, bytes, int]] = list(sources) if language.run_needs_sources else []
+        if language.compile is None:
+            return None, run_files
+        support = [
+            (name, content.encode(), 0o644) for name, content in language.support_files.items() if name not in names
+        ]
+        program = Program(
+            files=sources + support,
+            argv=language.expand(language.compile, entry, names, flags=spec.compile_options, entry_source=entry_source),
+            env=language.compile_env,
+            limits=spec.compile_limits or spec.limits,
+            collect=language.artifacts,
+            artifact_max_bytes=self._artifact_max,
+        )
+        compiled, artifacts = await self.run_phase(spec, Phase.compile, program, events, on_user_code, None)
+        run_files += [(name, content, mode) for name, mode, content in artifacts]
+        return compiled, run_files
+
+    def run_program(
+        self,
+        spec: ExecutionSpec,
+        run_files: Sequence[tuple[str, bytes, int]],
+        stdin: bytes,
+        stdin_feed: StdinFeed | None = None,
+    ) -> Program:
+        language = spec.language
+        entry, entry_source = spec.files[0][0], spec.files[0][1].decode()
+        names = [name for name, _ in spec.files]
+        env = dict(language.run_env)
+        if stdin_feed is not None:
+            env.update(UNBUFFERED_STDIO)
+        return Program(
+            files=run_files,
+            argv=[*language.expand(language.run, entry, names, entry_source=entry_source), *spec.args],
+            env=env,
+            limits=spec.limits,
+            stdin=stdin,
+            stdin_feed=stdin_feed,
+        )
+
+    async def run_phase(
         self,
         spec: ExecutionSpec,
         phase: Phase,
@@ -184,11 +205,12 @@ class Runner:
         events: EventPublisher,
         on_user_code: Callable[[], None],
         launch: asyncio.Task[Box] | None,
+        test: int | None = None,
     ) -> tuple[PhaseRecord, list[tuple[str, int, bytes]]]:
         started_at = _now()
-        events.status("running", phase.value)
+        events.status("running", phase.value, test)
         try:
-            result = await self.run_in_sandbox(spec, phase, program, events, launch, on_user_code)
+            result = await self.run_in_sandbox(spec, phase, program, events, launch, on_user_code, test)
         except Exception as exc:
             logger.exception("no sandbox for %s (%s)", spec.id, phase)
             return internal_error_outcome(phase, f"Could not start the sandbox: {exc}", started_at), []
@@ -198,7 +220,7 @@ class Runner:
         return phase_outcome(phase, result, program.limits, started_at, finished_at), result.artifacts
 
 
-def _compile_verdict(compiled: PhaseRecord) -> tuple[Verdict, str]:
+def compile_verdict(compiled: PhaseRecord) -> tuple[Verdict, str]:
     message = compiled.message or "failed"
     if compiled.verdict is Verdict.internal_error:
         return Verdict.internal_error, message

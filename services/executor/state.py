@@ -8,6 +8,7 @@ import aiodocker
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.executor.liveness import DeathWatch
 from services.executor.runner import Runner
 from shared.settings import ExecutorSettings
 
@@ -22,3 +23,5 @@ class ExecutorState:
     runner: Runner
     # language id -> version reported by its runtime image
     versions: dict[str, str] = field(default_factory=dict)
+    # The sweeper's view of which other executors are dead.
+    deaths: DeathWatch = field(default_factory=DeathWatch)

@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, cast
 
 import aiodocker
 import aiohttp
@@ -22,6 +23,8 @@ from arq.utils import timestamp_ms
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.executor import webhooks
+from services.executor.http import start_http
 from services.executor.jobs import MAX_JOB_TRIES, recover_own, run_execution, sweep
 from services.executor.runner import Runner, sandbox_shape
 from services.executor.runtimes import discover_versions
@@ -29,20 +32,25 @@ from services.executor.sandbox.box import BoxOptions, Shape, remove_sandboxes
 from services.executor.sandbox.pool import PoolSettings, SandboxPool
 from services.executor.sandbox.seccomp import load_seccomp_profile
 from services.executor.state import ExecutorState
+from services.executor.webhooks import deliver_webhook
 from shared.db.session import create_engine, create_sessionmaker
 from shared.executions import Phase
 from shared.languages import LANGUAGES
 from shared.limits import default_limits
 from shared.logging import configure_logging
+from shared.observability import POOL_SIZE, QUEUE_DEPTH
 from shared.queue import RUN_EXECUTION_JOB
 from shared.redis_keys import EXECUTION_QUEUE, EXECUTION_WAKE, executor_heartbeat
 from shared.settings import ExecutorSettings
+from shared.webhooks import DELIVER_WEBHOOK_JOB
 
 logger = logging.getLogger("coderunhub.executor")
 
 # Longer than any execution can take (an interactive run may last 15 minutes).
 JOB_TIMEOUT_S = 1_200
 HEARTBEAT_S = 1
+# How soon the worker polls again after Redis was unreachable.
+QUEUE_RETRY_S = 0.5
 # An executor is presumed dead (its executions taken over) only after this long without a beat.
 HEARTBEAT_TTL_S = 15
 
@@ -76,12 +84,24 @@ class WakeableWorker(Worker):
         try:
             while True:
                 woken, self._woken = self._woken, []
-                if woken:
-                    await self.start_jobs(woken)
-                if not woken or loop.time() >= next_poll:
-                    # Bookkeeping (finished tasks, health) and anything enqueued without a wake-up.
-                    await self._poll_iteration()
-                    next_poll = loop.time() + self.poll_delay_s
+                if woken and not self.allow_pick_jobs:
+                    # Shutting down: pass the wake-ups on to an executor that will take the jobs.
+                    with contextlib.suppress(RedisError, OSError):
+                        await cast(Awaitable[int], self.pool.rpush(EXECUTION_WAKE, *woken))
+                    woken = []
+                try:
+                    if woken:
+                        await self.start_jobs(woken)
+                    if not woken or loop.time() >= next_poll:
+                        # Bookkeeping (finished tasks, health) and anything enqueued without a wake-up.
+                        await self._poll_iteration()
+                        next_poll = loop.time() + self.poll_delay_s
+                except (RedisError, OSError):
+                    # Redis is away (a restart, a failover). arq's own loop would end the worker
+                    # here; this one keeps its running jobs and polls again shortly. Jobs whose
+                    # wake-ups were lost are found by that poll.
+                    logger.warning("the queue is unavailable; retrying", exc_info=True)
+                    next_poll = loop.time() + QUEUE_RETRY_S
                 if not self._woken:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), max(0.0, next_poll - loop.time()))
@@ -95,6 +115,9 @@ class WakeableWorker(Worker):
         redis = Redis.from_url(self._wake_redis_url)
         try:
             while True:
+                if not self.allow_pick_jobs:
+                    await asyncio.sleep(0.2)
+                    continue
                 if self.job_counter >= self.max_jobs:
                     # Busy: leave the token to an executor that can take the job.
                     self._slot_free.clear()
@@ -128,6 +151,8 @@ async def _heartbeat(state: ExecutorState) -> None:
     while True:
         with contextlib.suppress(RedisError, OSError):
             await state.redis.set(key, _heartbeat_value(state), ex=HEARTBEAT_TTL_S)
+            QUEUE_DEPTH.set(await state.redis.zcard(EXECUTION_QUEUE))
+        POOL_SIZE.set(state.runner.pool.idle_count())
         await asyncio.sleep(HEARTBEAT_S)
 
 
@@ -173,6 +198,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     await pool.start()
     state.versions = await discover_versions(runner, docker, state.redis, settings.executor_id)
     ctx["background"] = [asyncio.create_task(_heartbeat(state)), asyncio.create_task(_sweeper(state))]
+    if settings.metrics_port:
+        ctx["http"] = await start_http(state, settings.metrics_host, settings.metrics_port)
     logger.info(
         "executor %s ready: %s", settings.executor_id, ", ".join(f"{k} {v}" for k, v in sorted(state.versions.items()))
     )
@@ -212,6 +239,8 @@ def pool_settings(settings: ExecutorSettings) -> PoolSettings:
 async def shutdown(ctx: dict[str, Any]) -> None:
     for task in ctx.get("background", []):
         task.cancel()
+    if "http" in ctx:
+        await ctx["http"].cleanup()
     state: ExecutorState | None = ctx.get("state")
     if state is None:
         return
@@ -229,10 +258,19 @@ def create_worker(settings: ExecutorSettings | None = None, **overrides: Any) ->
     settings = settings or ExecutorSettings()
     redis_url = settings.redis_url.get_secret_value()
     options: dict[str, Any] = dict(
-        functions=[func(run_execution, name=RUN_EXECUTION_JOB, max_tries=MAX_JOB_TRIES)],
+        functions=[
+            func(run_execution, name=RUN_EXECUTION_JOB, max_tries=MAX_JOB_TRIES),
+            func(
+                deliver_webhook,
+                name=DELIVER_WEBHOOK_JOB,
+                max_tries=settings.webhook_max_attempts,
+                timeout=webhooks.job_timeout_s(settings),
+            ),
+        ],
         redis_settings=RedisSettings.from_dsn(redis_url),
         queue_name=EXECUTION_QUEUE,
         max_jobs=settings.concurrency,
+        job_completion_wait=settings.shutdown_grace_s,
         job_timeout=JOB_TIMEOUT_S,
         keep_result=3600,
         poll_delay=settings.poll_delay_s,

@@ -8,23 +8,38 @@ from contextlib import asynccontextmanager
 from arq.connections import ArqRedis
 from fastapi import FastAPI
 
+from services.gateway.analytics.endpoints import router as analytics_router
 from services.gateway.auth.jwks import JwksCache
+from services.gateway.batches.endpoints import router as batches_router
+from services.gateway.devproxy import install_auth_proxy
 from services.gateway.executions.endpoints import router as executions_router
 from services.gateway.executions.interactive import router as interactive_router
+from services.gateway.history.endpoints import router as history_router
+from services.gateway.instance import InstanceHeaderMiddleware
 from services.gateway.languages.endpoints import router as languages_router
 from services.gateway.languages.service import VersionCache
-from services.gateway.middleware import BodySizeLimitMiddleware
+from services.gateway.middleware import RequestBoundsMiddleware
+from services.gateway.openapi import install_openapi, operation_id
+from services.gateway.ratelimit.endpoints import router as limits_router
+from services.gateway.ratelimit.wiring import install_rate_limits
 from services.gateway.relay import EventHub
+from services.gateway.snippets.endpoints import router as snippets_router
 from services.gateway.state import GatewayState
+from services.gateway.webapp import install_web_app
+from services.gateway.webhooks.endpoints import router as webhooks_router
 from shared.db.session import create_engine, create_sessionmaker
 from shared.health import Check, database_and_redis, health_router
+from shared.observability import ObservabilityMiddleware, metrics_router
 from shared.problems import install_problem_handlers
 from shared.settings import GatewaySettings
 
 DESCRIPTION = """
 CodeRunHub runs untrusted code in hardened, resource-capped sandboxes and streams its output.
 
-Errors use one [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) `application/problem+json` shape.
+Errors use one [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) `application/problem+json` shape;
+each operation lists the ones it can answer. Request bodies are JSON (UTF-8, nested at most 32 deep).
+Authenticate with `Authorization: Bearer <access token or API key>` or a browser session cookie;
+routes that allow it also serve anonymous callers, under stricter limits.
 """
 
 
@@ -54,16 +69,42 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        servers=[{"url": settings.public_url, "description": "This gateway"}],
     )
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    install_openapi(app, settings.public_url)
+    # Before any router is included: included routers copy the app's dependencies.
+    install_rate_limits(app)
+    app.add_middleware(
+        RequestBoundsMiddleware,
+        max_bytes=settings.max_request_bytes,
+        max_json_depth=settings.max_json_depth,
+        max_json_number_chars=settings.max_json_number_chars,
+    )
+
+    app.add_middleware(InstanceHeaderMiddleware)
 
     def checks() -> Mapping[str, Check]:
         state: GatewayState = app.state.gateway
         return database_and_redis(state.engine, state.redis)
 
     app.include_router(health_router(checks))
+    app.include_router(metrics_router())
+    # Outermost: it times everything and binds the request id for every log line below it.
+    app.add_middleware(ObservabilityMiddleware, service="gateway")
     app.include_router(interactive_router)
     app.include_router(executions_router)
+    app.include_router(history_router)
+    app.include_router(analytics_router)
     app.include_router(languages_router)
+    app.include_router(webhooks_router)
+    app.include_router(snippets_router)
+    app.include_router(limits_router)
+    app.include_router(batches_router)
+    # Development only: the browser reaches the auth service through this origin (nginx in production).
+    if settings.auth_proxy_url:
+        install_auth_proxy(app, settings.auth_proxy_url, settings.auth_proxy_timeout_s)
+    # Last: the web app's build at /, behind every API route.
+    install_web_app(app, settings.web_dist_dir)
     return app

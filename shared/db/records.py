@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from shared.db.models import Execution, ExecutionPhase
-from shared.executions import ExecutionJob, ExecutionRecord, Limits, PhaseRecord
+from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult
+from shared.executions import CaseRecord, ExecutionJob, ExecutionRecord, Limits, PhaseRecord
+from shared.webhooks import WebhookDelivery
 
 
-def execution_record(execution: Execution, phases: Sequence[ExecutionPhase]) -> ExecutionRecord:
+def execution_record(
+    execution: Execution, phases: Sequence[ExecutionPhase], tests: Sequence[ExecutionTestResult] = ()
+) -> ExecutionRecord:
     return ExecutionRecord(
         id=execution.id,
         user_id=execution.user_id,
@@ -24,6 +27,24 @@ def execution_record(execution: Execution, phases: Sequence[ExecutionPhase]) -> 
         limits=Limits.model_validate(execution.limits),
         compile_limits=Limits.model_validate(execution.compile_limits) if execution.compile_limits else None,
         phases=[PhaseRecord.model_validate(phase, from_attributes=True) for phase in phases],
+        test_count=len(execution.test_cases or ()),
+        compare=execution.compare,
+        tests=[CaseRecord.model_validate(test, from_attributes=True) for test in tests],
+        webhook=webhook_delivery(execution),
+    )
+
+
+def webhook_delivery(execution: Any) -> WebhookDelivery | None:
+    """An Execution row's webhook state (ORM object or Core row), if it has a callback URL."""
+    if execution.webhook_url is None:
+        return None
+    return WebhookDelivery(
+        url=execution.webhook_url,
+        status=execution.webhook_status or "pending",
+        attempts=execution.webhook_attempts,
+        last_status_code=execution.webhook_last_status_code,
+        last_error=execution.webhook_last_error,
+        delivered_at=execution.webhook_delivered_at,
     )
 
 
@@ -42,4 +63,6 @@ def execution_job(execution: Any) -> ExecutionJob:
         interactive=execution.interactive,
         created_at=execution.created_at,
         user_id=execution.user_id,
+        test_cases=execution.test_cases or [],
+        compare=execution.compare or "exact",
     )

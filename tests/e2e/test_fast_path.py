@@ -7,6 +7,7 @@ the program ran."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -17,8 +18,8 @@ import pytest_asyncio
 import redis
 
 from services.gateway.app import create_app
-from shared.redis_keys import RUNTIMES
-from tests.conftest import REDIS_URL, gateway_settings, serve, start_executor, wait_until_ready
+from shared.redis_keys import RUNTIMES, executor_heartbeat
+from tests.conftest import EXECUTOR_ID, REDIS_URL, gateway_settings, serve, start_executor, wait_until_ready
 from tests.e2e.conftest import run, wait_for_no_leftovers
 
 WHO_AM_I = """
@@ -41,7 +42,25 @@ def identity(result: dict[str, Any]) -> tuple[str, float]:
     return container, float(age)
 
 
+async def pool_filled(redis_url: str, executor_id: str, timeout: float = 120) -> None:
+    """Until the executor's heartbeat reports every pool target met (a fresh executor fills its
+    pool in the background after it reports ready)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            raw: bytes | None = client.get(executor_heartbeat(executor_id))  # type: ignore[assignment]
+            pool = json.loads(raw)["pool"] if raw else None
+            if pool and pool["idle"] >= pool["target"] > 0:
+                return
+            assert asyncio.get_running_loop().time() < deadline, f"the pool did not fill: {pool}"
+            await asyncio.sleep(0.2)
+    finally:
+        client.close()
+
+
 async def test_warm_sandboxes_are_used_once(api: httpx.AsyncClient) -> None:
+    await pool_filled(REDIS_URL, EXECUTOR_ID)
     seen = [identity(await run(api, {"language": "python", "source": WHO_AM_I})) for _ in range(8)]
     containers = [container for container, _ in seen]
     assert len(set(containers)) == len(containers), "a sandbox served two executions"
@@ -81,7 +100,7 @@ async def burst_api(burst_executor: None) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_a_burst_beyond_the_pool_degrades_to_cold_starts(burst_api: httpx.AsyncClient) -> None:
     # Let the pool (2 python sandboxes) fill, then send six times as many at once.
-    await asyncio.sleep(3)
+    await pool_filled(BURST_REDIS, BURST_EXECUTOR)
     results = await asyncio.gather(*(run(burst_api, {"language": "python", "source": WHO_AM_I}) for _ in range(12)))
     seen = [identity(result) for result in results]
     ages = sorted(age for _, age in seen)

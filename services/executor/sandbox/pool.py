@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import aiodocker
 
 from services.executor.sandbox.box import Box, BoxOptions, Shape, container_config
+from shared.observability import CONTAINER_START
 
 logger = logging.getLogger("coderunhub.executor.pool")
 
@@ -169,7 +170,8 @@ class SandboxPool:
 
     async def _create(self, shape: Shape) -> Box:
         config = container_config(shape, self._options)
-        return await Box.launch(self._docker, config, name=POOL_NAME_PREFIX + secrets.token_hex(8))
+        with CONTAINER_START.time():
+            return await Box.launch(self._docker, config, name=POOL_NAME_PREFIX + secrets.token_hex(8))
 
     def _grow(self, shape: Shape) -> None:
         if shape not in self._targets:

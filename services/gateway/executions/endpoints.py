@@ -13,7 +13,7 @@ from services.gateway.deps import SessionDep, StateDep
 from services.gateway.executions import repository as repo
 from services.gateway.executions import service
 from services.gateway.executions.queueing import enqueue, versions_or_empty
-from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut, OutputEncoding
+from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut, FileOut, OutputEncoding, SubmissionOut
 from services.gateway.executions.stream import (
     CLOSE_BAD_REQUEST,
     CLOSE_NOT_FOUND,
@@ -23,7 +23,9 @@ from services.gateway.executions.stream import (
     serve_events,
     until_disconnect,
 )
+from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
 from services.gateway.state import GatewayState
+from services.gateway.webhooks.service import vet_callback
 from shared.auth.scopes import Scope
 from shared.db.records import execution_job
 from shared.events import Event
@@ -67,7 +69,11 @@ async def _load(
     summary="Submit code for execution",
     description="Persists and queues an execution. With `wait=true` the response carries the finished result "
     "(200), unless the configured wait elapses first (202 with the current state).\n" + STREAM_PROTOCOL,
-    responses={200: {"model": ExecutionOut, "description": "Finished result (`wait=true`)"}, **PROBLEM_RESPONSES},
+    responses={
+        200: {"model": ExecutionOut, "description": "Finished result (`wait=true`)"},
+        **PROBLEM_RESPONSES,
+        **IDEMPOTENCY_RESPONSES,
+    },
 )
 async def create_execution(
     payload: ExecutionCreate,
@@ -75,11 +81,15 @@ async def create_execution(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
+    idempotency: IdempotencyDep,
     wait: Annotated[bool, Query(description="Answer with the finished result.")] = False,
     encoding: EncodingQuery = "text",
-) -> ExecutionOut:
+) -> ExecutionOut | Response:
     user_id = submitter(principal, state)
+    if (replay := await idempotency.begin()) is not None:
+        return replay
     execution = service.build_execution(payload, state.settings, await versions_or_empty(state), user_id=user_id)
+    await vet_callback(execution.webhook_url, state.settings)
     repo.add(session, execution)
     await session.commit()
     execution_id = execution.id
@@ -88,13 +98,13 @@ async def create_execution(
 
     if not wait:
         await enqueue(state, execution_id, job)
-        return await _load(state, execution_id, encoding)
+        return await idempotency.done(await _load(state, execution_id, encoding), response)
 
     record = await _wait_for_result(state, execution_id, job)
     result = ExecutionOut.build(record, encoding) if record else await _load(state, execution_id, encoding)
     if result.status is ExecutionStatus.finished:
         response.status_code = status.HTTP_200_OK
-    return result
+    return await idempotency.done(result, response)
 
 
 async def _wait_for_result(state: GatewayState, execution_id: uuid.UUID, job: ExecutionJob) -> ExecutionRecord | None:
@@ -141,6 +151,33 @@ async def get_execution(
     if principal.kind == "api_key":
         principal.require(Scope.executions_read)
     return await _load(state, execution_id, encoding, principal)
+
+
+@router.get(
+    "/{execution_id}/submission",
+    response_model=SubmissionOut,
+    summary="Get the code and input an execution ran",
+    description="The submitted files, stdin, arguments and compiler options, for the same callers that may read "
+    "the execution.",
+    responses=PROBLEM_RESPONSES,
+)
+async def get_submission(execution_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> SubmissionOut:
+    if principal.kind == "api_key":
+        principal.require(Scope.executions_read)
+    execution = await repo.get(session, execution_id)
+    if execution is None or not principal.may_see(execution.user_id):
+        raise NotFoundProblem(f"Execution {execution_id}")
+    return SubmissionOut(
+        id=execution.id,
+        language=execution.language,
+        version=execution.version,
+        files=[FileOut.model_validate(file) for file in execution.files],
+        stdin=execution.stdin.decode("utf-8", errors="replace"),
+        args=execution.args,
+        compile_options=execution.compile_options,
+        interactive=execution.interactive,
+        snippet_id=execution.snippet_id,
+    )
 
 
 @router.websocket("/{execution_id}/stream")

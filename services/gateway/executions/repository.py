@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db.models import Execution, ExecutionPhase
+from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult
 from shared.db.records import execution_record
 from shared.executions import ExecutionRecord
 
@@ -27,6 +27,15 @@ async def phases(session: AsyncSession, execution_id: uuid.UUID) -> Sequence[Exe
     return (await session.execute(stmt)).scalars().all()
 
 
+async def test_results(session: AsyncSession, execution_id: uuid.UUID) -> Sequence[ExecutionTestResult]:
+    stmt = (
+        select(ExecutionTestResult)
+        .where(ExecutionTestResult.execution_id == execution_id)
+        .order_by(ExecutionTestResult.index)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
 async def status(session: AsyncSession, execution_id: uuid.UUID) -> str | None:
     return (await session.execute(select(Execution.status).where(Execution.id == execution_id))).scalar_one_or_none()
 
@@ -35,4 +44,5 @@ async def load_record(session: AsyncSession, execution_id: uuid.UUID) -> Executi
     execution = await get(session, execution_id)
     if execution is None:
         return None
-    return execution_record(execution, await phases(session, execution_id))
+    tests = await test_results(session, execution_id) if execution.test_cases else ()
+    return execution_record(execution, await phases(session, execution_id), tests)

@@ -8,9 +8,21 @@ from datetime import datetime
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
-from shared.executions import Exceeded, ExecutionRecord, ExecutionStatus, Limits, Phase, PhaseRecord, Verdict
+from shared.executions import (
+    CaseRecord,
+    CompareMode,
+    Exceeded,
+    ExecutionRecord,
+    ExecutionStatus,
+    Limits,
+    Phase,
+    PhaseRecord,
+    Verdict,
+)
 from shared.signals import signal_name
+from shared.webhooks import WebhookDelivery
 
 OutputEncoding = Literal["text", "base64"]
 
@@ -35,6 +47,32 @@ class FileIn(BaseModel):
     content: str
 
 
+class JudgeCaseIn(BaseModel):
+    """One test case: the program runs with this stdin and must print `expected_stdout`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "sample 1", "stdin": "2 3\n", "expected_stdout": "5\n"}]},
+    )
+
+    name: str | None = Field(default=None, max_length=100, description="A label shown with the case's result.")
+    stdin: str = Field(default="", description="Standard input of this case's run (no NUL characters).")
+    expected_stdout: str = Field(
+        description="The standard output this case must produce, compared as `compare` says (no NUL characters)."
+    )
+
+
+JUDGING_DESCRIPTION = (
+    "Judging: with `test_cases`, the program is compiled once and then run once per case, each run in its own "
+    "sandbox with the run `limits`, the case's stdin, and `args`. A case is `accepted` when its stdout matches "
+    "`expected_stdout`, `wrong_answer` when it does not, or takes its run's verdict (`time_limit`, "
+    "`memory_limit`, `runtime_error`, `output_limit`, `internal_error`) when the run failed. The execution's "
+    "verdict (also `judge.verdict`) is `accepted` when every case is, otherwise that of the first failing case in "
+    "`test_cases` order; every case runs. At most `judge_max_tests` cases (50 by default); the top-level `stdin` "
+    "must then be empty, and interactive executions cannot be judged."
+)
+
+
 class ExecutionCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -45,6 +83,15 @@ class ExecutionCreate(BaseModel):
                     "language": "cpp",
                     "files": [{"name": "main.cpp", "content": "#include <iostream>\nint main(){std::cout<<42;}"}],
                     "limits": {"cpu_time_ms": 1000, "memory_mb": 128},
+                },
+                {
+                    "language": "python",
+                    "source": "a, b = map(int, input().split())\nprint(a + b)",
+                    "test_cases": [
+                        {"name": "sample", "stdin": "2 3\n", "expected_stdout": "5\n"},
+                        {"stdin": "-1 1\n", "expected_stdout": "0\n"},
+                    ],
+                    "compare": "whitespace",
                 },
             ]
         },
@@ -67,6 +114,21 @@ class ExecutionCreate(BaseModel):
     )
     limits: LimitsIn | None = Field(default=None, description="Limits of the run phase.")
     compile_limits: LimitsIn | None = Field(default=None, description="Limits of the compile phase.")
+    test_cases: list[JudgeCaseIn] | None = Field(default=None, description=JUDGING_DESCRIPTION)
+    compare: CompareMode = Field(
+        default=CompareMode.exact,
+        description="How each case's stdout is compared with `expected_stdout`: `exact` (byte for byte) or "
+        "`whitespace` (line by line, ignoring trailing spaces, tabs and carriage returns at the end of each line, "
+        "and blank lines at the end of the output). Used only with `test_cases`.",
+    )
+    callback_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="Webhook: when the execution finishes, its result (this API's execution object, text "
+        "encoding) is POSTed here as JSON, signed with your webhook secret (GET /v1/webhooks/secret). "
+        "http or https; the host must resolve to public addresses only. Needs an account.",
+        examples=["https://example.com/hooks/coderunhub"],
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
@@ -75,7 +137,58 @@ class ExecutionCreate(BaseModel):
         return self
 
 
+# Examples in the OpenAPI document.
+_RUN_EXAMPLE: JsonDict = {
+    "verdict": "ok",
+    "message": None,
+    "exceeded": None,
+    "exit_code": 0,
+    "signal": None,
+    "signal_name": None,
+    "stdout": "hello\n",
+    "stderr": "",
+    "encoding": "text",
+    "stdout_truncated": False,
+    "stderr_truncated": False,
+    "cpu_time_ms": 11.2,
+    "wall_time_ms": 14.8,
+    "memory_kb": 9120,
+    "started_at": "2026-11-26T12:00:00.120Z",
+    "finished_at": "2026-11-26T12:00:00.135Z",
+}
+EXECUTION_EXAMPLE: JsonDict = {
+    "id": "0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6",
+    "language": "python",
+    "version": "3.11.2",
+    "status": "finished",
+    "verdict": "ok",
+    "message": None,
+    "created_at": "2026-11-26T12:00:00.100Z",
+    "started_at": "2026-11-26T12:00:00.110Z",
+    "finished_at": "2026-11-26T12:00:00.140Z",
+    "limits": {
+        "wall_time_ms": 10000,
+        "cpu_time_ms": 5000,
+        "memory_mb": 256,
+        "processes": 128,
+        "output_bytes": 262144,
+        "file_size_kb": 131072,
+    },
+    "compile_limits": None,
+    "compile": None,
+    "run": _RUN_EXAMPLE,
+    "tests": [],
+    "judge": None,
+    "links": {
+        "self": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6",
+        "stream": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6/stream",
+    },
+}
+
+
 class PhaseOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_RUN_EXAMPLE]})
+
     verdict: Verdict
     message: str | None
     exceeded: Exceeded | None = Field(description="The limit that ended the phase, if any.")
@@ -115,12 +228,102 @@ class PhaseOut(BaseModel):
         )
 
 
+class JudgeCaseOut(BaseModel):
+    """One test case's result: the judged verdict and its run's measurements."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_RUN_EXAMPLE,
+                    "index": 0,
+                    "name": "sample",
+                    "verdict": "wrong_answer",
+                    "message": "Wrong answer: line 1 differs from the expected output",
+                    "stdout": "6\n",
+                }
+            ]
+        }
+    )
+
+    index: int = Field(description="Position of the case in the request's `test_cases` (0-based).")
+    name: str | None
+    verdict: Verdict = Field(description="`accepted`, `wrong_answer`, or the run's verdict when it failed.")
+    message: str | None
+    exceeded: Exceeded | None = Field(description="The limit that ended the run, if any.")
+    exit_code: int | None
+    signal: int | None
+    signal_name: str | None
+    stdout: str | None = Field(description="Captured stdout in `encoding` (capped); null in stream result frames.")
+    stderr: str | None = Field(description="Captured stderr in `encoding` (capped); null in stream result frames.")
+    encoding: OutputEncoding
+    stdout_truncated: bool
+    stderr_truncated: bool
+    cpu_time_ms: float | None
+    wall_time_ms: float | None
+    memory_kb: int | None = Field(description="Peak resident memory of the largest process, in KiB.")
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def build(cls, test: CaseRecord, encoding: OutputEncoding, with_output: bool = True) -> JudgeCaseOut:
+        return cls(
+            index=test.index,
+            name=test.name,
+            verdict=test.verdict,
+            message=test.message,
+            exceeded=test.exceeded,
+            exit_code=test.exit_code,
+            signal=test.signal,
+            signal_name=signal_name(test.signal) if test.signal else None,
+            stdout=encode_output(test.stdout, encoding) if with_output else None,
+            stderr=encode_output(test.stderr, encoding) if with_output else None,
+            encoding=encoding,
+            stdout_truncated=test.stdout_truncated,
+            stderr_truncated=test.stderr_truncated,
+            cpu_time_ms=test.cpu_time_us / 1000 if test.cpu_time_us is not None else None,
+            wall_time_ms=test.wall_time_us / 1000 if test.wall_time_us is not None else None,
+            memory_kb=test.memory_kb,
+            started_at=test.started_at,
+            finished_at=test.finished_at,
+        )
+
+
+class JudgeOut(BaseModel):
+    """Summary of a judged execution."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"verdict": "wrong_answer", "passed": 2, "total": 3, "compare": "exact"}]}
+    )
+
+    verdict: Verdict | None = Field(
+        description="`accepted` when every case passed, else the first failing case's verdict (or the "
+        "execution's, e.g. `compilation_error`); null until the execution finishes."
+    )
+    passed: int = Field(description="Cases accepted so far.")
+    total: int = Field(description="Cases in the request.")
+    compare: CompareMode
+
+    @classmethod
+    def build(cls, record: ExecutionRecord) -> JudgeOut | None:
+        if not record.test_count:
+            return None
+        return cls(
+            verdict=record.verdict if record.status is ExecutionStatus.finished else None,
+            passed=sum(test.verdict is Verdict.accepted for test in record.tests),
+            total=record.test_count,
+            compare=record.compare or CompareMode.exact,
+        )
+
+
 class ExecutionLinks(BaseModel):
     self: str
     stream: str = Field(description="WebSocket URL path streaming this execution's output.")
 
 
 class ExecutionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXECUTION_EXAMPLE]})
+
     id: uuid.UUID
     language: str
     version: str | None
@@ -133,8 +336,13 @@ class ExecutionOut(BaseModel):
     limits: Limits
     compile_limits: Limits | None
     compile: PhaseOut | None
-    run: PhaseOut | None
+    run: PhaseOut | None = Field(description="The run phase; null for judged executions (see `tests`).")
+    tests: list[JudgeCaseOut] = Field(description="Judging: each test case's result, in order; empty when not judged.")
+    judge: JudgeOut | None = Field(description="Judging summary; null when the execution has no cases.")
     links: ExecutionLinks
+    webhook: WebhookDelivery | None = Field(
+        default=None, description="The webhook's delivery state, when the execution named a `callback_url`."
+    )
 
     @classmethod
     def build(
@@ -155,8 +363,48 @@ class ExecutionOut(BaseModel):
             compile_limits=record.compile_limits,
             compile=by_phase.get(Phase.compile),
             run=by_phase.get(Phase.run),
+            tests=[JudgeCaseOut.build(test, encoding, with_output) for test in record.tests],
+            judge=JudgeOut.build(record),
             links=ExecutionLinks(self=f"/v1/executions/{record.id}", stream=f"/v1/executions/{record.id}/stream"),
+            webhook=record.webhook,
         )
+
+
+class FileOut(BaseModel):
+    name: str
+    content: str
+
+
+class SubmissionOut(BaseModel):
+    """What was submitted: the code and its input, for showing an execution from history."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a3c2-5f00-7b61-9c1e-2b1f0c8e4d21",
+                    "language": "python",
+                    "version": "3.11.2",
+                    "files": [{"name": "main.py", "content": "print(input())"}],
+                    "stdin": "hello",
+                    "args": [],
+                    "compile_options": [],
+                    "interactive": False,
+                    "snippet_id": None,
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    language: str
+    version: str | None
+    files: list[FileOut] = Field(description="Source files, the entry point first.")
+    stdin: str = Field(description="Standard input (UTF-8; empty for interactive runs).")
+    args: list[str]
+    compile_options: list[str]
+    interactive: bool
+    snippet_id: uuid.UUID | None = Field(description="The snippet this execution ran, if any.")
 
 
 def encode_output(data: bytes, encoding: OutputEncoding) -> str:

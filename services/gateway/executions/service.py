@@ -10,13 +10,16 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from services.gateway.executions.judging import check_test_cases
 from services.gateway.executions.schemas import ExecutionCreate, LimitsIn
+from services.gateway.webhooks import service as webhooks
 from shared.db.models import Execution
 from shared.executions import Limits
 from shared.languages import LANGUAGES, Language
 from shared.limits import default_value
 from shared.problems import FieldError, ProblemError, ValidationProblem
 from shared.settings import GatewaySettings, LimitsPolicy
+from shared.webhooks import WebhookStatus
 
 # One path component: no separators, not "." or "..", printable and shell-inert characters only.
 _COMPONENT = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._+\-]{1,100}$")
@@ -179,6 +182,11 @@ def build_execution(
         )
     elif payload.compile_limits is not None:
         errors.append(_error(["compile_limits"], f"{language.id} has no compile phase"))
+    test_cases = check_test_cases(payload, settings, limits, interactive=interactive, errors=errors)
+
+    webhook_url = payload.callback_url
+    if webhook_url is not None and (problem := webhooks.callback_problem(webhook_url, user_id, settings)):
+        errors.append(_error(["callback_url"], problem, "callback_url_refused"))
 
     if source_bytes > settings.max_source_bytes:
         raise _too_large(f"the source is {source_bytes} bytes; at most {settings.max_source_bytes} are accepted")
@@ -200,6 +208,10 @@ def build_execution(
         interactive=interactive,
         limits=limits.model_dump(),
         compile_limits=compile_limits.model_dump() if compile_limits else None,
+        test_cases=test_cases,
+        compare=payload.compare.value if test_cases is not None else None,
+        webhook_url=webhook_url,
+        webhook_status=WebhookStatus.pending.value if webhook_url else None,
     )
 
 

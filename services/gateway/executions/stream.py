@@ -31,6 +31,8 @@ CLOSE_INTERNAL = 1011
 CLOSE_BAD_REQUEST = 4400
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_LARGE = 4413
+CLOSE_TOO_MANY = 4429
+CLOSE_UNAVAILABLE = 4503
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -41,7 +43,7 @@ class FrameWriter:
     def __init__(self, send: Send, encoding: OutputEncoding) -> None:
         self._send = send
         self._encoding = encoding
-        self._decoders: dict[tuple[str | None, str], codecs.IncrementalDecoder] = {}
+        self._decoders: dict[tuple[str | None, int | None, str], codecs.IncrementalDecoder] = {}
         self.last_seq = 0
 
     async def event(self, event: Event, result: dict[str, Any] | None = None) -> None:
@@ -55,14 +57,20 @@ class FrameWriter:
             frame["phase"] = event.phase
             frame["encoding"] = self._encoding
             frame["data"] = self._encode(event)
+        elif event.type is EventType.test:
+            frame["phase"] = event.phase
+            frame["verdict"] = event.verdict
         else:
             frame["execution"] = result
+        # Judging: frames of one test case's run carry its index.
+        if event.test is not None:
+            frame["test"] = event.test
         await self._send(frame)
 
     def _encode(self, event: Event) -> str:
         if self._encoding == "base64":
             return base64.b64encode(event.data).decode()
-        key = (event.phase, event.type.value)
+        key = (event.phase, event.test, event.type.value)
         decoder = self._decoders.get(key)
         if decoder is None:
             decoder = self._decoders[key] = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -92,6 +100,15 @@ async def replay_from_database(state: GatewayState, execution_id: uuid.UUID, wri
             if data:
                 seq += 1
                 await writer.event(Event(seq=seq, type=kind, phase=phase.phase.value, data=data))
+    for test in record.tests:
+        for kind, data in ((EventType.stdout, test.stdout), (EventType.stderr, test.stderr)):
+            if data:
+                seq += 1
+                await writer.event(Event(seq=seq, type=kind, phase="run", data=data, test=test.index))
+        seq += 1
+        await writer.event(
+            Event(seq=seq, type=EventType.test, phase="run", verdict=test.verdict.value, test=test.index)
+        )
     result = ExecutionOut.build(record, with_output=False).model_dump(mode="json")
     await writer.event(Event(seq=seq + 1, type=EventType.result, status="finished"), result)
     return True

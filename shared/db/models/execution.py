@@ -20,13 +20,29 @@ class Execution(Base):
     __tablename__ = "executions"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'finished')", name="status"),
-        Index("ix_executions_user_created", "user_id", "created_at"),
+        # History and analytics (migration 0006): keyset pages by (created_at, id), per user and for
+        # everyone; the included columns serve filters and counts as index-only scans.
+        Index(
+            "ix_executions_user_created_id",
+            "user_id",
+            "created_at",
+            "id",
+            postgresql_include=["language", "status", "verdict"],
+        ),
+        Index("ix_executions_created_id", "created_at", "id", postgresql_include=["language", "status", "verdict"]),
         # Recovery scans only look at unfinished rows.
         Index(
             "ix_executions_unfinished",
             "status",
             "created_at",
             postgresql_where=text("status <> 'finished'"),
+        ),
+        CheckConstraint("webhook_status IN ('pending', 'delivered', 'failed', 'refused')", name="webhook_status"),
+        # Finished executions whose webhook was never sent (an executor died before enqueueing it).
+        Index(
+            "ix_executions_webhook_pending",
+            "finished_at",
+            postgresql_where=text("webhook_status = 'pending'"),
         ),
     )
 
@@ -54,3 +70,16 @@ class Execution(Base):
     # Set when user code (a compiler or the program) first started: a retry is unsafe after it.
     program_started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The snippet this execution ran (POST /v1/snippets/{id}/run), if any.
+    snippet_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("snippets.id", ondelete="SET NULL"), index=True)
+    # Judging: [{stdin, expected_stdout, name}] (null: not judged) and how stdout is compared
+    # (exact | whitespace); per-case results live in execution_test_results.
+    test_cases: Mapped[list[Any] | None]
+    compare: Mapped[str | None] = mapped_column(String(16))
+    # Webhook (POSTed on completion, see shared/webhooks.py): the callback URL and its delivery state.
+    webhook_url: Mapped[str | None] = mapped_column(String(2048))
+    webhook_status: Mapped[str | None] = mapped_column(String(16))
+    webhook_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    webhook_last_status_code: Mapped[int | None]
+    webhook_last_error: Mapped[str | None] = mapped_column(String(500))
+    webhook_delivered_at: Mapped[datetime | None]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db.base import Base
@@ -13,7 +13,16 @@ class ExecutionPhase(Base):
     """Result of one phase (compile or run). Output is kept as bytes: it may hold NUL or invalid UTF-8."""
 
     __tablename__ = "execution_phases"
-    __table_args__ = (CheckConstraint("phase IN ('compile', 'run')", name="phase"),)
+    __table_args__ = (
+        CheckConstraint("phase IN ('compile', 'run')", name="phase"),
+        # Run-time and memory percentiles (analytics) read only these columns of run phases.
+        Index(
+            "ix_execution_phases_run",
+            "execution_id",
+            postgresql_include=["wall_time_us", "memory_kb"],
+            postgresql_where=text("phase = 'run'"),
+        ),
+    )
 
     execution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True)
     phase: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Debian's chromium, for the web app's browser tests (tests/web; Playwright drives /usr/bin/chromium,
+# it never downloads a browser of its own). Idempotent.
+set -euo pipefail
+if [ -x /usr/bin/chromium ]; then
+  exit 0
+fi
+echo "==> installing chromium (Debian)"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null

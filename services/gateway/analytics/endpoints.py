@@ -1,0 +1,134 @@
+"""Analytics: usage statistics over the caller's executions (administrators: everyone's)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from services.gateway.analytics import service
+from services.gateway.analytics.schemas import (
+    AnalyticsScope,
+    Bucket,
+    LanguageUsage,
+    RunStats,
+    Timeline,
+    VerdictDistribution,
+)
+from services.gateway.auth.principal import PrincipalDep
+from services.gateway.deps import SessionDep, SettingsDep
+from shared.problems import PROBLEM_MEDIA_TYPE, Problem, problem_responses
+
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **problem_responses(422),
+    401: _problem("Needs a signed-in user or an API key"),
+    403: _problem("The API key lacks executions:read, or `scope=global` without the admin role"),
+}
+
+WINDOW = (
+    "Counts executions created in [`since`, `until`): by default the last 30 days. Times are ISO 8601 "
+    "(UTC without an offset). Needs an account (`executions:read` for API keys); administrators may ask "
+    "for `scope=global`: everyone's executions, anonymous ones included."
+)
+
+ScopeQuery = Annotated[
+    AnalyticsScope, Query(description="`mine`, or `global` (administrators): everyone's executions.")
+]
+SinceQuery = Annotated[
+    datetime | None,
+    Query(
+        description="Start of the window (inclusive); `until` minus 30 days by default.",
+        examples=["2026-11-01T00:00:00Z"],
+    ),
+]
+UntilQuery = Annotated[
+    datetime | None,
+    Query(description="End of the window (exclusive); now by default.", examples=["2026-12-01T00:00:00Z"]),
+]
+
+
+@router.get(
+    "/languages",
+    response_model=LanguageUsage,
+    summary="Most-used languages",
+    description="Executions per language, most used first. " + WINDOW,
+    responses=RESPONSES,
+)
+async def get_language_usage(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    scope: ScopeQuery = AnalyticsScope.mine,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> LanguageUsage:
+    span = service.window(principal, settings, scope, since, until)
+    return await service.languages(session, scope, span)
+
+
+@router.get(
+    "/timeline",
+    response_model=Timeline,
+    summary="Executions over time",
+    description="Executions per hour or per day (UTC buckets); every bucket of the window is listed, "
+    "empty ones with 0, at most 2,400 of them. " + WINDOW,
+    responses=RESPONSES,
+)
+async def get_execution_timeline(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    scope: ScopeQuery = AnalyticsScope.mine,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    bucket: Annotated[Bucket, Query(description="Bucket width.")] = Bucket.day,
+) -> Timeline:
+    span = service.window(principal, settings, scope, since, until)
+    return await service.timeline(session, settings, scope, span, bucket)
+
+
+@router.get(
+    "/verdicts",
+    response_model=VerdictDistribution,
+    summary="Verdict distribution",
+    description="Finished executions per verdict, most frequent first, and how many are still unfinished. " + WINDOW,
+    responses=RESPONSES,
+)
+async def get_verdict_distribution(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    scope: ScopeQuery = AnalyticsScope.mine,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> VerdictDistribution:
+    span = service.window(principal, settings, scope, since, until)
+    return await service.verdicts(session, scope, span)
+
+
+@router.get(
+    "/run-stats",
+    response_model=RunStats,
+    summary="Run time and memory by language",
+    description="Median and 95th percentile (continuous) of the run phase's wall time and peak memory, "
+    "per language, most runs first. " + WINDOW,
+    responses=RESPONSES,
+)
+async def get_run_stats(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    scope: ScopeQuery = AnalyticsScope.mine,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> RunStats:
+    span = service.window(principal, settings, scope, since, until)
+    return await service.run_stats(session, scope, span)

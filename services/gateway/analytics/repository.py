@@ -1,0 +1,97 @@
+"""Every SQL statement of the analytics feature: aggregates computed in PostgreSQL.
+
+Per user they run as index-only scans of ix_executions_user_created_id (joined to
+ix_execution_phases_run for the percentiles); globally over ix_executions_created_id.
+The statements are built apart from running them so the bench can EXPLAIN them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, TypeVarTuple
+
+from sqlalchemy import DateTime, Float, Interval, Row, Select, and_, func, literal_column, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db.models import Execution, ExecutionPhase
+
+_Ts = TypeVarTuple("_Ts")
+BucketName = Literal["hour", "day"]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    # None: everyone's executions (admins).
+    user_id: uuid.UUID | None
+    since: datetime
+    until: datetime
+
+
+def _within(stmt: Select[*_Ts], window: Window) -> Select[*_Ts]:
+    stmt = stmt.where(Execution.created_at >= window.since, Execution.created_at < window.until)
+    if window.user_id is not None:
+        stmt = stmt.where(Execution.user_id == window.user_id)
+    return stmt
+
+
+def languages_stmt(window: Window) -> Select[str, int]:
+    count = func.count().label("count")
+    stmt = _within(select(Execution.language, count), window).group_by(Execution.language)
+    return stmt.order_by(count.desc(), Execution.language)
+
+
+def timeline_stmt(window: Window, bucket: BucketName) -> Select[datetime, int]:
+    # Buckets are cut in UTC whatever the session's time zone: date_bin from a UTC midnight is plain
+    # arithmetic (date_trunc with a zone converts every row, about three times slower). The stride is
+    # a literal from a closed set, so the GROUP BY expression is the very one selected.
+    stride = literal_column("interval '1 hour'" if bucket == "hour" else "interval '1 day'", Interval)
+    origin = literal_column("timestamptz '2000-01-01 00:00:00+00'", DateTime(timezone=True))
+    start = func.date_bin(stride, Execution.created_at, origin, type_=DateTime(timezone=True))
+    stmt = _within(select(start.label("start"), func.count()), window)
+    return stmt.group_by(literal_column("1")).order_by(literal_column("1"))
+
+
+def verdicts_stmt(window: Window) -> Select[str | None, int]:
+    count = func.count().label("count")
+    stmt = _within(select(Execution.verdict, count), window).group_by(Execution.verdict)
+    return stmt.order_by(count.desc(), Execution.verdict)
+
+
+def run_stats_stmt(window: Window) -> Select[str, int, list[float | None] | None, list[float | None] | None]:
+    """Per language: runs, [p50, p95] of wall time (us) and [p50, p95] of peak memory (KiB).
+
+    Both percentiles of a measure come from one ordered-set aggregate: one sort, not two."""
+    quantiles = array([0.5, 0.95], type_=Float)
+    runs = func.count().label("runs")
+    stmt = _within(
+        select(
+            Execution.language,
+            runs,
+            type_coerce(func.percentile_cont(quantiles).within_group(ExecutionPhase.wall_time_us), ARRAY(Float)),
+            type_coerce(func.percentile_cont(quantiles).within_group(ExecutionPhase.memory_kb), ARRAY(Float)),
+        ).join(ExecutionPhase, and_(ExecutionPhase.execution_id == Execution.id, ExecutionPhase.phase == "run")),
+        window,
+    )
+    return stmt.group_by(Execution.language).order_by(runs.desc(), Execution.language)
+
+
+async def languages(session: AsyncSession, window: Window) -> Sequence[Row[str, int]]:
+    return (await session.execute(languages_stmt(window))).all()
+
+
+async def timeline(session: AsyncSession, window: Window, bucket: BucketName) -> Sequence[Row[datetime, int]]:
+    return (await session.execute(timeline_stmt(window, bucket))).all()
+
+
+async def verdicts(session: AsyncSession, window: Window) -> Sequence[Row[str | None, int]]:
+    """Counts per verdict; a None verdict counts the executions not finished yet."""
+    return (await session.execute(verdicts_stmt(window))).all()
+
+
+async def run_stats(
+    session: AsyncSession, window: Window
+) -> Sequence[Row[str, int, list[float | None] | None, list[float | None] | None]]:
+    return (await session.execute(run_stats_stmt(window))).all()

@@ -1,0 +1,95 @@
+"""History: the caller's past executions (admins: everyone's), filtered, newest first, paginated."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from services.gateway.auth.principal import PrincipalDep
+from services.gateway.deps import SessionDep, SettingsDep
+from services.gateway.executions.schemas import OutputEncoding
+from services.gateway.history import repository as repo
+from services.gateway.history import service
+from services.gateway.history.schemas import ExecutionPage, HistoryScope
+from shared.executions import ExecutionStatus, Verdict
+from shared.problems import PROBLEM_MEDIA_TYPE, Problem, problem_responses
+
+router = APIRouter(prefix="/v1/executions", tags=["history"])
+
+LANGUAGE_PATTERN = r"^[a-z0-9_+#.-]{1,32}$"
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
+HISTORY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **problem_responses(422),
+    401: _problem("Needs a signed-in user or an API key"),
+    403: _problem("The API key lacks executions:read, or `scope=all` without the admin role"),
+}
+
+DESCRIPTION = """
+The caller's executions, newest first (by creation time, then id), with full details: the same
+objects as `GET /v1/executions/{id}`. `details=false` leaves out the captured output (`stdout` and
+`stderr` are null) for lighter pages.
+
+Pagination is by keyset: pass `next_cursor` back as `cursor` with the same filters. Executions
+created while you page do not shift the pages (they are newer than every cursor), so no execution
+is repeated or skipped. Times are ISO 8601; without an offset they are UTC.
+
+Needs an account (`executions:read` for API keys). Administrators list everyone's executions with
+`scope=all`, optionally one user's with `user_id`.
+"""
+
+
+@router.get(
+    "",
+    response_model=ExecutionPage,
+    summary="List my executions (history)",
+    description=DESCRIPTION,
+    responses=HISTORY_RESPONSES,
+)
+async def list_executions(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    scope: Annotated[
+        HistoryScope, Query(description="`mine`, or `all` (administrators): everyone's executions.")
+    ] = HistoryScope.mine,
+    user_id: Annotated[uuid.UUID | None, Query(description="With `scope=all`: only this user's executions.")] = None,
+    language: Annotated[
+        str | None, Query(pattern=LANGUAGE_PATTERN, description="A language id, e.g. `python`.", examples=["python"])
+    ] = None,
+    status: Annotated[ExecutionStatus | None, Query(description="Only executions in this state.")] = None,
+    verdict: Annotated[Verdict | None, Query(description="Only finished executions with this verdict.")] = None,
+    created_after: Annotated[
+        datetime | None,
+        Query(description="Created at or after this time (ISO 8601).", examples=["2026-11-01T00:00:00Z"]),
+    ] = None,
+    created_before: Annotated[
+        datetime | None,
+        Query(description="Created before this time (ISO 8601).", examples=["2026-12-01T00:00:00Z"]),
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100, description="Page size (20 by default).")] = None,
+    details: Annotated[bool, Query(description="Include the captured output of each phase and case.")] = True,
+    encoding: Annotated[
+        OutputEncoding, Query(description="`text` (UTF-8, invalid bytes replaced) or lossless `base64`.")
+    ] = "text",
+) -> ExecutionPage:
+    owner = service.owner_filter(principal, scope, user_id)
+    query = repo.HistoryQuery(
+        user_id=owner,
+        language=language,
+        status=status.value if status else None,
+        verdict=verdict.value if verdict else None,
+        created_after=service.as_utc(created_after, "created_after"),
+        created_before=service.as_utc(created_before, "created_before"),
+        after=service.decode_cursor(cursor) if cursor else None,
+        limit=limit or settings.history_page_default,
+    )
+    return await service.page(session, query, with_output=details, encoding=encoding)

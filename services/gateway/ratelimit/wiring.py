@@ -1,0 +1,186 @@
+"""Rate limits applied app-wide, without any endpoint asking: one dependency on every route decides
+the budget from the method and the route template, a small middleware puts the RateLimit headers
+on whatever response follows (errors included), and the OpenAPI document describes them.
+
+Creating executions (POST /v1/executions, POST /v1/snippets/{id}/run) also passes the queue bound
+and the caller's in-flight cap here, before the endpoint persists anything. POST /v1/batches charges
+itself, per item, once it has validated them."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from fastapi import Depends, FastAPI, Response
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.gateway.auth.principal import ANONYMOUS, Principal, resolve_principal
+from services.gateway.deps import StateDep
+from services.gateway.ratelimit.service import (
+    Budget,
+    Caller,
+    InFlight,
+    Limiter,
+    Usage,
+    caller_of,
+    charge,
+    ensure_queue_room,
+)
+from services.gateway.state import GatewayState
+from shared.problems import ProblemError
+
+# Where a request's RateLimit headers wait for its response (a dict shared through the ASGI scope).
+SCOPE_KEY = "crh.rate_limit_headers"
+LIMITED_PREFIX = "/v1/"
+# Matched against the request path (routes are already matched when dependencies run).
+CREATES_EXECUTION = re.compile(r"^/v1/(executions|snippets/[^/]+/run)/?$")
+# Routes that charge their own budget (a batch costs one execution per item).
+SELF_CHARGED = re.compile(r"^/v1/batches/?$")
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def budget_for(method: str, path: str) -> Budget | None:
+    if method == "POST" and SELF_CHARGED.match(path):
+        return None
+    if method == "POST" and CREATES_EXECUTION.match(path):
+        return Budget.executions
+    return Budget.reads if method in READ_METHODS else Budget.writes
+
+
+def limiter(connection: HTTPConnection, state: GatewayState) -> Limiter:
+    """The app's limiter, made on first use for the Redis client of the running lifespan."""
+    current: Limiter | None = getattr(connection.app.state, "rate_limiter", None)
+    if current is None or current.redis is not state.redis:
+        current = Limiter(state.redis, state.settings.redis_url.get_secret_value())
+        connection.app.state.rate_limiter = current
+    return current
+
+
+def publish(connection: HTTPConnection, usage: Usage | None) -> None:
+    """Put ``usage``'s headers on this request's response."""
+    holder = connection.scope.get(SCOPE_KEY)
+    if usage is not None and isinstance(holder, dict):
+        holder.update(usage.headers())
+
+
+async def identify(connection: HTTPConnection, state: GatewayState) -> Caller:
+    try:
+        principal: Principal = await resolve_principal(connection, state)
+    except ProblemError:
+        # Bad credentials are refused by the endpoint; until then the caller is its address.
+        principal = ANONYMOUS
+    return caller_of(connection, principal, state.settings)
+
+
+async def charge_request(
+    connection: HTTPConnection, state: GatewayState, caller: Caller, budget: Budget, cost: int = 1
+) -> None:
+    """Charge this request's budget (429 when exhausted) and report it in the response headers."""
+    usage = await charge(state, limiter(connection, state), caller, budget, cost)
+    publish(connection, usage)
+
+
+async def enforce_rate_limits(connection: HTTPConnection, state: StateDep, response: Response) -> AsyncIterator[None]:
+    path = str(connection.scope.get("path", ""))
+    if (
+        connection.scope["type"] != "http"
+        or not path.startswith(LIMITED_PREFIX)
+        or (budget := budget_for(connection.scope["method"], path)) is None
+    ):
+        yield
+        return
+    enabled = state.settings.rate_limits_enabled
+    caller = await identify(connection, state) if enabled else None
+    if caller is not None:
+        await charge_request(connection, state, caller, budget)
+    if budget is not Budget.executions:
+        yield
+        return
+    await ensure_queue_room(state)
+    if caller is None:
+        yield
+        return
+    flight = InFlight(state, caller)
+    token = await flight.reserve()
+    try:
+        yield
+    finally:
+        await flight.settle(token, created_execution(response))
+
+
+def created_execution(response: Response) -> str | None:
+    """The execution a creating endpoint made, from the Location it set (none: it made nothing)."""
+    location = response.headers.get("location", "")
+    try:
+        return str(uuid.UUID(location.rsplit("/", 1)[-1])) if location.startswith("/v1/executions/") else None
+    except ValueError:
+        return None
+
+
+class RateLimitHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        holder: dict[str, str] = {}
+        scope[SCOPE_KEY] = holder
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start" and holder:
+                headers = MutableHeaders(scope=message)
+                for name, value in holder.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _int_header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "integer", "minimum": 0}}
+
+
+SUCCESS_HEADERS: dict[str, Any] = {
+    "RateLimit-Policy": {
+        "description": 'The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds).',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets).',
+        "schema": {"type": "string"},
+    },
+    "RateLimit-Limit": _int_header("Requests (or executions) the budget allows per window."),
+    "RateLimit-Remaining": _int_header("What is left of the budget in the current window."),
+    "RateLimit-Reset": _int_header("Seconds until the budget's oldest use leaves the window."),
+}
+
+
+def _document_headers(generate: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    def openapi() -> dict[str, Any]:
+        document = generate()
+        for path, item in document.get("paths", {}).items():
+            if not path.startswith(LIMITED_PREFIX):
+                continue
+            for operation in item.values():
+                if not isinstance(operation, dict):
+                    continue
+                for code, response in operation.get("responses", {}).items():
+                    if code.startswith("2") or code == "429":
+                        response["headers"] = {**SUCCESS_HEADERS, **response.get("headers", {})}
+        return document
+
+    return openapi
+
+
+def install_rate_limits(app: FastAPI) -> None:
+    """Call before including routers (they copy the app's dependencies when included)."""
+    app.router.dependencies.append(Depends(enforce_rate_limits, scope="function"))
+    app.add_middleware(RateLimitHeadersMiddleware)
+    app.openapi = _document_headers(app.openapi)  # type: ignore[method-assign]

@@ -1,0 +1,35 @@
+"""The web app's build (web/dist, made by `make web`), served at / after every API route.
+
+A plain mount at / would match every path fully and so shadow the API's own 404/405 answers (an
+unsupported method on an API route would reach the static files); this one only claims browser
+GET/HEAD requests outside the API's prefixes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.routing import Match, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+API_PREFIXES = ("/v1/", "/auth/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics")
+
+
+class WebAppMount(Mount):
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return Match.NONE, {}
+        path: str = scope["path"]
+        if path == "/v1" or path.startswith(API_PREFIXES):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def install_web_app(app: FastAPI, dist_dir: str) -> bool:
+    """Mount the build when it exists; True if it was mounted."""
+    dist = Path(dist_dir)
+    if not (dist / "index.html").is_file():
+        return False
+    app.router.routes.append(WebAppMount("/", app=StaticFiles(directory=dist, html=True), name="web"))
+    return True

@@ -1,0 +1,69 @@
+// The shell: navigation, theme, and the hash routes.
+import { currentUser } from "./api/auth";
+import { Account } from "./pages/Account";
+import { lazy } from "./components/lazy";
+import { ExecutionDetail, History } from "./pages/History";
+import { Playground } from "./pages/Playground";
+import { SharedSnippet, Snippets } from "./pages/Snippets";
+import { route, theme } from "./state";
+
+const Analytics = lazy(async () => (await import("./pages/Analytics")).Analytics);
+
+const LINKS: [string, string][] = [
+  ["/", "Editor"],
+  ["/snippets", "Snippets"],
+  ["/history", "History"],
+  ["/analytics", "Analytics"],
+];
+
+function Page({ path }: { path: string }) {
+  const [, first, second] = path.split("/");
+  if (first === "s" && second) return <SharedSnippet token={second} />;
+  if (first === "snippets") return <Snippets />;
+  if (first === "history" && second) return <ExecutionDetail id={second} />;
+  if (first === "history") return <History />;
+  if (first === "analytics") return <Analytics />;
+  if (first === "account") return <Account />;
+  return <Playground />;
+}
+
+export function App() {
+  const path = route.value;
+  const section = "/" + (path.split("/")[1] ?? "");
+  const user = currentUser.value;
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="#/">
+          CodeRunHub
+        </a>
+        <nav aria-label="Main">
+          {LINKS.map(([href, label]) => (
+            <a key={href} href={`#${href}`} aria-current={section === href ? "page" : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
+        <div class="right">
+          <button
+            class="icon"
+            onClick={() => (theme.value = theme.value === "dark" ? "light" : "dark")}
+            aria-label={theme.value === "dark" ? "Use the light theme" : "Use the dark theme"}
+            title="Theme"
+          >
+            {theme.value === "dark" ? "☀" : "☾"}
+          </button>
+          <a href="#/account" aria-current={section === "/account" ? "page" : undefined} data-testid="account-link">
+            {user ? (user.display_name || user.phone || user.email || "Account") : user === null ? "Sign in" : "…"}
+          </a>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Page path={path} />
+      </main>
+    </>
+  );
+}

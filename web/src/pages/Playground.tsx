@@ -1,0 +1,254 @@
+// The editor, its run controls and the output: the app's main screen.
+import { useSignal } from "@preact/signals";
+import { useRef } from "preact/hooks";
+import type { Execution, Schemas } from "../api/client";
+import { Editor } from "../editor/Editor";
+import { Tabs } from "../components/Tabs";
+import { ResultSummary } from "../components/ResultSummary";
+import { SnippetBar } from "../components/SnippetBar";
+import { runBatch, runInteractive, type OutputChunk, type RunHandle } from "../run/runner";
+import type { TerminalApi } from "../run/Terminal";
+import { lazy } from "../components/lazy";
+import {
+  editorEpoch,
+  replaceFiles,
+  languages,
+  SAMPLES,
+  sampleFor,
+  setFileContent,
+  theme,
+  updateWorkspace,
+  workspace,
+} from "../state";
+
+type Mode = "output" | "terminal";
+
+const Terminal = lazy(async () => (await import("../run/Terminal")).Terminal);
+
+export function Playground() {
+  const ws = workspace.value;
+  const mode = useSignal<Mode>((localStorage.getItem("crh.mode") as Mode | null) ?? "output");
+  const running = useSignal(false);
+  const status = useSignal("");
+  const chunks = useSignal<OutputChunk[]>([]);
+  const result = useSignal<Execution | null>(null);
+  const error = useSignal("");
+  const handle = useRef<RunHandle | null>(null);
+  const terminal = useRef<TerminalApi | null>(null);
+  const language = languages.value.find((l) => l.id === ws.language);
+
+  const setMode = (next: Mode) => {
+    mode.value = next;
+    localStorage.setItem("crh.mode", next);
+  };
+
+  const submission = (): Schemas["ExecutionCreate"] => {
+    const files = workspace.value.files;
+    return {
+      language: workspace.value.language,
+      version: workspace.value.version || null,
+      files: files.map((f) => ({ name: f.name, content: f.content })),
+      entry: files.length > 1 ? files[0].name : null,
+      stdin: mode.value === "output" ? workspace.value.stdin : "",
+      args: [],
+      compile_options: [],
+      compare: "exact",
+    };
+  };
+
+  const run = async () => {
+    if (running.value) return;
+    handle.current?.stop();
+    running.value = true;
+    chunks.value = [];
+    result.value = null;
+    error.value = "";
+    status.value = "Submitting…";
+    const callbacks = {
+      onCreated: () => {
+        status.value = "Queued";
+      },
+      onStatus: (value: string, phase?: string) => {
+        status.value = phase === "compile" ? "Compiling…" : value === "running" ? "Running…" : value;
+      },
+      onOutput: (chunk: OutputChunk) => {
+        if (mode.value === "terminal" && chunk.phase === "run") {
+          terminal.current?.write(chunk.data);
+        } else {
+          chunks.value = [...chunks.value, chunk];
+        }
+      },
+      onResult: (execution: Execution) => {
+        result.value = execution;
+        running.value = false;
+        status.value = "Finished";
+      },
+      onError: (message: string) => {
+        error.value = message;
+        running.value = false;
+        status.value = "";
+      },
+    };
+    if (mode.value === "terminal") {
+      // xterm.js loads on first use: wait for it rather than lose the program's first output.
+      for (let i = 0; i < 200 && !terminal.current; i++) await new Promise((done) => setTimeout(done, 50));
+      terminal.current?.clear();
+      terminal.current?.focus();
+      handle.current = runInteractive(submission(), callbacks);
+    } else {
+      handle.current = await runBatch(submission(), callbacks);
+    }
+  };
+
+  const stop = () => {
+    handle.current?.stop();
+    if (mode.value === "output") {
+      running.value = false;
+      status.value = "Stopped following the run";
+    }
+  };
+
+  const changeLanguage = (id: string) => {
+    const next = languages.value.find((l) => l.id === id);
+    if (!next) return;
+    const untouched = ws.files.length === 1 && (ws.files[0].content.trim() === "" || isSample(ws.files[0].content));
+    if (untouched) {
+      replaceFiles({ language: id, version: "", files: [sampleFor(next)] });
+    } else if (ws.files.length === 1) {
+      // One file: it takes the new language's conventional name (e.g. Main.java).
+      updateWorkspace({ language: id, version: "", files: [{ ...ws.files[0], name: next.source_file }] });
+    } else {
+      updateWorkspace({ language: id, version: "" });
+    }
+  };
+
+  const compileOutput = chunks.value.filter((c) => c.phase === "compile");
+  const runOutput = chunks.value.filter((c) => c.phase === "run");
+  const compileFailed = result.value?.verdict === "compilation_error";
+
+  return (
+    <section class="playground" aria-label="Playground">
+      <div class="toolbar">
+        <label>
+          Language
+          <select value={ws.language} onChange={(e) => changeLanguage(e.currentTarget.value)} name="language">
+            {languages.value.map((l) => (
+              <option value={l.id} key={l.id}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Version
+          <select
+            value={ws.version}
+            name="version"
+            onChange={(e) => updateWorkspace({ version: e.currentTarget.value })}
+          >
+            <option value="">Latest{language?.version ? ` (${language.version})` : ""}</option>
+            {language?.version && <option value={language.version}>{language.version}</option>}
+          </select>
+        </label>
+        <fieldset class="segmented">
+          <legend>Input</legend>
+          <label>
+            <input type="radio" name="mode" checked={mode.value === "output"} onChange={() => setMode("output")} />
+            Stdin box
+          </label>
+          <label>
+            <input
+              type="radio"
+              name="mode"
+              checked={mode.value === "terminal"}
+              onChange={() => setMode("terminal")}
+            />
+            Interactive terminal
+          </label>
+        </fieldset>
+        <div class="run-buttons">
+          <button class="primary" onClick={run} disabled={running.value} title="Run (Ctrl/Cmd+Enter)">
+            ▶ Run
+          </button>
+          <button onClick={stop} disabled={!running.value}>
+            ■ Stop
+          </button>
+        </div>
+      </div>
+      <SnippetBar />
+      <Tabs />
+      <Editor
+        files={ws.files}
+        active={ws.active}
+        language={ws.language}
+        theme={theme.value}
+        epoch={editorEpoch.value}
+        onChange={setFileContent}
+        onRun={() => void run()}
+      />
+      <p class="hint">Ctrl/Cmd+Enter runs. Your code is kept in this browser between visits.</p>
+      <div class="io">
+        {mode.value === "output" ? (
+          <label class="stdin">
+            Standard input
+            <textarea
+              rows={3}
+              value={ws.stdin}
+              onInput={(e) => updateWorkspace({ stdin: e.currentTarget.value })}
+              spellcheck={false}
+            />
+          </label>
+        ) : null}
+        {mode.value === "terminal" && (
+          <div class="terminal-wrap">
+            <Terminal
+              theme={theme.value}
+              register={(api) => (terminal.current = api)}
+              onLine={(line) => handle.current?.send?.(line)}
+              onEof={() => handle.current?.eof?.()}
+              onInterrupt={() => handle.current?.stop()}
+            />
+            <p class="hint">Type a line and press Enter to send it; Ctrl+D ends input; Ctrl+C stops the program.</p>
+          </div>
+        )}
+      </div>
+      <div class="status" role="status" aria-live="polite">
+        {status.value}
+      </div>
+      {error.value && (
+        <div class="error" role="alert">
+          {error.value}
+        </div>
+      )}
+      {(compileFailed || compileOutput.length > 0) && (
+        <section class={compileFailed ? "compile failed" : "compile"} aria-label="Compiler output">
+          <h2>{compileFailed ? "Compilation failed" : "Compiler output"}</h2>
+          <pre>
+            {compileOutput.map((c, i) => (
+              <span class={c.stream} key={i}>
+                {c.data}
+              </span>
+            ))}
+          </pre>
+        </section>
+      )}
+      {mode.value === "output" && (
+        <section class="output" aria-label="Program output">
+          <h2>Output</h2>
+          <pre data-testid="output">
+            {runOutput.map((c, i) => (
+              <span class={c.stream} key={i}>
+                {c.data}
+              </span>
+            ))}
+          </pre>
+        </section>
+      )}
+      {result.value && <ResultSummary execution={result.value} />}
+    </section>
+  );
+}
+
+function isSample(content: string): boolean {
+  return Object.values(SAMPLES).includes(content);
+}

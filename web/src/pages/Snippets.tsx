@@ -1,0 +1,144 @@
+// My snippets and public ones, searchable by title and language; opening one loads the editor.
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { currentUser } from "../api/auth";
+import { api, describe, unwrap, type SnippetSummary } from "../api/client";
+import { openSnippet } from "../snippets";
+import { languages, navigate } from "../state";
+
+type Source = "mine" | "public";
+
+export function Snippets() {
+  const source = useSignal<Source>(currentUser.value ? "mine" : "public");
+  const q = useSignal("");
+  const language = useSignal("");
+  const items = useSignal<SnippetSummary[]>([]);
+  const cursor = useSignal<string | null>(null);
+  const error = useSignal("");
+
+  const load = async (more = false) => {
+    error.value = "";
+    const query = {
+      q: q.value || undefined,
+      language: language.value || undefined,
+      cursor: more ? (cursor.value ?? undefined) : undefined,
+    };
+    try {
+      const page =
+        source.value === "mine"
+          ? await unwrap(api.GET("/v1/snippets", { params: { query } }))
+          : await unwrap(api.GET("/v1/snippets/public", { params: { query } }));
+      items.value = more ? [...items.value, ...page.items] : page.items;
+      cursor.value = page.next_cursor ?? null;
+    } catch (err) {
+      error.value = describe(err);
+    }
+  };
+  useEffect(() => void load(), [source.value]);
+
+  const open = async (id: string) => {
+    try {
+      openSnippet(await unwrap(api.GET("/v1/snippets/{snippet_id}", { params: { path: { snippet_id: id } } })));
+      navigate("/");
+    } catch (err) {
+      error.value = describe(err);
+    }
+  };
+
+  return (
+    <section aria-labelledby="snippets-title">
+      <h1 id="snippets-title">Snippets</h1>
+      <form
+        class="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void load();
+        }}
+      >
+        <fieldset class="segmented">
+          <legend>Show</legend>
+          <label>
+            <input
+              type="radio"
+              name="source"
+              checked={source.value === "mine"}
+              disabled={!currentUser.value}
+              onChange={() => (source.value = "mine")}
+            />
+            Mine
+          </label>
+          <label>
+            <input
+              type="radio"
+              name="source"
+              checked={source.value === "public"}
+              onChange={() => (source.value = "public")}
+            />
+            Public
+          </label>
+        </fieldset>
+        <label>
+          Search titles
+          <input type="search" name="q" value={q.value} onInput={(e) => (q.value = e.currentTarget.value)} />
+        </label>
+        <label>
+          Language
+          <select name="language" value={language.value} onChange={(e) => (language.value = e.currentTarget.value)}>
+            <option value="">Any</option>
+            {languages.value.map((l) => (
+              <option value={l.id} key={l.id}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Search</button>
+      </form>
+      {error.value && (
+        <p class="error" role="alert">
+          {error.value}
+        </p>
+      )}
+      <ul class="cards">
+        {items.value.map((s) => (
+          <li key={s.id}>
+            <button class="card" onClick={() => void open(s.id)}>
+              <strong>{s.title}</strong>
+              <span>
+                {s.language} · {s.visibility} · rev {s.revision}
+                {s.forked_from ? " · fork" : ""}
+              </span>
+              <time dateTime={s.updated_at}>{new Date(s.updated_at).toLocaleString()}</time>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {items.value.length === 0 && !error.value && <p>No snippets yet.</p>}
+      {cursor.value && <button onClick={() => void load(true)}>Load more</button>}
+    </section>
+  );
+}
+
+/** #/s/<token>: a share link opened in the editor. */
+export function SharedSnippet({ token }: { token: string }) {
+  const error = useSignal("");
+  useEffect(() => {
+    void unwrap(api.GET("/v1/snippets/shared/{token}", { params: { path: { token } } }))
+      .then((snippet) => {
+        openSnippet(snippet, token);
+        navigate("/");
+      })
+      .catch((err: unknown) => (error.value = describe(err)));
+  }, [token]);
+  return (
+    <section aria-label="Shared snippet">
+      {error.value ? (
+        <p class="error" role="alert">
+          This link does not open a snippet: {error.value}
+        </p>
+      ) : (
+        <p>Opening the shared snippet…</p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,150 @@
+// Running code: POST /v1/executions then the WS stream, or the interactive WS (docs/api.md).
+import { api, describe, unwrap, wsUrl, type Execution, type Schemas } from "../api/client";
+
+export interface OutputChunk {
+  stream: "stdout" | "stderr";
+  phase: "compile" | "run";
+  data: string;
+}
+
+export interface RunCallbacks {
+  onCreated(execution: Execution): void;
+  onStatus(status: string, phase?: string): void;
+  onOutput(chunk: OutputChunk): void;
+  onResult(execution: Execution): void;
+  onError(message: string): void;
+}
+
+interface Frame {
+  type: string;
+  seq?: number;
+  status?: string;
+  phase?: "compile" | "run";
+  data?: string;
+  execution?: Execution;
+  problem?: { title: string; detail?: string };
+}
+
+type Submission = Schemas["ExecutionCreate"];
+
+/** Relays stream frames once each (a reconnect replays from seq 1). */
+function frameHandler(callbacks: RunCallbacks): (frame: Frame) => boolean {
+  let lastSeq = 0;
+  return (frame) => {
+    if (frame.seq !== undefined) {
+      if (frame.seq <= lastSeq) return false;
+      lastSeq = frame.seq;
+    }
+    switch (frame.type) {
+      case "created":
+        if (frame.execution) callbacks.onCreated(frame.execution);
+        break;
+      case "status":
+        callbacks.onStatus(frame.status ?? "", frame.phase);
+        break;
+      case "stdout":
+      case "stderr":
+        callbacks.onOutput({ stream: frame.type, phase: frame.phase ?? "run", data: frame.data ?? "" });
+        break;
+      case "result":
+        if (frame.execution) callbacks.onResult(frame.execution);
+        return true;
+      case "error":
+        callbacks.onError(frame.problem?.detail || frame.problem?.title || "The run was refused");
+        return true;
+    }
+    return false;
+  };
+}
+
+export interface RunHandle {
+  stop(): void;
+  send?(data: string): void;
+  eof?(): void;
+}
+
+/** A batch run: create, then stream its frames (reconnecting while it is not finished). */
+export async function runBatch(submission: Submission, callbacks: RunCallbacks): Promise<RunHandle> {
+  let socket: WebSocket | null = null;
+  let stopped = false;
+  try {
+    const execution = await unwrap(api.POST("/v1/executions", { body: submission }));
+    callbacks.onCreated(execution);
+    const handle = frameHandler(callbacks);
+    let attempts = 0;
+    const connect = () => {
+      socket = new WebSocket(wsUrl(execution.links.stream));
+      let done = false;
+      socket.onmessage = (event) => {
+        done = handle(JSON.parse(event.data as string) as Frame) || done;
+      };
+      socket.onclose = (event) => {
+        if (done || stopped) return;
+        if ((event.code === 1012 || event.code === 1006) && attempts++ < 5) {
+          window.setTimeout(connect, 300 * attempts);
+        } else if (event.code !== 1000) {
+          callbacks.onError(`The output stream closed (${event.code} ${event.reason})`);
+        }
+      };
+    };
+    connect();
+  } catch (error) {
+    callbacks.onError(describe(error));
+  }
+  return {
+    stop() {
+      stopped = true;
+      socket?.close(1000);
+    },
+  };
+}
+
+/** An interactive run: stdin flows from the terminal while the program runs. */
+export function runInteractive(submission: Submission, callbacks: RunCallbacks): RunHandle {
+  const socket = new WebSocket(wsUrl("/v1/executions/interactive"));
+  const handle = frameHandler(callbacks);
+  let done = false;
+  const queue: string[] = [];
+  const sendFrame = (frame: object) => {
+    const text = JSON.stringify(frame);
+    if (socket.readyState === WebSocket.OPEN) socket.send(text);
+    else queue.push(text);
+  };
+  socket.onopen = () => {
+    socket.send(JSON.stringify({ type: "start", ...submission }));
+    for (const text of queue.splice(0)) socket.send(text);
+  };
+  socket.onmessage = (event) => {
+    done = handle(JSON.parse(event.data as string) as Frame) || done;
+  };
+  socket.onclose = (event) => {
+    if (!done && event.code !== 1000) callbacks.onError(`The session closed (${event.code} ${event.reason})`);
+  };
+  return {
+    stop: () => sendFrame({ type: "kill" }),
+    send: (data) => sendFrame({ type: "stdin", data }),
+    eof: () => sendFrame({ type: "eof" }),
+  };
+}
+
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "–";
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function formatKb(kb: number | null | undefined): string {
+  if (kb === null || kb === undefined) return "–";
+  return kb < 1024 ? `${kb} KiB` : `${(kb / 1024).toFixed(1)} MiB`;
+}
+
+export const VERDICT_LABELS: Record<string, string> = {
+  ok: "OK",
+  accepted: "Accepted",
+  wrong_answer: "Wrong answer",
+  compilation_error: "Compilation error",
+  runtime_error: "Runtime error",
+  time_limit: "Time limit exceeded",
+  memory_limit: "Memory limit exceeded",
+  output_limit: "Output limit exceeded",
+  internal_error: "Internal error",
+};

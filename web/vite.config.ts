@@ -1,0 +1,14 @@
+import { defineConfig } from "vite";
+
+// The gateway serves the build at / (services/gateway/webapp.py); `npm run dev` proxies the API to a
+// local `make run`.
+export default defineConfig({
+  oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
+  build: { target: "es2022", sourcemap: true, chunkSizeWarningLimit: 1000 },
+  server: {
+    proxy: {
+      "/v1": { target: "http://127.0.0.1:8000", ws: true },
+      "/auth": "http://127.0.0.1:8000",
+    },
+  },
+});
