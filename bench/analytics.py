@@ -109,6 +109,11 @@ SELECT id, 'run',
        started_at, finished_at
 FROM executions WHERE status = 'finished' AND verdict <> 'compilation_error'
 """
+# The executor writes the run's measurements on the execution too (migration 0009).
+SEED_RUN_MEASUREMENTS = """
+UPDATE executions AS e SET run_wall_time_us = p.wall_time_us, run_memory_kb = p.memory_kb
+FROM execution_phases AS p WHERE p.execution_id = e.id AND p.phase = 'run'
+"""
 SEED_COMPILE_PHASES = f"""
 INSERT INTO execution_phases (execution_id, phase, verdict, exit_code, stdout, stderr,
                               cpu_time_us, wall_time_us, memory_kb, started_at, finished_at)
@@ -142,6 +147,7 @@ async def seed(session: AsyncSession, users: int, executions: int) -> None:
         ("users", SEED_USERS, {"users": users}),
         ("executions", SEED_EXECUTIONS, {"executions": executions}),
         ("run phases", SEED_RUN_PHASES, {}),
+        ("run measurements", SEED_RUN_MEASUREMENTS, {}),
         ("compile phases", SEED_COMPILE_PHASES, {}),
     ]
     for name, sql, params in steps:
@@ -157,6 +163,10 @@ async def vacuum(url: str) -> None:
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         start = time.perf_counter()
+        # FULL for executions: the seed's UPDATE (run measurements) left a dead version of every
+        # row and index entry, which a live table's autovacuum would have reclaimed long ago. FULL
+        # leaves the visibility map empty, so a plain VACUUM follows.
+        await connection.execute(text("VACUUM (FULL) executions"))
         await connection.execute(text("VACUUM (ANALYZE) executions"))
         await connection.execute(text("VACUUM (ANALYZE) execution_phases"))
         await connection.execute(text("VACUUM (ANALYZE) users"))

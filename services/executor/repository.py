@@ -15,7 +15,7 @@ from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult
-from shared.executions import CaseRecord, ExecutionStatus, PhaseRecord
+from shared.executions import CaseRecord, ExecutionStatus, Phase, PhaseRecord
 
 executions = cast(Table, Execution.__table__)
 phases_table = cast(Table, ExecutionPhase.__table__)
@@ -76,6 +76,7 @@ async def save_outcome(
     if tests:
         rows = [{"execution_id": execution_id, **test.model_dump()} for test in tests]
         await session.execute(insert(test_results), rows)
+    run = next((phase for phase in phases if phase.phase == Phase.run), None)
     saved = await session.execute(
         update(executions)
         .where(executions.c.id == execution_id)
@@ -85,6 +86,8 @@ async def save_outcome(
             message=message[:2000],
             version=func.coalesce(version, executions.c.version),
             finished_at=finished_at,
+            run_wall_time_us=run.wall_time_us if run else None,
+            run_memory_kb=run.memory_kb if run else None,
         )
         .returning(executions.c.webhook_url, executions.c.webhook_status)
     )

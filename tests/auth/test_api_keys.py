@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db.models import ApiKey
 from tests.auth.fakes import FakeTwilio
-from tests.auth_support import AuthService, bearer, phone_sign_in, probe
+from tests.auth_support import AuthService, bearer, fresh_phone, phone_sign_in, probe
 
 # Valid in shape, invalid in content: passes authentication, fails validation, runs nothing.
 UNRUNNABLE = {"language": "no-such-language", "source": "print(1)"}
@@ -23,7 +23,7 @@ UNRUNNABLE = {"language": "no-such-language", "source": "print(1)"}
 
 @pytest.fixture
 async def user(auth: AuthService, twilio: FakeTwilio) -> dict[str, Any]:
-    return await phone_sign_in(auth, twilio, f"+1415557{uuid.uuid4().int % 10_000:04d}")
+    return await phone_sign_in(auth, twilio, fresh_phone("415"))
 
 
 async def create_key(auth: AuthService, user: dict[str, Any], *scopes: str, name: str = "ci") -> dict[str, Any]:
@@ -94,7 +94,7 @@ async def test_revocation_takes_effect_at_once_and_use_is_recorded(
 
 async def test_keys_belong_to_their_owner(auth: AuthService, twilio: FakeTwilio, user: dict[str, Any]) -> None:
     created = await create_key(auth, user, "executions:read")
-    other = await phone_sign_in(auth, twilio, f"+1415558{uuid.uuid4().int % 10_000:04d}")
+    other = await phone_sign_in(auth, twilio, fresh_phone("415"))
     response = await auth.client.delete(f"/auth/v1/api-keys/{created['id']}", headers=bearer(other["access_token"]))
     assert response.status_code == 404
     assert (await auth.client.get("/auth/v1/api-keys", headers=bearer(other["access_token"]))).json() == []

@@ -16,7 +16,7 @@ from services.gateway.app import create_app as create_gateway_app
 from shared.settings import GatewaySettings
 from tests.auth.fakes import FakeTwilio
 from tests.auth.test_oauth import cookie_attributes
-from tests.auth_support import AuthService, bearer, phone_sign_in
+from tests.auth_support import AuthService, bearer, fresh_phone, phone_sign_in
 from tests.conftest import gateway_settings, serve
 
 UNRUNNABLE = {"language": "no-such-language", "source": "print(1)"}
@@ -25,7 +25,7 @@ UNRUNNABLE = {"language": "no-such-language", "source": "print(1)"}
 async def cookie_sign_in(
     auth: AuthService, twilio: FakeTwilio, client: httpx.AsyncClient, **headers: str
 ) -> httpx.Response:
-    phone = f"+1415559{uuid.uuid4().int % 10_000:04d}"
+    phone = fresh_phone("415")
     assert (await client.post(f"{auth.url}/auth/v1/phone/start", json={"phone": phone})).status_code == 202
     response = await client.post(
         f"{auth.url}/auth/v1/phone/verify",
@@ -126,7 +126,7 @@ async def test_anonymous_callers_get_stricter_limits(
     generous = {**UNRUNNABLE, "language": "python", "args": ["x"] * 10_000, "limits": {"memory_mb": 1024}}
     anonymous = await default_policy_gateway.post("/v1/executions", json=generous)
     assert [e["loc"] for e in limit_errors(anonymous)] == [["body", "limits", "memory_mb"]]
-    user = await phone_sign_in(auth, twilio, f"+1415553{uuid.uuid4().int % 10_000:04d}")
+    user = await phone_sign_in(auth, twilio, fresh_phone("415"))
     signed_in = await default_policy_gateway.post("/v1/executions", json=generous, headers=bearer(user["access_token"]))
     assert limit_errors(signed_in) == []
 
@@ -137,6 +137,6 @@ async def test_anonymous_use_can_be_switched_off(auth: AuthService, twilio: Fake
         refused = await client.post("/v1/executions", json={"language": "python", "source": "print(1)"})
         assert refused.status_code == 401
         assert json.loads(refused.text)["type"].endswith("unauthorized")
-        user = await phone_sign_in(auth, twilio, f"+1415554{uuid.uuid4().int % 10_000:04d}")
+        user = await phone_sign_in(auth, twilio, fresh_phone("415"))
         allowed = await client.post("/v1/executions", json=UNRUNNABLE, headers=bearer(user["access_token"]))
         assert allowed.status_code == 422

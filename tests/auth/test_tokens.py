@@ -19,7 +19,7 @@ from joserfc.jwk import ECKey
 
 from shared.auth.tokens import access_claims
 from tests.auth.fakes import FakeTwilio
-from tests.auth_support import ADMIN_PHONE, AuthService, bearer, phone_sign_in, probe
+from tests.auth_support import ADMIN_PHONE, AuthService, bearer, fresh_phone, phone_sign_in, probe
 
 
 def b64(data: bytes) -> str:
@@ -48,7 +48,7 @@ def unsigned(header: dict[str, Any], claims: dict[str, Any], signature: bytes = 
 @pytest.fixture
 async def session(auth: AuthService, twilio: FakeTwilio) -> dict[str, Any]:
     # A fresh number per test: the resend cooldown is per number.
-    return await phone_sign_in(auth, twilio, f"+1415555{uuid.uuid4().int % 10_000:04d}")
+    return await phone_sign_in(auth, twilio, fresh_phone("415"))
 
 
 async def test_a_valid_token_is_accepted_by_auth_and_gateway(
@@ -78,7 +78,7 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(auth: AuthService, s
 
 
 async def test_other_sign_ins_survive_a_family_revocation(auth: AuthService, twilio: FakeTwilio) -> None:
-    phone = f"+1415556{uuid.uuid4().int % 10_000:04d}"
+    phone = fresh_phone("415")
     laptop = await phone_sign_in(auth, twilio, phone)
     await asyncio.sleep(auth.state.settings.otp_resend_cooldown_s + 0.1)
     phone_app = await phone_sign_in(auth, twilio, phone)

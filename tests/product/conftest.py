@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ import pytest_asyncio
 
 from services.gateway.app import create_app as create_gateway_app
 from tests.auth.fakes import FakeTwilio
-from tests.auth_support import ADMIN_PHONE, AuthService, bearer
+from tests.auth_support import ADMIN_PHONE, AuthService, bearer, fresh_phone
 from tests.conftest import gateway_settings, serve
 
 
@@ -58,7 +57,7 @@ def make_account(auth: AuthService, twilio: FakeTwilio) -> MakeAccount:
     """A new user (a fresh phone number) per call."""
 
     async def make() -> Account:
-        return await sign_in(auth, twilio, f"+1628555{uuid.uuid4().int % 10_000:04d}")
+        return await sign_in(auth, twilio, fresh_phone("628"))
 
     return make
 

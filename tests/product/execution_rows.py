@@ -61,6 +61,8 @@ async def inserted_rows(sessions: async_sessionmaker[AsyncSession]) -> AsyncIter
                     created_at=row.created_at,
                     started_at=row.created_at,
                     finished_at=row.created_at,
+                    run_wall_time_us=row.wall_time_us,
+                    run_memory_kb=row.memory_kb,
                 )
                 session.add(execution)
                 if row.wall_time_us is not None or row.memory_kb is not None:

@@ -36,7 +36,7 @@ from starlette.types import ASGIApp
 from services.gateway.app import create_app as create_gateway_app
 from shared.settings import GatewaySettings
 from tests.auth.fakes import FakeTwilio
-from tests.auth_support import AuthService
+from tests.auth_support import AuthService, fresh_phone
 from tests.conftest import free_port
 from tests.product.conftest import product_settings, sign_in
 
@@ -84,7 +84,7 @@ async def target(auth: AuthService, twilio: FakeTwilio, executor: object) -> Asy
     # A short wait: fuzzed `wait=true` submissions answer 202 soon rather than holding a worker.
     app = create_gateway_app(product_settings(auth, wait_timeout_s=2, jwks_refresh_s=3_600))
     with serve_in_thread(app) as url:
-        account = await sign_in(auth, twilio, f"+1628556{uuid.uuid4().int % 10_000:04d}")
+        account = await sign_in(auth, twilio, fresh_phone("628"))
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             for _ in range(250):
                 with contextlib.suppress(httpx.TransportError):

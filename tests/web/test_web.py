@@ -10,11 +10,12 @@ import uuid
 from playwright.async_api import Page, expect
 
 from tests.auth.fakes import FakeProviders, FakeTwilio
+from tests.auth_support import fresh_phone
 from tests.web.conftest import OpenTab, screenshot, sign_in
 
 
 def new_phone() -> str:
-    return f"+1628555{uuid.uuid4().int % 10_000:04d}"
+    return fresh_phone("628")
 
 
 async def choose_language(page: Page, language: str) -> None:

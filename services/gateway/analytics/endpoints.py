@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from services.gateway.analytics import service
+from services.gateway.analytics.repository import Window
 from services.gateway.analytics.schemas import (
     AnalyticsScope,
     Bucket,
@@ -55,6 +57,27 @@ UntilQuery = Annotated[
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class ViewArgs:
+    """What every view is asked about: whose executions, over which window."""
+
+    scope: AnalyticsScope
+    span: Window
+
+
+def _query(
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    scope: ScopeQuery = AnalyticsScope.mine,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> ViewArgs:
+    return ViewArgs(scope, service.window(principal, settings, scope, since, until))
+
+
+ViewQuery = Annotated[ViewArgs, Depends(_query)]
+
+
 @router.get(
     "/languages",
     response_model=LanguageUsage,
@@ -62,16 +85,8 @@ UntilQuery = Annotated[
     description="Executions per language, most used first. " + WINDOW,
     responses=RESPONSES,
 )
-async def get_language_usage(
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: PrincipalDep,
-    scope: ScopeQuery = AnalyticsScope.mine,
-    since: SinceQuery = None,
-    until: UntilQuery = None,
-) -> LanguageUsage:
-    span = service.window(principal, settings, scope, since, until)
-    return await service.languages(session, scope, span)
+async def get_language_usage(session: SessionDep, query: ViewQuery) -> LanguageUsage:
+    return await service.languages(session, query.scope, query.span)
 
 
 @router.get(
@@ -85,14 +100,10 @@ async def get_language_usage(
 async def get_execution_timeline(
     session: SessionDep,
     settings: SettingsDep,
-    principal: PrincipalDep,
-    scope: ScopeQuery = AnalyticsScope.mine,
-    since: SinceQuery = None,
-    until: UntilQuery = None,
+    query: ViewQuery,
     bucket: Annotated[Bucket, Query(description="Bucket width.")] = Bucket.day,
 ) -> Timeline:
-    span = service.window(principal, settings, scope, since, until)
-    return await service.timeline(session, settings, scope, span, bucket)
+    return await service.timeline(session, settings, query.scope, query.span, bucket)
 
 
 @router.get(
@@ -102,16 +113,8 @@ async def get_execution_timeline(
     description="Finished executions per verdict, most frequent first, and how many are still unfinished. " + WINDOW,
     responses=RESPONSES,
 )
-async def get_verdict_distribution(
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: PrincipalDep,
-    scope: ScopeQuery = AnalyticsScope.mine,
-    since: SinceQuery = None,
-    until: UntilQuery = None,
-) -> VerdictDistribution:
-    span = service.window(principal, settings, scope, since, until)
-    return await service.verdicts(session, scope, span)
+async def get_verdict_distribution(session: SessionDep, query: ViewQuery) -> VerdictDistribution:
+    return await service.verdicts(session, query.scope, query.span)
 
 
 @router.get(
@@ -122,13 +125,5 @@ async def get_verdict_distribution(
     "per language, most runs first. " + WINDOW,
     responses=RESPONSES,
 )
-async def get_run_stats(
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: PrincipalDep,
-    scope: ScopeQuery = AnalyticsScope.mine,
-    since: SinceQuery = None,
-    until: UntilQuery = None,
-) -> RunStats:
-    span = service.window(principal, settings, scope, since, until)
-    return await service.run_stats(session, scope, span)
+async def get_run_stats(session: SessionDep, query: ViewQuery) -> RunStats:
+    return await service.run_stats(session, query.scope, query.span)

@@ -1,7 +1,7 @@
 """Every SQL statement of the analytics feature: aggregates computed in PostgreSQL.
 
-Per user they run as index-only scans of ix_executions_user_created_id (joined to
-ix_execution_phases_run for the percentiles); globally over ix_executions_created_id.
+Per user they run as index-only scans of ix_executions_user_created_id, globally of
+ix_executions_created_id (the run percentiles included: their columns are in both).
 The statements are built apart from running them so the bench can EXPLAIN them."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeVarTuple
 
-from sqlalchemy import DateTime, Float, Interval, Row, Select, and_, func, literal_column, select, type_coerce
+from sqlalchemy import DateTime, Float, Interval, Row, Select, func, literal_column, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db.models import Execution, ExecutionPhase
+from shared.db.models import Execution
 
 _Ts = TypeVarTuple("_Ts")
 BucketName = Literal["hour", "day"]
@@ -63,16 +63,19 @@ def verdicts_stmt(window: Window) -> Select[str | None, int]:
 def run_stats_stmt(window: Window) -> Select[str, int, list[float | None] | None, list[float | None] | None]:
     """Per language: runs, [p50, p95] of wall time (us) and [p50, p95] of peak memory (KiB).
 
-    Both percentiles of a measure come from one ordered-set aggregate: one sort, not two."""
+    The run's measurements are on the execution row and in the covering indexes (migration 0009):
+    no join to the phases. Both percentiles of a measure come from one ordered-set aggregate: one
+    sort, not two."""
     quantiles = array([0.5, 0.95], type_=Float)
     runs = func.count().label("runs")
     stmt = _within(
         select(
             Execution.language,
             runs,
-            type_coerce(func.percentile_cont(quantiles).within_group(ExecutionPhase.wall_time_us), ARRAY(Float)),
-            type_coerce(func.percentile_cont(quantiles).within_group(ExecutionPhase.memory_kb), ARRAY(Float)),
-        ).join(ExecutionPhase, and_(ExecutionPhase.execution_id == Execution.id, ExecutionPhase.phase == "run")),
+            type_coerce(func.percentile_cont(quantiles).within_group(Execution.run_wall_time_us), ARRAY(Float)),
+            type_coerce(func.percentile_cont(quantiles).within_group(Execution.run_memory_kb), ARRAY(Float)),
+            # Executions whose run phase left a measurement (either one may be missing).
+        ).where(or_(Execution.run_wall_time_us.is_not(None), Execution.run_memory_kb.is_not(None))),
         window,
     )
     return stmt.group_by(Execution.language).order_by(runs.desc(), Execution.language)

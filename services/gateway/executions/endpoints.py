@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, WebSocket, status
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.auth.principal import Principal, PrincipalDep, submitter, websocket_principal
 from services.gateway.deps import SessionDep, StateDep
@@ -23,10 +24,11 @@ from services.gateway.executions.stream import (
     serve_events,
     until_disconnect,
 )
-from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
+from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, Idempotency, IdempotencyDep
 from services.gateway.state import GatewayState
 from services.gateway.webhooks.service import vet_callback
 from shared.auth.scopes import Scope
+from shared.db.models import Execution
 from shared.db.records import execution_job
 from shared.events import Event
 from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus
@@ -90,6 +92,21 @@ async def create_execution(
         return replay
     execution = service.build_execution(payload, state.settings, await versions_or_empty(state), user_id=user_id)
     await vet_callback(execution.webhook_url, state.settings)
+    return await submit(state, session, execution, response, idempotency, wait=wait, encoding=encoding)
+
+
+async def submit(
+    state: GatewayState,
+    session: AsyncSession,
+    execution: Execution,
+    response: Response,
+    idempotency: Idempotency,
+    *,
+    wait: bool,
+    encoding: OutputEncoding,
+) -> ExecutionOut | Response:
+    """Persist, then queue (never the other way round); answer 202 with the execution, or with
+    ``wait`` 200 and the finished result unless the configured wait ends first."""
     repo.add(session, execution)
     await session.commit()
     execution_id = execution.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
@@ -208,24 +208,29 @@ class PhaseOut(BaseModel):
 
     @classmethod
     def build(cls, phase: PhaseRecord, encoding: OutputEncoding, with_output: bool = True) -> PhaseOut:
-        return cls(
-            verdict=phase.verdict,
-            message=phase.message,
-            exceeded=phase.exceeded,
-            exit_code=phase.exit_code,
-            signal=phase.signal,
-            signal_name=signal_name(phase.signal) if phase.signal else None,
-            stdout=encode_output(phase.stdout, encoding) if with_output else None,
-            stderr=encode_output(phase.stderr, encoding) if with_output else None,
-            encoding=encoding,
-            stdout_truncated=phase.stdout_truncated,
-            stderr_truncated=phase.stderr_truncated,
-            cpu_time_ms=phase.cpu_time_us / 1000 if phase.cpu_time_us is not None else None,
-            wall_time_ms=phase.wall_time_us / 1000 if phase.wall_time_us is not None else None,
-            memory_kb=phase.memory_kb,
-            started_at=phase.started_at,
-            finished_at=phase.finished_at,
-        )
+        return cls(**_run_fields(phase, encoding, with_output))
+
+
+def _run_fields(run: PhaseRecord | CaseRecord, encoding: OutputEncoding, with_output: bool) -> dict[str, Any]:
+    """What a phase and a judged case report alike about a run of the program."""
+    return {
+        "verdict": run.verdict,
+        "message": run.message,
+        "exceeded": run.exceeded,
+        "exit_code": run.exit_code,
+        "signal": run.signal,
+        "signal_name": signal_name(run.signal) if run.signal else None,
+        "stdout": encode_output(run.stdout, encoding) if with_output else None,
+        "stderr": encode_output(run.stderr, encoding) if with_output else None,
+        "encoding": encoding,
+        "stdout_truncated": run.stdout_truncated,
+        "stderr_truncated": run.stderr_truncated,
+        "cpu_time_ms": run.cpu_time_us / 1000 if run.cpu_time_us is not None else None,
+        "wall_time_ms": run.wall_time_us / 1000 if run.wall_time_us is not None else None,
+        "memory_kb": run.memory_kb,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+    }
 
 
 class JudgeCaseOut(BaseModel):
@@ -267,26 +272,7 @@ class JudgeCaseOut(BaseModel):
 
     @classmethod
     def build(cls, test: CaseRecord, encoding: OutputEncoding, with_output: bool = True) -> JudgeCaseOut:
-        return cls(
-            index=test.index,
-            name=test.name,
-            verdict=test.verdict,
-            message=test.message,
-            exceeded=test.exceeded,
-            exit_code=test.exit_code,
-            signal=test.signal,
-            signal_name=signal_name(test.signal) if test.signal else None,
-            stdout=encode_output(test.stdout, encoding) if with_output else None,
-            stderr=encode_output(test.stderr, encoding) if with_output else None,
-            encoding=encoding,
-            stdout_truncated=test.stdout_truncated,
-            stderr_truncated=test.stderr_truncated,
-            cpu_time_ms=test.cpu_time_us / 1000 if test.cpu_time_us is not None else None,
-            wall_time_ms=test.wall_time_us / 1000 if test.wall_time_us is not None else None,
-            memory_kb=test.memory_kb,
-            started_at=test.started_at,
-            finished_at=test.finished_at,
-        )
+        return cls(index=test.index, name=test.name, **_run_fields(test, encoding, with_output))
 
 
 class JudgeOut(BaseModel):

@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.auth.principal import Principal, PrincipalDep, submitter
 from services.gateway.deps import SessionDep, SettingsDep, StateDep
-from services.gateway.executions import repository as executions_repo
 from services.gateway.executions import service as executions_service
-from services.gateway.executions.endpoints import _load, _wait_for_result
-from services.gateway.executions.queueing import enqueue, versions_or_empty
+from services.gateway.executions.endpoints import submit
+from services.gateway.executions.queueing import versions_or_empty
 from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
 from services.gateway.snippets import repository as repo
@@ -31,8 +30,6 @@ from services.gateway.snippets.schemas import (
 )
 from shared.auth.scopes import Scope
 from shared.db.models import Snippet
-from shared.db.records import execution_job
-from shared.executions import ExecutionStatus
 from shared.problems import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, Problem
 
 router = APIRouter(prefix="/v1/snippets", tags=["snippets"])
@@ -351,17 +348,4 @@ async def run_snippet(
         request, state.settings, await versions_or_empty(state), user_id=user_id
     )
     execution.snippet_id = snippet.id
-    executions_repo.add(session, execution)
-    await session.commit()
-    execution_id = execution.id
-    job = execution_job(execution)
-    response.headers["Location"] = f"/v1/executions/{execution_id}"
-
-    if not wait:
-        await enqueue(state, execution_id, job)
-        return await idempotency.done(await _load(state, execution_id, encoding), response)
-    record = await _wait_for_result(state, execution_id, job)
-    result = ExecutionOut.build(record, encoding) if record else await _load(state, execution_id, encoding)
-    if result.status is ExecutionStatus.finished:
-        response.status_code = status.HTTP_200_OK
-    return await idempotency.done(result, response)
+    return await submit(state, session, execution, response, idempotency, wait=wait, encoding=encoding)

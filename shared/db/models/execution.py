@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.db.base import Base
 from shared.ids import new_id
 
+_COVERED = ["language", "status", "verdict", "run_wall_time_us", "run_memory_kb"]
+
 
 class Execution(Base):
     """One submission: its input, effective limits, lifecycle and overall verdict.
@@ -20,16 +22,11 @@ class Execution(Base):
     __tablename__ = "executions"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'finished')", name="status"),
-        # History and analytics (migration 0006): keyset pages by (created_at, id), per user and for
-        # everyone; the included columns serve filters and counts as index-only scans.
-        Index(
-            "ix_executions_user_created_id",
-            "user_id",
-            "created_at",
-            "id",
-            postgresql_include=["language", "status", "verdict"],
-        ),
-        Index("ix_executions_created_id", "created_at", "id", postgresql_include=["language", "status", "verdict"]),
+        # History and analytics (migrations 0006, 0009): keyset pages by (created_at, id), per user
+        # and for everyone; the included columns serve filters, counts and the run percentiles as
+        # index-only scans.
+        Index("ix_executions_user_created_id", "user_id", "created_at", "id", postgresql_include=_COVERED),
+        Index("ix_executions_created_id", "created_at", "id", postgresql_include=_COVERED),
         # Recovery scans only look at unfinished rows.
         Index(
             "ix_executions_unfinished",
@@ -83,3 +80,7 @@ class Execution(Base):
     webhook_last_status_code: Mapped[int | None]
     webhook_last_error: Mapped[str | None] = mapped_column(String(500))
     webhook_delivered_at: Mapped[datetime | None]
+    # The run phase's wall time and peak memory (also in execution_phases), for analytics'
+    # percentiles straight from the covering indexes.
+    run_wall_time_us: Mapped[int | None] = mapped_column(BigInteger)
+    run_memory_kb: Mapped[int | None] = mapped_column(BigInteger)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db.base import Base
@@ -15,13 +15,7 @@ class ExecutionPhase(Base):
     __tablename__ = "execution_phases"
     __table_args__ = (
         CheckConstraint("phase IN ('compile', 'run')", name="phase"),
-        # Run-time and memory percentiles (analytics) read only these columns of run phases.
-        Index(
-            "ix_execution_phases_run",
-            "execution_id",
-            postgresql_include=["wall_time_us", "memory_kb"],
-            postgresql_where=text("phase = 'run'"),
-        ),
+        # (Analytics read the run phase's wall time and memory from the executions row: migration 0009.)
     )
 
     execution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True)

@@ -3085,14 +3085,14 @@ export interface operations {
     get_execution_timeline: {
         parameters: {
             query?: {
+                /** @description Bucket width. */
+                bucket?: components["schemas"]["Bucket"];
                 /** @description `mine`, or `global` (administrators): everyone's executions. */
                 scope?: components["schemas"]["AnalyticsScope"];
                 /** @description Start of the window (inclusive); `until` minus 30 days by default. */
                 since?: string | null;
                 /** @description End of the window (exclusive); now by default. */
                 until?: string | null;
-                /** @description Bucket width. */
-                bucket?: components["schemas"]["Bucket"];
             };
             header?: never;
             path?: never;
