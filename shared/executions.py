@@ -64,13 +64,12 @@ class SourceFile(BaseModel):
     content: str
 
 
-class PhaseRecord(BaseModel):
-    """A phase's stored result, as the executor writes it and the gateway reads it."""
+class RunRecord(BaseModel):
+    """What one run of a program left: its verdict, output and measurements (a phase or a case)."""
 
     # Outputs travel as base64 in JSON: they may hold any bytes.
     model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
-    phase: Phase
     verdict: Verdict
     message: str | None
     exceeded: Exceeded | None
@@ -85,6 +84,12 @@ class PhaseRecord(BaseModel):
     memory_kb: int | None
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class PhaseRecord(RunRecord):
+    """A phase's stored result, as the executor writes it and the gateway reads it."""
+
+    phase: Phase
 
 
 class CompareMode(StrEnum):
@@ -108,28 +113,12 @@ class JudgeCase(BaseModel):
     name: str | None = None
 
 
-class CaseRecord(BaseModel):
+class CaseRecord(RunRecord):
     """One test case's stored result: the run's measurements and the judged verdict."""
-
-    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
     # Position in the execution's test_cases (0-based).
     index: int
     name: str | None
-    verdict: Verdict
-    message: str | None
-    exceeded: Exceeded | None
-    exit_code: int | None
-    signal: int | None
-    stdout: bytes
-    stderr: bytes
-    stdout_truncated: bool
-    stderr_truncated: bool
-    cpu_time_us: int | None
-    wall_time_us: int | None
-    memory_kb: int | None
-    started_at: datetime | None
-    finished_at: datetime | None
 
 
 class ExecutionRecord(BaseModel):

@@ -6,14 +6,19 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+import redis
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.gateway.app import create_app as create_gateway_app
+from shared.db.models import Execution
 from tests.auth.fakes import FakeTwilio
 from tests.auth_support import ADMIN_PHONE, AuthService, bearer, fresh_phone
 from tests.conftest import gateway_settings, serve
@@ -79,3 +84,25 @@ async def gw(auth: AuthService, executor: subprocess.Popen[bytes]) -> AsyncItera
     app = create_gateway_app(product_settings(auth))
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=120) as client:
         yield client
+
+
+@pytest.fixture
+def fresh_limits(redis_client: redis.Redis) -> None:
+    """Empty rate-limit windows and in-flight sets (every gateway here calls from 127.0.0.1)."""
+    for pattern in ("crh:ratelimit*", "crh:inflight:*"):
+        for key in redis_client.scan_iter(match=pattern):
+            redis_client.delete(key)
+
+
+@asynccontextmanager
+async def gateway(auth: AuthService, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway of its own, with ``overrides`` on the product settings."""
+    app = create_gateway_app(product_settings(auth, **overrides))
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=120) as client:
+        yield client
+
+
+async def executions_count(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Executions persisted (only persisted ones are ever queued)."""
+    async with sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(Execution))).scalar_one())

@@ -7,46 +7,23 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-import redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.gateway.app import create_app as create_gateway_app
 from shared.db.models import Execution
 from shared.settings import RateLimitPolicy
 from tests.auth_support import AuthService
-from tests.conftest import serve
-from tests.product.conftest import Account, MakeAccount, product_settings
+from tests.product.conftest import Account, MakeAccount, executions_count, gateway
+
+pytestmark = pytest.mark.usefixtures("fresh_limits")
 
 
 def echo(text: str) -> dict[str, Any]:
     return {"language": "python", "source": "print(input().upper())", "stdin": f"{text}\n"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits(redis_client: redis.Redis) -> None:
-    for pattern in ("crh:ratelimit*", "crh:inflight:*"):
-        for key in redis_client.scan_iter(match=pattern):
-            redis_client.delete(key)
-
-
-@asynccontextmanager
-async def gateway(auth: AuthService, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_gateway_app(product_settings(auth, **overrides))
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=120) as client:
-        yield client
-
-
-async def counts(sessions: async_sessionmaker[AsyncSession]) -> int:
-    """Executions persisted (only persisted ones are ever queued)."""
-    async with sessions() as session:
-        return int((await session.execute(select(func.count()).select_from(Execution))).scalar_one())
 
 
 async def test_a_batch_runs_every_execution_and_answers_them_together(
@@ -93,7 +70,7 @@ async def test_without_wait_the_batch_is_accepted_and_can_be_polled(gw: httpx.As
 async def test_one_invalid_item_is_a_422_naming_it_and_nothing_is_created(
     gw: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    before = await counts(sessions)
+    before = await executions_count(sessions)
     items = [
         echo("fine"),
         {"language": "cobol-2099", "source": "x"},
@@ -114,20 +91,20 @@ async def test_one_invalid_item_is_a_422_naming_it_and_nothing_is_created(
     assert ["body", "executions", 1, "language"] in [e["loc"] for e in shapeless.json()["errors"]]
     empty = await gw.post("/v1/batches", json={"executions": []})
     assert empty.status_code == 422
-    assert await counts(sessions) == before
+    assert await executions_count(sessions) == before
 
 
 async def test_a_batch_has_a_configured_maximum_size(
     auth: AuthService, executor: object, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     async with gateway(auth, batch_max_size=3) as client:
-        before = await counts(sessions)
+        before = await executions_count(sessions)
         too_many = await client.post("/v1/batches", json={"executions": [echo(str(i)) for i in range(4)]})
         assert too_many.status_code == 422
         (error,) = too_many.json()["errors"]
         assert error["loc"] == ["body", "executions"]
         assert "at most 3" in error["msg"]
-        assert await counts(sessions) == before
+        assert await executions_count(sessions) == before
         at_most = await client.post("/v1/batches?wait=true", json={"executions": [echo(str(i)) for i in range(3)]})
         assert at_most.status_code == 200, at_most.text
         assert [e["run"]["stdout"] for e in at_most.json()["executions"]] == ["0\n", "1\n", "2\n"]
@@ -163,11 +140,11 @@ async def test_each_item_counts_against_the_rate_limit_and_in_flight_cap(
         assert two.status_code == 202
         assert two.headers["RateLimit-Policy"] == '"executions";q=3;w=60'
         assert two.headers["RateLimit-Remaining"] == "1"
-        before = await counts(sessions)
+        before = await executions_count(sessions)
         over = await client.post("/v1/batches", headers=account.headers, json={"executions": [echo("c"), echo("d")]})
         assert over.status_code == 429
         assert int(over.headers["Retry-After"]) >= 1
-        assert await counts(sessions) == before
+        assert await executions_count(sessions) == before
         never = await client.post("/v1/batches", headers=account.headers, json={"executions": [echo("e")] * 4})
         assert never.status_code == 429
         assert "split it" in never.json()["detail"]
@@ -176,11 +153,11 @@ async def test_each_item_counts_against_the_rate_limit_and_in_flight_cap(
     capped = RateLimitPolicy(executions="100/minute", reads="100/minute", writes="100/minute", max_in_flight=2)
     other = await make_account()
     async with gateway(auth, user_rate_limits=capped) as client:
-        before = await counts(sessions)
+        before = await executions_count(sessions)
         response = await client.post("/v1/batches", headers=other.headers, json={"executions": [echo("g")] * 3})
         assert response.status_code == 429
         assert response.json()["type"].endswith("/too-many-in-flight")
-        assert await counts(sessions) == before
+        assert await executions_count(sessions) == before
         fits = await client.post("/v1/batches?wait=true", headers=other.headers, json={"executions": [echo("h")] * 2})
         assert fits.status_code == 200
         # Finished: the slots are free for the next batch.

@@ -9,53 +9,29 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 import redis
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from services.gateway.app import create_app as create_gateway_app
-from shared.db.models import Execution
 from shared.redis_keys import EXECUTION_QUEUE
 from shared.settings import RateLimitPolicy
 from tests.auth_support import AuthService, bearer
-from tests.conftest import serve
-from tests.product.conftest import Account, MakeAccount, product_settings
+from tests.product.conftest import Account, MakeAccount, executions_count, gateway
 
 QUICK = {"language": "python", "source": "print('quick')"}
 PROBLEM = "application/problem+json"
 ROOMY = RateLimitPolicy(executions="1000/minute", reads="1000/minute", writes="1000/minute", max_in_flight=1000)
 
+pytestmark = pytest.mark.usefixtures("fresh_limits")
+
 
 def sleeper(seconds: float) -> dict[str, Any]:
     return {"language": "python", "source": f"import time\ntime.sleep({seconds})\nprint('slept')"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits(redis_client: redis.Redis) -> None:
-    """Each test starts with empty windows and in-flight sets (every gateway here calls from 127.0.0.1)."""
-    for pattern in ("crh:ratelimit*", "crh:inflight:*"):
-        for key in redis_client.scan_iter(match=pattern):
-            redis_client.delete(key)
-
-
-@asynccontextmanager
-async def gateway(auth: AuthService, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_gateway_app(product_settings(auth, **overrides))
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=120) as client:
-        yield client
-
-
-async def executions_count(sessions: async_sessionmaker[AsyncSession]) -> int:
-    async with sessions() as session:
-        return int((await session.execute(select(func.count()).select_from(Execution))).scalar_one())
 
 
 async def api_key(auth: AuthService, account: Account, *scopes: str) -> dict[str, str]:

@@ -34,6 +34,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from services.executor import webhooks
 from services.executor.webhooks import AttemptResult, post
@@ -187,6 +189,28 @@ async def test_private_destinations_are_refused_at_submission(gw: httpx.AsyncCli
         [error] = response.json()["errors"]
         assert error["loc"] == ["body", "callback_url"], url
         assert error["type"] == "callback_url_refused", url
+
+
+async def test_callback_hosts_are_resolved_on_every_way_in(gw: httpx.AsyncClient, make_account: MakeAccount) -> None:
+    """A well-formed name that does not resolve (RFC 6761 `.invalid`) is refused only by resolving
+    it: POST, batches and interactive starts all do."""
+    account = await make_account()
+    hook = {**PROGRAM, "callback_url": "http://callback.invalid:9/hook"}
+    posted = await gw.post("/v1/executions", json=hook, headers=account.headers)
+    assert posted.status_code == 422
+    assert posted.json()["errors"][0]["loc"] == ["body", "callback_url"]
+    batch = await gw.post("/v1/batches", json={"executions": [PROGRAM, hook]}, headers=account.headers)
+    assert batch.status_code == 422
+    assert batch.json()["errors"][0]["loc"] == ["body", "executions", 1, "callback_url"]
+    ws_url = str(gw.base_url.copy_with(scheme="ws")) + "/v1/executions/interactive"
+    async with connect(ws_url, additional_headers=account.headers) as ws:
+        await ws.send(json.dumps({"type": "start", **hook}))
+        refused = json.loads(await ws.recv())
+        with contextlib.suppress(ConnectionClosed):
+            await ws.recv()
+        assert ws.close_code == 4400
+    assert refused["problem"]["status"] == 422
+    assert refused["problem"]["errors"][0]["type"] == "callback_url_refused"
 
 
 @pytest.mark.usefixtures("nothing_queued")

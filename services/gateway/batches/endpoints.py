@@ -13,8 +13,8 @@ from services.gateway.batches.repository import BatchRecord
 from services.gateway.batches.schemas import BatchCreate, BatchOut
 from services.gateway.deps import SessionDep, StateDep
 from services.gateway.executions import repository as executions_repo
+from services.gateway.executions.endpoints import EncodingQuery
 from services.gateway.executions.queueing import enqueue, versions_or_empty
-from services.gateway.executions.schemas import OutputEncoding
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
 from services.gateway.ratelimit.service import Budget, InFlight, ensure_queue_room
 from services.gateway.ratelimit.wiring import charge_request, identify
@@ -25,10 +25,6 @@ from shared.ids import new_id
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem, problem_responses
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
-
-EncodingQuery = Annotated[
-    OutputEncoding, Query(description="`text` (UTF-8, invalid bytes replaced) or lossless `base64`.")
-]
 
 
 @router.post(

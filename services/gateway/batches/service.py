@@ -16,7 +16,6 @@ from services.gateway.batches.schemas import BatchCreate, BatchOut
 from services.gateway.executions import repository as executions_repo
 from services.gateway.executions import service as executions_service
 from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
-from services.gateway.webhooks.service import vet_callback
 from shared.db.models import Execution
 from shared.executions import ExecutionStatus
 from shared.ids import new_id
@@ -53,8 +52,7 @@ async def build_all(
     errors: list[FieldError] = []
     for index, item in enumerate(payload.executions):
         try:
-            execution = executions_service.build_execution(item, settings, versions, user_id=user_id)
-            await vet_callback(execution.webhook_url, settings)
+            execution = await executions_service.prepare_execution(item, settings, versions, user_id=user_id)
         except ProblemError as problem:
             if problem.errors:
                 errors.extend(

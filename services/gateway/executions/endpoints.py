@@ -26,7 +26,6 @@ from services.gateway.executions.stream import (
 )
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, Idempotency, IdempotencyDep
 from services.gateway.state import GatewayState
-from services.gateway.webhooks.service import vet_callback
 from shared.auth.scopes import Scope
 from shared.db.models import Execution
 from shared.db.records import execution_job
@@ -90,8 +89,9 @@ async def create_execution(
     user_id = submitter(principal, state)
     if (replay := await idempotency.begin()) is not None:
         return replay
-    execution = service.build_execution(payload, state.settings, await versions_or_empty(state), user_id=user_id)
-    await vet_callback(execution.webhook_url, state.settings)
+    execution = await service.prepare_execution(
+        payload, state.settings, await versions_or_empty(state), user_id=user_id
+    )
     return await submit(state, session, execution, response, idempotency, wait=wait, encoding=encoding)
 
 

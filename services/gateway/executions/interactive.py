@@ -39,8 +39,7 @@ from services.gateway.executions.stream import (
     json_sender,
     serve_events,
 )
-from services.gateway.ratelimit.service import Budget, InFlight, charge, ensure_queue_room
-from services.gateway.ratelimit.wiring import identify, limiter
+from services.gateway.ratelimit.wiring import admit_execution
 from services.gateway.state import GatewayState
 from shared.db.records import execution_job, execution_record
 from shared.interactive import INPUT_BYTES, INPUT_DATA, INPUT_EOF, INPUT_KILL, INPUT_KIND, INPUT_TTL_S
@@ -71,19 +70,6 @@ async def _refuse(websocket: WebSocket, send: Send, error: ProblemError) -> None
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         await send(_problem(error))
         await websocket.close(_CLOSE_CODES.get(error.status, CLOSE_BAD_REQUEST), error.title)
-
-
-async def _admit(websocket: WebSocket, state: GatewayState) -> tuple[InFlight, str] | None:
-    """The same budgets as POST /v1/executions: the caller's execution rate, the queue bound and
-    the in-flight cap (a reservation to settle once the execution exists). Raises 429/503."""
-    caller = await identify(websocket, state) if state.settings.rate_limits_enabled else None
-    if caller is not None:
-        await charge(state, limiter(websocket, state), caller, Budget.executions)
-    await ensure_queue_room(state)
-    if caller is None:
-        return None
-    flight = InFlight(state, caller)
-    return flight, await flight.reserve()
 
 
 def _parse_start(message: object) -> ExecutionCreate:
@@ -161,8 +147,10 @@ async def interactive_execution(websocket: WebSocket, state: StateDep) -> None:
         first = await asyncio.wait_for(websocket.receive_json(), state.settings.interactive_start_timeout_s)
         payload = _parse_start(first)
         versions = await versions_or_empty(state)
-        execution = service.build_execution(payload, state.settings, versions, interactive=True, user_id=user_id)
-        reservation = await _admit(websocket, state)
+        execution = await service.prepare_execution(
+            payload, state.settings, versions, interactive=True, user_id=user_id
+        )
+        reservation = await admit_execution(websocket, state)
     except ProblemError as error:
         await _refuse(websocket, send, error)
         return
@@ -181,8 +169,7 @@ async def interactive_execution(websocket: WebSocket, state: StateDep) -> None:
             committed = True
     finally:
         if reservation is not None:
-            flight, token = reservation
-            await flight.settle(token, str(execution.id) if committed else None)
+            await reservation.settle(str(execution.id) if committed else None)
     execution_id = execution.id
     created = ExecutionOut.build(execution_record(execution, []))
     await send({"type": "created", "execution": created.model_dump(mode="json")})

@@ -19,6 +19,7 @@ from shared.executions import (
     Limits,
     Phase,
     PhaseRecord,
+    RunRecord,
     Verdict,
 )
 from shared.signals import signal_name
@@ -211,7 +212,7 @@ class PhaseOut(BaseModel):
         return cls(**_run_fields(phase, encoding, with_output))
 
 
-def _run_fields(run: PhaseRecord | CaseRecord, encoding: OutputEncoding, with_output: bool) -> dict[str, Any]:
+def _run_fields(run: RunRecord, encoding: OutputEncoding, with_output: bool) -> dict[str, Any]:
     """What a phase and a judged case report alike about a run of the program."""
     return {
         "verdict": run.verdict,

@@ -219,3 +219,18 @@ def _version_matches(requested: str, available: str | None) -> bool:
     if available is None:
         return False
     return available == requested or available.startswith(requested + ".")
+
+
+async def prepare_execution(
+    payload: ExecutionCreate,
+    settings: GatewaySettings,
+    versions: Mapping[str, str],
+    *,
+    interactive: bool = False,
+    user_id: uuid.UUID | None = None,
+) -> Execution:
+    """build_execution, then the callback URL's host resolved and vetted (422 for a private
+    destination): every way of creating an execution passes both."""
+    execution = build_execution(payload, settings, versions, interactive=interactive, user_id=user_id)
+    await webhooks.vet_callback(execution.webhook_url, settings)
+    return execution

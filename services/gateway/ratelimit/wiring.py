@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, FastAPI, Response
@@ -93,23 +94,43 @@ async def enforce_rate_limits(connection: HTTPConnection, state: StateDep, respo
     ):
         yield
         return
-    enabled = state.settings.rate_limits_enabled
-    caller = await identify(connection, state) if enabled else None
-    if caller is not None:
-        await charge_request(connection, state, caller, budget)
     if budget is not Budget.executions:
+        if state.settings.rate_limits_enabled:
+            await charge_request(connection, state, await identify(connection, state), budget)
         yield
         return
-    await ensure_queue_room(state)
-    if caller is None:
-        yield
-        return
-    flight = InFlight(state, caller)
-    token = await flight.reserve()
+    reservation = await admit_execution(connection, state)
     try:
         yield
     finally:
-        await flight.settle(token, created_execution(response))
+        if reservation is not None:
+            await reservation.settle(created_execution(response))
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """An in-flight slot held for an execution about to be created."""
+
+    flight: InFlight
+    token: str
+
+    async def settle(self, execution_id: str | None) -> None:
+        """It became this execution (None: none was created, the slot is free again)."""
+        await self.flight.settle(self.token, execution_id)
+
+
+async def admit_execution(connection: HTTPConnection, state: GatewayState) -> Reservation | None:
+    """Everything a request or WebSocket creating one execution passes first: the caller's
+    execution budget (429), the queue bound (503) and the caller's in-flight cap (429, else a slot
+    reserved; None when limits are off)."""
+    caller = await identify(connection, state) if state.settings.rate_limits_enabled else None
+    if caller is not None:
+        await charge_request(connection, state, caller, Budget.executions)
+    await ensure_queue_room(state)
+    if caller is None:
+        return None
+    flight = InFlight(state, caller)
+    return Reservation(flight, await flight.reserve())
 
 
 def created_execution(response: Response) -> str | None:

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.gateway.auth.principal import Principal, PrincipalDep, submitter
 from services.gateway.deps import SessionDep, SettingsDep, StateDep
 from services.gateway.executions import service as executions_service
-from services.gateway.executions.endpoints import submit
+from services.gateway.executions.endpoints import EncodingQuery, submit
 from services.gateway.executions.queueing import versions_or_empty
-from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
+from services.gateway.executions.schemas import ExecutionOut
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
 from services.gateway.snippets import repository as repo
 from services.gateway.snippets import service
@@ -68,9 +68,6 @@ ShareToken = Annotated[
 ]
 RevisionQuery = Annotated[
     int | None, Query(ge=1, le=INT4_MAX, description="A revision number; the current one when omitted.")
-]
-EncodingQuery = Annotated[
-    OutputEncoding, Query(description="`text` (UTF-8, invalid bytes replaced) or lossless `base64`.")
 ]
 IfMatch = Annotated[
     str | None,
@@ -344,7 +341,7 @@ async def run_snippet(
         return replay
     snippet = await service.readable(session, principal, snippet_id, key_share=True)
     request = await service.run_payload(session, snippet, payload or SnippetRun(), revision)
-    execution = executions_service.build_execution(
+    execution = await executions_service.prepare_execution(
         request, state.settings, await versions_or_empty(state), user_id=user_id
     )
     execution.snippet_id = snippet.id

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db.base import Base
+from shared.db.models.run_columns import RunColumns
 
 
-class ExecutionPhase(Base):
+class ExecutionPhase(RunColumns, Base):
     """Result of one phase (compile or run). Output is kept as bytes: it may hold NUL or invalid UTF-8."""
 
     __tablename__ = "execution_phases"
@@ -20,17 +20,3 @@ class ExecutionPhase(Base):
 
     execution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True)
     phase: Mapped[str] = mapped_column(String(16), primary_key=True)
-    verdict: Mapped[str] = mapped_column(String(32))
-    message: Mapped[str | None] = mapped_column(String(2000))
-    exceeded: Mapped[str | None] = mapped_column(String(16))
-    exit_code: Mapped[int | None]
-    signal: Mapped[int | None]
-    stdout: Mapped[bytes] = mapped_column(default=b"", server_default=text("''::bytea"))
-    stderr: Mapped[bytes] = mapped_column(default=b"", server_default=text("''::bytea"))
-    stdout_truncated: Mapped[bool] = mapped_column(default=False, server_default="false")
-    stderr_truncated: Mapped[bool] = mapped_column(default=False, server_default="false")
-    cpu_time_us: Mapped[int | None] = mapped_column(BigInteger)
-    wall_time_us: Mapped[int | None] = mapped_column(BigInteger)
-    memory_kb: Mapped[int | None] = mapped_column(BigInteger)
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
