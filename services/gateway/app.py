@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from services.gateway.analytics.endpoints import router as analytics_router
 from services.gateway.auth.jwks import JwksCache
 from services.gateway.batches.endpoints import router as batches_router
-from services.gateway.devproxy import install_auth_proxy
+from services.gateway.devproxy import auth_proxy_client, install_auth_proxy
 from services.gateway.executions.endpoints import router as executions_router
 from services.gateway.executions.interactive import router as interactive_router
 from services.gateway.history.endpoints import router as history_router
@@ -55,10 +55,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await hub.start()
         versions = VersionCache(redis, settings.versions_cache_s)
         jwks = JwksCache(settings.auth_jwks_url, settings.jwks_refresh_s)
-        app.state.gateway = GatewayState(settings, engine, create_sessionmaker(engine), redis, hub, versions, jwks)
+        auth_proxy = auth_proxy_client(settings.auth_proxy_url, settings.auth_proxy_timeout_s)
+        app.state.gateway = GatewayState(
+            settings, engine, create_sessionmaker(engine), redis, hub, versions, jwks, auth_proxy
+        )
         try:
             yield
         finally:
+            if auth_proxy is not None:
+                await auth_proxy.aclose()
             await jwks.close()
             await hub.stop()
             await redis.aclose()
@@ -104,7 +109,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(batches_router)
     # Development only: the browser reaches the auth service through this origin (nginx in production).
     if settings.auth_proxy_url:
-        install_auth_proxy(app, settings.auth_proxy_url, settings.auth_proxy_timeout_s)
+        install_auth_proxy(app)
     # Last: the web app's build at /, behind every API route.
     install_web_app(app, settings.web_dist_dir)
     return app

@@ -8,8 +8,6 @@ serves. In production nginx routes ``/auth/`` instead; this module is installed 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 from fastapi import FastAPI
 from starlette.background import BackgroundTask
@@ -49,32 +47,30 @@ def _request_headers(request: Request) -> list[tuple[str, str]]:
     return headers
 
 
-def install_auth_proxy(app: FastAPI, upstream: str, timeout_s: float) -> None:
-    """Forward every method on /auth/v1/{path} to ``upstream`` (e.g. http://127.0.0.1:8001), streamed.
+def auth_proxy_client(upstream: str | None, timeout_s: float) -> httpx.AsyncClient | None:
+    """The lifespan's client to the auth service (e.g. http://127.0.0.1:8001), when proxying."""
+    if not upstream:
+        return None
+    return httpx.AsyncClient(base_url=upstream.rstrip("/"), timeout=timeout_s, follow_redirects=False)
+
+
+def install_auth_proxy(app: FastAPI) -> None:
+    """Forward every method on /auth/v1/{path} to the auth service, streamed both ways.
 
     Redirects are handed to the browser (OAuth sign-in depends on it) and every Set-Cookie is kept."""
-    base = upstream.rstrip("/")
 
     async def forward(request: Request) -> Response:
-        # A client per request: it lives exactly as long as its streamed answer (development only).
-        client = httpx.AsyncClient(base_url=base, timeout=timeout_s, follow_redirects=False)
-        path = request.url.path
-        target = httpx.URL(path=path, query=request.url.query.encode())
-
-        async def body() -> AsyncIterator[bytes]:
-            async for chunk in request.stream():
-                yield chunk
-
+        client: httpx.AsyncClient = request.app.state.gateway.auth_proxy
+        target = httpx.URL(path=request.url.path, query=request.url.query.encode())
         upstream_request = client.build_request(
             request.method,
             target,
             headers=_request_headers(request),
-            content=body() if request.method not in ("GET", "HEAD") else None,
+            content=request.stream() if request.method not in ("GET", "HEAD") else None,
         )
         try:
             answer = await client.send(upstream_request, stream=True)
         except httpx.HTTPError as exc:
-            await client.aclose()
             raise ProblemError(
                 503,
                 "auth-unavailable",
@@ -88,12 +84,8 @@ def install_auth_proxy(app: FastAPI, upstream: str, timeout_s: float) -> None:
             if name.decode("latin-1").lower() not in HOP_BY_HOP
         ]
 
-        async def close() -> None:
-            await answer.aclose()
-            await client.aclose()
-
         response = StreamingResponse(
-            answer.aiter_raw(), status_code=answer.status_code, background=BackgroundTask(close)
+            answer.aiter_raw(), status_code=answer.status_code, background=BackgroundTask(answer.aclose)
         )
         # Multi-valued headers (every Set-Cookie) are kept as they came; the body is relayed as is
         # (still encoded, so Content-Encoding stays true).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,3 +24,5 @@ class GatewayState:
     hub: EventHub
     versions: VersionCache
     jwks: JwksCache
+    # The development proxy's client to the auth service (auth_proxy_url; None otherwise).
+    auth_proxy: httpx.AsyncClient | None = None
