@@ -9,7 +9,7 @@ TEST_DB ?= postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 TEST_LOCK ?= /tmp/coderunhub-test.lock
 
-.PHONY: help setup venv docker images service-images nginx database migrate run ts-client web web-api-types chromium test lint bench clean-sandboxes
+.PHONY: help setup venv services docker images service-images nginx database migrate run ts-client web web-api-types chromium test lint bench clean-sandboxes
 
 help:
 	@echo "make run     set up what is missing and start gateway (:8000), auth (:8001) and executor"
@@ -26,6 +26,10 @@ $(VENV)/.synced: pyproject.toml uv.lock
 docker:
 	@bash deploy/scripts/ensure-docker.sh
 
+# PostgreSQL and Redis on 127.0.0.1, installed and started when missing or down.
+services:
+	@bash deploy/scripts/ensure-services.sh
+
 images: docker venv
 	@bash deploy/scripts/build-images.sh
 	@bash deploy/scripts/build-seccomp.sh
@@ -38,7 +42,7 @@ service-images: images
 nginx:
 	@bash deploy/scripts/ensure-nginx.sh
 
-database: venv
+database: venv services
 	@$(PY) -m shared.db.bootstrap
 
 migrate: database
@@ -91,7 +95,7 @@ chromium:
 
 # One test run at a time per machine: runs share the test database and Redis, and the fault tests
 # restart the machine's Redis and PostgreSQL.
-test: venv images nginx lint ts-client web chromium
+test: venv services images nginx lint ts-client web chromium
 	CRH_DATABASE_URL=$(TEST_DB) CRH_REDIS_URL=$(TEST_REDIS) flock $(TEST_LOCK) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: setup nginx
