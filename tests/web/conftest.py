@@ -3,8 +3,9 @@ gateway that proxies /auth/v1 to a real auth service, with the session's real ex
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,11 @@ CHROMIUM_ARGS = [
 ]
 WEB_DIST = ROOT / "web" / "dist"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The web build the committed screenshots show; they are retaken into docs/ only when it changes.
+SCREENSHOTS_BUILD = SCREENSHOTS / "web-build.sha256"
+SCREENSHOT_NAMES = frozenset(
+    {"editor", "editor-dark", "editor-phone", "terminal", "account", "snippets", "history", "analytics"}
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -129,9 +135,42 @@ async def open_tab(browser: Browser, site: str) -> AsyncIterator[OpenTab]:
         tab.assert_no_console_errors()
 
 
-async def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+def web_build_digest(dist: Path) -> str:
+    """What the browser is served (source maps aside): Vite's output is the same for the same sources."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in dist.rglob("*") if p.is_file() and p.suffix != ".map"):
+        digest.update(path.relative_to(dist).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Screenshots:
+    """The main screens, as the tests reach them. They show run times, dates and generated data, so
+    retaking them on every run would rewrite every PNG in docs/ each time; they go to docs/ only when
+    the web build differs from the one recorded beside them, and to build/screenshots otherwise."""
+
+    directory: Path
+    refresh: bool
+    taken: set[str] = field(default_factory=set)
+
+    async def take(self, page: Page, name: str) -> None:
+        assert name in SCREENSHOT_NAMES, name
+        self.directory.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(self.directory / f"{name}.png"), full_page=True)
+        self.taken.add(name)
+
+
+@pytest.fixture(scope="session")
+def shots(web_build: Path) -> Iterator[Screenshots]:
+    build = web_build_digest(web_build)
+    recorded = SCREENSHOTS_BUILD.read_text().strip() if SCREENSHOTS_BUILD.is_file() else ""
+    complete = all((SCREENSHOTS / f"{name}.png").is_file() for name in SCREENSHOT_NAMES)
+    refresh = build != recorded or not complete
+    screenshots = Screenshots(SCREENSHOTS if refresh else ROOT / "build" / "screenshots", refresh)
+    yield screenshots
+    # Recorded only once every screen shows this build; a partial run leaves the rest to the next.
+    if refresh and screenshots.taken == SCREENSHOT_NAMES:
+        SCREENSHOTS_BUILD.write_text(build + "\n")
 
 
 async def sign_in(page: Page, twilio: FakeTwilio, phone: str) -> None:

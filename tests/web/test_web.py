@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 
 from tests.auth.fakes import FakeProviders, FakeTwilio
 from tests.auth_support import fresh_phone
-from tests.web.conftest import OpenTab, screenshot, sign_in
+from tests.web.conftest import OpenTab, Screenshots, sign_in
 
 
 def new_phone() -> str:
@@ -46,7 +46,7 @@ EDITOR_CASES = [
 ]
 
 
-async def test_editor_highlights_and_completes_in_three_languages(open_tab: OpenTab) -> None:
+async def test_editor_highlights_and_completes_in_three_languages(open_tab: OpenTab, shots: Screenshots) -> None:
     tab = await open_tab("/")
     page = tab.page
     await expect(page).to_have_title("CodeRunHub")
@@ -80,7 +80,7 @@ async def test_editor_highlights_and_completes_in_three_languages(open_tab: Open
     await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     dark = await keyword_span.evaluate("el => getComputedStyle(el).color")
     assert dark not in (light, text_color)
-    await screenshot(page, "editor-dark")
+    await shots.take(page, "editor-dark")
     # The code (and the theme) survive a reload (localStorage).
     await page.reload()
     await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
@@ -88,7 +88,7 @@ async def test_editor_highlights_and_completes_in_three_languages(open_tab: Open
     await expect(page.locator(".cm-content")).to_contain_text('puts "hi #{name}"')
 
 
-async def test_run_streams_output_then_shows_verdict_time_and_memory(open_tab: OpenTab) -> None:
+async def test_run_streams_output_then_shows_verdict_time_and_memory(open_tab: OpenTab, shots: Screenshots) -> None:
     tab = await open_tab("/")
     page = tab.page
     await choose_language(page, "python")
@@ -113,7 +113,7 @@ async def test_run_streams_output_then_shows_verdict_time_and_memory(open_tab: O
     await expect(page.locator("#main .output .stderr")).to_contain_text("to stderr")
     await expect(page.get_by_test_id("time")).to_have_text(re.compile(r"^\d+(\.\d+)? m?s$"))
     await expect(page.get_by_test_id("memory")).to_have_text(re.compile(r"^\d+(\.\d+)? (KiB|MiB)$"))
-    await screenshot(page, "editor")
+    await shots.take(page, "editor")
 
 
 async def test_compilation_errors_are_shown(open_tab: OpenTab) -> None:
@@ -128,7 +128,7 @@ async def test_compilation_errors_are_shown(open_tab: OpenTab) -> None:
     await expect(page.get_by_test_id("result")).to_contain_text("Compilation error")
 
 
-async def test_interactive_program_reads_what_is_typed_in_the_terminal(open_tab: OpenTab) -> None:
+async def test_interactive_program_reads_what_is_typed_in_the_terminal(open_tab: OpenTab, shots: Screenshots) -> None:
     tab = await open_tab("/")
     page = tab.page
     await choose_language(page, "python")
@@ -147,7 +147,7 @@ async def test_interactive_program_reads_what_is_typed_in_the_terminal(open_tab:
     await page.keyboard.press("Enter")
     await expect(rows).to_contain_text("second line", timeout=15_000)
     await expect(page.get_by_test_id("result")).to_contain_text("OK", timeout=15_000)
-    await screenshot(page, "terminal")
+    await shots.take(page, "terminal")
 
 
 async def test_stop_kills_an_interactive_program(open_tab: OpenTab) -> None:
@@ -164,7 +164,7 @@ async def test_stop_kills_an_interactive_program(open_tab: OpenTab) -> None:
     await expect(result).to_contain_text("Killed on request")
 
 
-async def test_phone_sign_in_api_keys_and_sign_out(open_tab: OpenTab, twilio: FakeTwilio) -> None:
+async def test_phone_sign_in_api_keys_and_sign_out(open_tab: OpenTab, twilio: FakeTwilio, shots: Screenshots) -> None:
     tab = await open_tab("/")
     page = tab.page
     await expect(page.get_by_test_id("account-link")).to_have_text("Sign in")
@@ -195,7 +195,7 @@ async def test_phone_sign_in_api_keys_and_sign_out(open_tab: OpenTab, twilio: Fa
     assert re.fullmatch(r"crh_[A-Za-z0-9]+_\S+", key), key
     row = page.locator("table.keys tbody tr", has_text="laptop")
     await expect(row).to_contain_text("snippets:read")
-    await screenshot(page, "account")
+    await shots.take(page, "account")
 
     # The key works against the API; revoking it from the page stops it.
     response = await page.request.get("/v1/snippets", headers={"Authorization": f"Bearer {key}"})
@@ -231,7 +231,7 @@ async def test_google_and_github_buttons_sign_in(open_tab: OpenTab, providers: F
     await expect(page.get_by_test_id("account-link")).to_have_text("Ada G")
 
 
-async def test_snippets_save_update_share_and_fork(open_tab: OpenTab, twilio: FakeTwilio) -> None:
+async def test_snippets_save_update_share_and_fork(open_tab: OpenTab, twilio: FakeTwilio, shots: Screenshots) -> None:
     owner = await open_tab("/")
     page = owner.page
     await sign_in(page, twilio, new_phone())
@@ -262,7 +262,7 @@ async def test_snippets_save_update_share_and_fork(open_tab: OpenTab, twilio: Fa
     await page.goto("/#/snippets")
     card = page.locator(".cards li", has_text="Greeting, renamed")
     await expect(card).to_contain_text("unlisted · rev 2")
-    await screenshot(page, "snippets")
+    await shots.take(page, "snippets")
 
     # The share link in a fresh browser (no session): it opens and runs.
     visitor = await open_tab(link)
@@ -295,7 +295,7 @@ async def test_snippets_save_update_share_and_fork(open_tab: OpenTab, twilio: Fa
     late.errors.clear()
 
 
-async def test_history_and_analytics(open_tab: OpenTab, twilio: FakeTwilio) -> None:
+async def test_history_and_analytics(open_tab: OpenTab, twilio: FakeTwilio, shots: Screenshots) -> None:
     tab = await open_tab("/")
     page = tab.page
     await sign_in(page, twilio, new_phone())
@@ -318,7 +318,7 @@ async def test_history_and_analytics(open_tab: OpenTab, twilio: FakeTwilio) -> N
     await page.get_by_label("Verdict").select_option("ok")
     await page.get_by_role("button", name="Filter").click()
     await expect(rows).to_have_count(1)
-    await screenshot(page, "history")
+    await shots.take(page, "history")
     await rows.nth(0).get_by_role("link").click()
     await expect(page.get_by_role("region", name="Code", exact=True)).to_contain_text('print("from history")')
     await expect(page.get_by_role("region", name="Run", exact=True)).to_contain_text("from history")
@@ -328,16 +328,16 @@ async def test_history_and_analytics(open_tab: OpenTab, twilio: FakeTwilio) -> N
     await expect(charts).to_have_count(4)
     await expect(page.locator("table.stats tbody tr", has_text="python")).to_contain_text("2")
     await expect(page.get_by_text("2 runs; 2 finished.")).to_be_visible()
-    await screenshot(page, "analytics")
+    await shots.take(page, "analytics")
 
 
-async def test_phone_width_and_labels(open_tab: OpenTab) -> None:
+async def test_phone_width_and_labels(open_tab: OpenTab, shots: Screenshots) -> None:
     tab = await open_tab("/", width=390, height=844)
     page = tab.page
     await expect(page.locator(".cm-content")).to_be_visible()
     overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px at phone width"
-    await screenshot(page, "editor-phone")
+    await shots.take(page, "editor-phone")
     for path in ("/", "/#/account", "/#/snippets"):
         await page.goto(path)
         await expect(page.locator("#main > *").first).to_be_visible()
