@@ -93,7 +93,8 @@ def wait_until_ready(
         if proc.poll() is not None:
             raise RuntimeError(f"executor exited with {proc.returncode}; see {LOG_DIR}")
         runtimes: dict[bytes, bytes] = client.hgetall(RUNTIMES)  # type: ignore[assignment]
-        ready = client.exists(executor_heartbeat(executor_id)) and len(runtimes) >= len(LANGUAGES)
+        beat: bytes | None = client.get(executor_heartbeat(executor_id))  # type: ignore[assignment]
+        ready = beat is not None and json.loads(beat)["ready"] and len(runtimes) >= len(LANGUAGES)
         if ready and all(json.loads(v)["executor"] for v in runtimes.values()):
             return
         time.sleep(0.2)

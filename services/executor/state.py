@@ -25,3 +25,5 @@ class ExecutorState:
     versions: dict[str, str] = field(default_factory=dict)
     # The sweeper's view of which other executors are dead.
     deaths: DeathWatch = field(default_factory=DeathWatch)
+    # Start-up done (runtimes probed, pool warming): published in the heartbeat.
+    ready: bool = False

@@ -142,18 +142,22 @@ class WakeableWorker(Worker):
 
 
 def _heartbeat_value(state: ExecutorState) -> str:
-    return json.dumps({"at": timestamp_ms(), "pool": state.runner.pool.snapshot()})
+    return json.dumps({"at": timestamp_ms(), "ready": state.ready, "pool": state.runner.pool.snapshot()})
 
 
 async def _heartbeat(state: ExecutorState) -> None:
     """Alive (sweepers watch it), with the pool's state for operators and benchmarks."""
-    key = executor_heartbeat(state.settings.executor_id)
     while True:
         with contextlib.suppress(RedisError, OSError):
-            await state.redis.set(key, _heartbeat_value(state), ex=HEARTBEAT_TTL_S)
+            await _beat(state)
             QUEUE_DEPTH.set(await state.redis.zcard(EXECUTION_QUEUE))
         POOL_SIZE.set(state.runner.pool.idle_count())
         await asyncio.sleep(HEARTBEAT_S)
+
+
+async def _beat(state: ExecutorState) -> None:
+    key = executor_heartbeat(state.settings.executor_id)
+    await state.redis.set(key, _heartbeat_value(state), ex=HEARTBEAT_TTL_S)
 
 
 async def _sweeper(state: ExecutorState) -> None:
@@ -193,11 +197,17 @@ async def startup(ctx: dict[str, Any]) -> None:
     )
     state = ExecutorState(settings, engine, create_sessionmaker(engine), ctx["redis"], docker, runner)
     ctx["state"] = state
-    await state.redis.set(executor_heartbeat(settings.executor_id), _heartbeat_value(state), ex=HEARTBEAT_TTL_S)
+    # Beating from the start: probing the runtimes on a cold engine can outlast the heartbeat's
+    # TTL, and other executors' sweepers would take a silent executor for dead and remove the
+    # sandboxes it is warming.
+    await _beat(state)
+    ctx["background"] = [asyncio.create_task(_heartbeat(state))]
     await recover_own(state)
     await pool.start()
     state.versions = await discover_versions(runner, docker, state.redis, settings.executor_id)
-    ctx["background"] = [asyncio.create_task(_heartbeat(state)), asyncio.create_task(_sweeper(state))]
+    state.ready = True
+    await _beat(state)
+    ctx["background"].append(asyncio.create_task(_sweeper(state)))
     if settings.metrics_port:
         ctx["http"] = await start_http(state, settings.metrics_host, settings.metrics_port)
     logger.info(
