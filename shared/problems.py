@@ -267,6 +267,11 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
 }
 
 
+def documented_problem(description: str) -> dict[str, Any]:
+    """A FastAPI ``responses=`` entry for a problem+json error with a route-specific description."""
+    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """FastAPI ``responses=`` entries documenting problem+json errors, each with an example.
 

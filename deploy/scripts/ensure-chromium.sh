@@ -6,6 +6,6 @@ if [ -x /usr/bin/chromium ]; then
   exit 0
 fi
 echo "==> installing chromium (Debian)"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+# shellcheck source=apt.sh
+source "$(dirname "$0")/apt.sh"
+apt_install --no-install-recommends chromium fonts-dejavu-core

@@ -8,9 +8,9 @@ if docker info >/dev/null 2>&1; then
 fi
 if ! command -v dockerd >/dev/null 2>&1; then
   echo "==> installing the Docker engine (Debian docker.io)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq docker.io >/dev/null
+  # shellcheck source=apt.sh
+  source "$(dirname "$0")/apt.sh"
+  apt_install docker.io
 fi
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   echo "==> starting dockerd (log: /var/log/coderunhub-dockerd.log)"

@@ -6,11 +6,6 @@ if command -v nginx >/dev/null 2>&1; then
   exit 0
 fi
 echo "==> installing nginx (Debian)"
-export DEBIAN_FRONTEND=noninteractive
-# Keep the package's post-install from starting the default site on port 80.
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-fi
-apt-get update -qq
-apt-get install -y -qq nginx-light >/dev/null 2>&1 || apt-get install -y -qq nginx >/dev/null
+# shellcheck source=apt.sh
+source "$(dirname "$0")/apt.sh"
+apt_install nginx-light 2>/dev/null || apt_install nginx

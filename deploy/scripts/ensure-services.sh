@@ -6,20 +6,8 @@
 # on every run rather than assumed.
 set -euo pipefail
 
-export DEBIAN_FRONTEND=noninteractive
-APT_UPDATED=0
-apt_install() {
-  if [ "$APT_UPDATED" = 0 ]; then
-    apt-get update -qq
-    APT_UPDATED=1
-  fi
-  # Keep the packages' post-install scripts from starting servers through init; started below.
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-  fi
-  apt-get install -y -qq "$@" >/dev/null
-}
+# shellcheck source=apt.sh
+source "$(dirname "$0")/apt.sh"
 
 wait_for() {
   local what=$1

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from services.executor.events import EventPublisher
 from services.executor.runner import ExecutionOutcome, ExecutionSpec, Runner, compile_verdict
 from services.executor.sandbox.box import Box
-from shared.executions import CaseRecord, CompareMode, JudgeCase, Phase, PhaseRecord, Verdict
+from shared.executions import CaseRecord, CompareMode, JudgeCase, Phase, PhaseRecord, RunRecord, Verdict
 
 # Trailing characters the whitespace mode ignores on each line.
 TRAILING_WHITESPACE = b" \t\r\f\v"
@@ -65,24 +65,17 @@ def case_record(index: int, case: JudgeCase, ran: PhaseRecord, mode: CompareMode
             verdict, message = Verdict.wrong_answer, difference(ran.stdout, expected, mode)
     stdout, stdout_cut = _capped(ran.stdout, output_cap)
     stderr, stderr_cut = _capped(ran.stderr, output_cap)
-    return CaseRecord(
-        index=index,
-        name=case.name,
+    # The run's record as it is, but for the judged verdict and the capped output.
+    run = {field: getattr(ran, field) for field in RunRecord.model_fields}
+    run.update(
         verdict=verdict,
         message=message,
-        exceeded=ran.exceeded,
-        exit_code=ran.exit_code,
-        signal=ran.signal,
         stdout=stdout,
         stderr=stderr,
         stdout_truncated=ran.stdout_truncated or stdout_cut,
         stderr_truncated=ran.stderr_truncated or stderr_cut,
-        cpu_time_us=ran.cpu_time_us,
-        wall_time_us=ran.wall_time_us,
-        memory_kb=ran.memory_kb,
-        started_at=ran.started_at,
-        finished_at=ran.finished_at,
     )
+    return CaseRecord(index=index, name=case.name, **run)
 
 
 def summary(tests: Sequence[CaseRecord], total: int) -> tuple[Verdict, str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from services.gateway.executions.schemas import OutputEncoding
 from services.gateway.state import GatewayState
 from shared.settings import GatewaySettings
 
@@ -35,3 +36,9 @@ async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+# Query parameters several routes take.
+EncodingQuery = Annotated[
+    OutputEncoding, Query(description="`text` (UTF-8, invalid bytes replaced) or lossless `base64`.")
+]
+CursorQuery = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")]

@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 
 from services.gateway.auth.principal import PrincipalDep
 from services.gateway.deps import StateDep
-from shared.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
+from shared.problems import ProblemError, documented_problem
 from shared.redis_keys import idempotency_key
 
 logger = logging.getLogger("coderunhub.gateway.idempotency")
@@ -52,11 +52,9 @@ return 1
 """
 
 IDEMPOTENCY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    409: {
-        "model": Problem,
-        "description": "A request with this Idempotency-Key is still in progress (type `idempotency-key-in-use`).",
-        "content": {PROBLEM_MEDIA_TYPE: {}},
-    },
+    409: documented_problem(
+        "A request with this Idempotency-Key is still in progress (type `idempotency-key-in-use`)."
+    ),
 }
 
 

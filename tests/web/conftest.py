@@ -150,7 +150,6 @@ class Screenshots:
     the web build differs from the one recorded beside them, and to build/screenshots otherwise."""
 
     directory: Path
-    refresh: bool
     taken: set[str] = field(default_factory=set)
 
     async def take(self, page: Page, name: str) -> None:
@@ -166,7 +165,7 @@ def shots(web_build: Path) -> Iterator[Screenshots]:
     recorded = SCREENSHOTS_BUILD.read_text().strip() if SCREENSHOTS_BUILD.is_file() else ""
     complete = all((SCREENSHOTS / f"{name}.png").is_file() for name in SCREENSHOT_NAMES)
     refresh = build != recorded or not complete
-    screenshots = Screenshots(SCREENSHOTS if refresh else ROOT / "build" / "screenshots", refresh)
+    screenshots = Screenshots(SCREENSHOTS if refresh else ROOT / "build" / "screenshots")
     yield screenshots
     # Recorded only once every screen shows this build; a partial run leaves the rest to the next.
     if refresh and screenshots.taken == SCREENSHOT_NAMES:

@@ -20,19 +20,15 @@ from services.gateway.analytics.schemas import (
 )
 from services.gateway.auth.principal import PrincipalDep
 from services.gateway.deps import SessionDep, SettingsDep
-from shared.problems import PROBLEM_MEDIA_TYPE, Problem, problem_responses
+from shared.problems import documented_problem, problem_responses
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
-
-
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **problem_responses(422),
-    401: _problem("Needs a signed-in user or an API key"),
-    403: _problem("The API key lacks executions:read, or `scope=global` without the admin role"),
+    401: documented_problem("Needs a signed-in user or an API key"),
+    403: documented_problem("The API key lacks executions:read, or `scope=global` without the admin role"),
 }
 
 WINDOW = (

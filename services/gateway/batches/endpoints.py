@@ -11,9 +11,8 @@ from services.gateway.batches import repository as repo
 from services.gateway.batches import service
 from services.gateway.batches.repository import BatchRecord
 from services.gateway.batches.schemas import BatchCreate, BatchOut
-from services.gateway.deps import SessionDep, StateDep
+from services.gateway.deps import EncodingQuery, SessionDep, StateDep
 from services.gateway.executions import repository as executions_repo
-from services.gateway.executions.endpoints import EncodingQuery
 from services.gateway.executions.queueing import enqueue, versions_or_empty
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
 from services.gateway.ratelimit.service import Budget, InFlight, ensure_queue_room

@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.auth.principal import Principal, PrincipalDep, submitter, websocket_principal
-from services.gateway.deps import SessionDep, StateDep
+from services.gateway.deps import EncodingQuery, SessionDep, StateDep
 from services.gateway.executions import repository as repo
 from services.gateway.executions import service
 from services.gateway.executions.queueing import enqueue, versions_or_empty
@@ -46,10 +46,6 @@ Output streams over `WS /v1/executions/{id}/stream` (`?encoding=text|base64`) as
 Frames are in `seq` order; a client connecting late or reconnecting receives everything from
 the first frame. Unknown executions close with code 4404.
 """
-
-EncodingQuery = Annotated[
-    OutputEncoding, Query(description="`text` (UTF-8, invalid bytes replaced) or lossless `base64`.")
-]
 
 
 async def _load(

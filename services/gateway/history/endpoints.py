@@ -9,27 +9,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from services.gateway.auth.principal import PrincipalDep
-from services.gateway.deps import SessionDep, SettingsDep
-from services.gateway.executions.schemas import OutputEncoding
+from services.gateway.deps import CursorQuery, EncodingQuery, SessionDep, SettingsDep
 from services.gateway.history import repository as repo
 from services.gateway.history import service
 from services.gateway.history.schemas import ExecutionPage, HistoryScope
 from shared.executions import ExecutionStatus, Verdict
-from shared.problems import PROBLEM_MEDIA_TYPE, Problem, problem_responses
+from shared.problems import documented_problem, problem_responses
 
 router = APIRouter(prefix="/v1/executions", tags=["history"])
 
 LANGUAGE_PATTERN = r"^[a-z0-9_+#.-]{1,32}$"
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
-
-
 HISTORY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **problem_responses(422),
-    401: _problem("Needs a signed-in user or an API key"),
-    403: _problem("The API key lacks executions:read, or `scope=all` without the admin role"),
+    401: documented_problem("Needs a signed-in user or an API key"),
+    403: documented_problem("The API key lacks executions:read, or `scope=all` without the admin role"),
 }
 
 DESCRIPTION = """
@@ -74,12 +69,10 @@ async def list_executions(
         datetime | None,
         Query(description="Created before this time (ISO 8601).", examples=["2026-12-01T00:00:00Z"]),
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int | None, Query(ge=1, le=100, description="Page size (20 by default).")] = None,
     details: Annotated[bool, Query(description="Include the captured output of each phase and case.")] = True,
-    encoding: Annotated[
-        OutputEncoding, Query(description="`text` (UTF-8, invalid bytes replaced) or lossless `base64`.")
-    ] = "text",
+    encoding: EncodingQuery = "text",
 ) -> ExecutionPage:
     owner = service.owner_filter(principal, scope, user_id)
     query = repo.HistoryQuery(

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.auth.principal import Principal, PrincipalDep, submitter
-from services.gateway.deps import SessionDep, SettingsDep, StateDep
+from services.gateway.deps import CursorQuery, EncodingQuery, SessionDep, SettingsDep, StateDep
 from services.gateway.executions import service as executions_service
-from services.gateway.executions.endpoints import EncodingQuery, submit
+from services.gateway.executions.endpoints import submit
 from services.gateway.executions.queueing import versions_or_empty
 from services.gateway.executions.schemas import ExecutionOut
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
@@ -30,25 +30,21 @@ from services.gateway.snippets.schemas import (
 )
 from shared.auth.scopes import Scope
 from shared.db.models import Snippet
-from shared.problems import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, Problem
+from shared.problems import PROBLEM_RESPONSES, documented_problem
 
 router = APIRouter(prefix="/v1/snippets", tags=["snippets"])
 
 INT4_MAX = 2**31 - 1
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
-
-
 ACCOUNT_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
-    401: _problem("Needs a signed-in user or an API key"),
-    403: _problem("The API key lacks the needed scope, or the caller does not own the snippet"),
+    401: documented_problem("Needs a signed-in user or an API key"),
+    403: documented_problem("The API key lacks the needed scope, or the caller does not own the snippet"),
 }
 READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
-    403: _problem("The API key lacks snippets:read"),
+    403: documented_problem("The API key lacks snippets:read"),
 }
 
 _HEADER_DOCS: dict[str, Any] = {
@@ -63,6 +59,9 @@ CREATED: dict[int | str, dict[str, Any]] = {201: {"description": "The saved snip
 ETAG = {"ETag": _HEADER_DOCS["ETag"]}
 
 SnippetId = Annotated[uuid.UUID, Path(description="The snippet's id.")]
+TitleQuery = Annotated[str | None, Query(max_length=200, description="Part of the title (case-insensitive).")]
+LanguageQuery = Annotated[str | None, Query(max_length=32, description="A language id.")]
+PageSizeQuery = Annotated[int | None, Query(ge=1, description="Page size (capped by the server, 100 by default).")]
 ShareToken = Annotated[
     str, Path(pattern=service.SHARE_TOKEN_PATTERN, description="The token of the snippet's share link.")
 ]
@@ -126,11 +125,11 @@ async def list_my_snippets(
     session: SessionDep,
     settings: SettingsDep,
     principal: PrincipalDep,
-    q: Annotated[str | None, Query(max_length=200, description="Part of the title (case-insensitive).")] = None,
-    language: Annotated[str | None, Query(max_length=32, description="A language id.")] = None,
+    q: TitleQuery = None,
+    language: LanguageQuery = None,
     visibility: Annotated[Visibility | None, Query(description="Only snippets with this visibility.")] = None,
-    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
-    limit: Annotated[int | None, Query(ge=1, description="Page size (capped by the server, 100 by default).")] = None,
+    cursor: CursorQuery = None,
+    limit: PageSizeQuery = None,
 ) -> SnippetPage:
     principal.require(Scope.snippets_read)
     query = service.page_query(settings, q=q, language=language, visibility=visibility, cursor=cursor, limit=limit)
@@ -149,10 +148,10 @@ async def list_public_snippets(
     session: SessionDep,
     settings: SettingsDep,
     principal: PrincipalDep,
-    q: Annotated[str | None, Query(max_length=200, description="Part of the title (case-insensitive).")] = None,
-    language: Annotated[str | None, Query(max_length=32, description="A language id.")] = None,
-    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
-    limit: Annotated[int | None, Query(ge=1, description="Page size (capped by the server, 100 by default).")] = None,
+    q: TitleQuery = None,
+    language: LanguageQuery = None,
+    cursor: CursorQuery = None,
+    limit: PageSizeQuery = None,
 ) -> SnippetPage:
     _reader(principal)
     query = service.page_query(settings, q=q, language=language, visibility=None, cursor=cursor, limit=limit)
@@ -212,7 +211,7 @@ async def get_snippet(
     summary="Update a snippet",
     description="Changes the given fields. A change of title, description, language or files saves a new "
     "revision; a visibility change alone does not. `If-Match` (or `expected_revision`) refuses lost updates.",
-    responses={**ACCOUNT_RESPONSES, 409: _problem("The snippet changed since the given revision")},
+    responses={**ACCOUNT_RESPONSES, 409: documented_problem("The snippet changed since the given revision")},
 )
 async def update_snippet(
     snippet_id: SnippetId,

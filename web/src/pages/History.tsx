@@ -4,8 +4,9 @@ import { useEffect } from "preact/hooks";
 import { currentUser } from "../api/auth";
 import { api, describe, unwrap, type Execution, type Phase, type Submission } from "../api/client";
 import { ResultSummary, VerdictBadge } from "../components/ResultSummary";
+import { LanguageFilter } from "../components/LanguageFilter";
 import { formatKb, formatMs, VERDICT_LABELS } from "../run/runner";
-import { languages, navigate, replaceFiles } from "../state";
+import { navigate, replaceFiles } from "../state";
 
 type Status = "queued" | "running" | "finished";
 
@@ -63,17 +64,7 @@ export function History() {
           void load();
         }}
       >
-        <label>
-          Language
-          <select name="language" value={language.value} onChange={(e) => (language.value = e.currentTarget.value)}>
-            <option value="">Any</option>
-            {languages.value.map((l) => (
-              <option value={l.id} key={l.id}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LanguageFilter value={language} />
         <label>
           Status
           <select name="status" value={status.value} onChange={(e) => (status.value = e.currentTarget.value)}>

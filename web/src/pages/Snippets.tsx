@@ -3,8 +3,9 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { currentUser } from "../api/auth";
 import { api, describe, unwrap, type SnippetSummary } from "../api/client";
+import { LanguageFilter } from "../components/LanguageFilter";
 import { openSnippet } from "../snippets";
-import { languages, navigate } from "../state";
+import { navigate } from "../state";
 
 type Source = "mine" | "public";
 
@@ -81,17 +82,7 @@ export function Snippets() {
           Search titles
           <input type="search" name="q" value={q.value} onInput={(e) => (q.value = e.currentTarget.value)} />
         </label>
-        <label>
-          Language
-          <select name="language" value={language.value} onChange={(e) => (language.value = e.currentTarget.value)}>
-            <option value="">Any</option>
-            {languages.value.map((l) => (
-              <option value={l.id} key={l.id}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LanguageFilter value={language} />
         <button type="submit">Search</button>
       </form>
       {error.value && (
