@@ -32,7 +32,6 @@ services:
 
 images: docker venv
 	@bash deploy/scripts/build-images.sh
-	@bash deploy/scripts/build-seccomp.sh
 
 # The platform's own images (docker compose, Kubernetes); not needed by `make run` or `make test`.
 service-images: images

@@ -105,7 +105,7 @@ def wait_for_warm_pool(timeout_s: float = 180.0, executor_id: str = SUITE_ENV["C
         while time.monotonic() < deadline:
             raw = client.get(executor_heartbeat(executor_id))
             pool = json.loads(raw)["pool"] if raw else None  # type: ignore[arg-type]
-            if pool and pool["target"] and pool["idle"] >= pool["target"]:
+            if pool and pool["target"] and pool["idle"] + pool.get("reused", 0) >= pool["target"]:
                 time.sleep(2)  # and let the machine settle
                 return
             time.sleep(0.5)

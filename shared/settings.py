@@ -217,11 +217,25 @@ class ExecutorSettings(ServiceSettings):
     image_prefix: str = "coderunhub/runtime-"
     image_tag: str = "latest"
     nano_cpus: int = 1_000_000_000
+    # Each execution's cell mounts these (tmpfs, counted in its memory): /work, /tmp, /dev/shm.
     work_size_mb: int = 64
     tmp_size_mb: int = 32
-    # The hardened seccomp profile written by deploy/scripts/build-seccomp.sh; "engine-default"
-    # falls back to the engine's own default profile (not recommended).
-    seccomp_profile: str = "build/seccomp/sandbox.json"
+    shm_size_mb: int = 16
+    # Sandbox containers: "reuse" keeps a container that ran an execution cleanly for the next one
+    # (any user's; each execution still gets fresh namespaces, mounts and processes), "fresh" gives
+    # every execution a never-used container and destroys it after (docs/security.md compares
+    # them). anonymous_sandbox_mode overrides it for callers without an account.
+    sandbox_mode: Literal["reuse", "fresh"] = "reuse"
+    anonymous_sandbox_mode: Literal["reuse", "fresh"] | None = None
+    # A reused container is retired after this many executions.
+    sandbox_max_runs: int = Field(default=200, ge=1)
+    # Socket buffers of sandboxes (cgroup v1 only charges them when capped, see
+    # services/executor/sandbox/cgroups.py): the host cgroup tree the executor writes the cap into,
+    # and the cap per sandbox (at most its memory limit).
+    cgroup_root: str = "/sys/fs/cgroup"
+    socket_memory_mb: int = Field(default=16, ge=1)
+    # Compiled files handed from the compile to the run phase, at most (also bounded by what the
+    # run sandbox's /work can hold).
     artifact_max_bytes: int = 128 << 20
     # How long past a phase's wall limit the executor waits for the agent before killing the box.
     grace_s: float = 5.0
@@ -262,6 +276,11 @@ class ExecutorSettings(ServiceSettings):
     webhook_allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list)
     # Judging: stdout and stderr kept per test case (the comparison sees the whole output).
     judge_output_bytes: int = Field(default=64 << 10, ge=0)
+
+    def sandbox_mode_for(self, *, anonymous: bool) -> str:
+        if anonymous and self.anonymous_sandbox_mode is not None:
+            return self.anonymous_sandbox_mode
+        return self.sandbox_mode
 
 
 class AuthSettings(ServiceSettings):

@@ -14,7 +14,7 @@ python3 -m uv export --frozen --no-dev --no-hashes --no-emit-project --format re
 sed 's/ *;.*//' build/wheels/requirements.txt > build/wheels/all.txt
 .venv/bin/python -m pip wheel --quiet --no-deps --wheel-dir build/wheels -r build/wheels/all.txt 2>&1 \
   | { grep -v "^WARNING: Location" || true; }
-test -f build/seccomp/sandbox.json || bash deploy/scripts/build-seccomp.sh
+
 for target in gateway auth executor migrate; do
   echo "==> building ${PREFIX}${target}:${TAG}"
   docker build -q -f deploy/docker/Dockerfile --target "$target" -t "${PREFIX}${target}:${TAG}" . >/dev/null

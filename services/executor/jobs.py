@@ -31,6 +31,7 @@ from shared.languages import LANGUAGES
 from shared.observability import EXECUTION_DURATION, EXECUTIONS, IN_FLIGHT, QUEUE_WAIT
 from shared.queue import enqueue_execution
 from shared.redis_keys import EXECUTION_QUEUE
+from shared.settings import ExecutorSettings
 
 logger = logging.getLogger("coderunhub.executor.jobs")
 
@@ -52,7 +53,7 @@ INTERRUPTED_MESSAGE = (
 INLINE_RECORD_BYTES = 256 * 1024
 
 
-def build_spec(job: ExecutionJob) -> ExecutionSpec:
+def build_spec(job: ExecutionJob, settings: ExecutorSettings) -> ExecutionSpec:
     return ExecutionSpec(
         id=str(job.id),
         language=LANGUAGES[job.language],
@@ -64,6 +65,7 @@ def build_spec(job: ExecutionJob) -> ExecutionSpec:
         compile_limits=job.compile_limits,
         test_cases=job.test_cases,
         compare=job.compare,
+        reuse=settings.sandbox_mode_for(anonymous=job.user_id is None) == "reuse",
     )
 
 
@@ -148,7 +150,7 @@ async def _execute(
     claim: asyncio.Task[bool] | None,
 ) -> str:
     eid = job.id
-    spec = build_spec(job)
+    spec = build_spec(job, state.settings)
     events = await EventPublisher.open(state.redis, eid, ttl_s=state.settings.stream_ttl_s)
     events.status(ExecutionStatus.running.value)
     marker: asyncio.Task[None] | None = None

@@ -1,4 +1,8 @@
-"""Running one execution's phases (compile, then run), each in its own single-use sandbox."""
+"""Running one execution's phases (compile, then run), each in a sandbox of the warm pool.
+
+Each phase runs in a fresh cell (namespaces, mounts) of a sandbox container; whether that
+container served other executions before, and may serve more after, is the execution's sandbox
+mode (reuse, or fresh: a never-used container, destroyed after one run)."""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from services.executor.events import EventPublisher
-from services.executor.sandbox.box import Box, BoxResult, Program, Shape
+from services.executor.sandbox.box import MIB, Box, BoxResult, Program, Shape
 from services.executor.sandbox.pool import SandboxPool
+from services.executor.sandbox.protocol import Artifact
 from services.executor.verdicts import internal_error_outcome, phase_outcome
 from shared.executions import CaseRecord, CompareMode, JudgeCase, Limits, Phase, PhaseRecord, Verdict
 from shared.languages import Language
@@ -38,6 +43,16 @@ class ExecutionSpec:
     # Judging: with cases, the program runs once per case (see judging.py) instead of once.
     test_cases: Sequence[JudgeCase] = ()
     compare: CompareMode = CompareMode.exact
+    # Reuse mode: pooled containers that served others may run it, and serve others after it.
+    reuse: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RunFiles:
+    """What the run phase gets: the sources (interpreted languages) and the compiled artifacts."""
+
+    sources: Sequence[tuple[str, bytes, int]] = ()
+    artifacts: Sequence[Artifact] = ()
 
 
 @dataclass(slots=True)
@@ -69,12 +84,14 @@ class Runner:
         image_tag: str,
         grace_s: float,
         artifact_max_bytes: int,
+        work_size_mb: int,
     ) -> None:
         self.pool = pool
         self._image_prefix = image_prefix
         self._image_tag = image_tag
         self._grace_s = grace_s
         self._artifact_max = artifact_max_bytes
+        self._work_bytes = work_size_mb * MIB
 
     def image(self, language: Language) -> str:
         return f"{self._image_prefix}{language.runtime}:{self._image_tag}"
@@ -83,10 +100,18 @@ class Runner:
         return sandbox_shape(self.image(language), language, limits, phase)
 
     async def acquire(self, spec: ExecutionSpec, phase: Phase, limits: Limits) -> Box:
-        box, _warm = await self.pool.acquire(self.shape(spec.language, limits, phase))
-        # Naming it after the execution is bookkeeping: off the critical path.
-        self.pool.spawn(box.assign(spec.id, phase.value))
+        box, _warm = await self.pool.acquire(self.shape(spec.language, limits, phase), reuse=spec.reuse)
+        if not spec.reuse:
+            # A single-use container is named after its execution, so a leftover can be traced to
+            # one (bookkeeping, off the critical path; reused containers keep their pool name).
+            self.pool.spawn(box.assign(spec.id, phase.value))
         return box
+
+    def artifact_room(self, run_sources: Sequence[tuple[str, bytes, int]]) -> int:
+        """The most compiled data the run sandbox's /work can take next to the run's sources: a
+        larger artifact is the submitter's error, reported at compile time."""
+        room = self._work_bytes - sum(len(content) for _, content, _ in run_sources) - MIB
+        return max(0, min(self._artifact_max, room))
 
     async def run_in_sandbox(
         self,
@@ -108,9 +133,13 @@ class Runner:
                     on_user_code()
                 on_output = (lambda s, d: events.output(phase.value, s, d, test)) if events else (lambda _s, _d: None)
                 result = await box.run(program, on_output, self._grace_s)
-            finally:
+            except BaseException:
                 self.pool.release(box)
-            if result.started or result.record is not None:
+                raise
+            self.pool.release(box, reusable=spec.reuse and result.clean)
+            # A sandbox that failed before the program started is replaced once; the submitter's
+            # own errors (files that do not fit) are not retried.
+            if result.started or result.record is not None or result.user_error is not None:
                 return result
             logger.warning("sandbox for %s (%s) failed before starting the program: %s", spec.id, phase, result.error)
         return result
@@ -151,15 +180,15 @@ class Runner:
 
     async def compile(
         self, spec: ExecutionSpec, events: EventPublisher, on_user_code: Callable[[], None]
-    ) -> tuple[PhaseRecord | None, list[tuple[str, bytes, int]]]:
+    ) -> tuple[PhaseRecord | None, RunFiles]:
         """The compile phase's record (None for interpreted languages) and the run phase's files."""
         language = spec.language
         entry, entry_source = spec.files[0][0], spec.files[0][1].decode()
         names = [name for name, _ in spec.files]
         sources = [(name, content, 0o644) for name, content in spec.files]
-        run_files: list[tuple[str, bytes, int]] = list(sources) if language.run_needs_sources else []
+        run_sources = sources if language.run_needs_sources else []
         if language.compile is None:
-            return None, run_files
+            return None, RunFiles(sources=run_sources)
         support = [
             (name, content.encode(), 0o644) for name, content in language.support_files.items() if name not in names
         ]
@@ -169,16 +198,15 @@ class Runner:
             env=language.compile_env,
             limits=spec.compile_limits or spec.limits,
             collect=language.artifacts,
-            artifact_max_bytes=self._artifact_max,
+            artifact_max_bytes=self.artifact_room(run_sources),
         )
         compiled, artifacts = await self.run_phase(spec, Phase.compile, program, events, on_user_code, None)
-        run_files += [(name, content, mode) for name, mode, content in artifacts]
-        return compiled, run_files
+        return compiled, RunFiles(sources=run_sources, artifacts=artifacts)
 
     def run_program(
         self,
         spec: ExecutionSpec,
-        run_files: Sequence[tuple[str, bytes, int]],
+        run_files: RunFiles,
         stdin: bytes,
         stdin_feed: StdinFeed | None = None,
     ) -> Program:
@@ -189,7 +217,8 @@ class Runner:
         if stdin_feed is not None:
             env.update(UNBUFFERED_STDIO)
         return Program(
-            files=run_files,
+            files=run_files.sources,
+            artifacts=run_files.artifacts,
             argv=[*language.expand(language.run, entry, names, entry_source=entry_source), *spec.args],
             env=env,
             limits=spec.limits,
@@ -206,7 +235,7 @@ class Runner:
         on_user_code: Callable[[], None],
         launch: asyncio.Task[Box] | None,
         test: int | None = None,
-    ) -> tuple[PhaseRecord, list[tuple[str, int, bytes]]]:
+    ) -> tuple[PhaseRecord, list[Artifact]]:
         started_at = _now()
         events.status("running", phase.value, test)
         try:

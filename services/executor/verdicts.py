@@ -15,6 +15,10 @@ def _seconds(ms: int) -> str:
 
 
 def classify(result: BoxResult, limits: Limits) -> tuple[Verdict, str, Exceeded | None]:
+    if result.user_error is not None:
+        # The submission could not be set up (its files do not fit...): nothing ran, and retrying
+        # would not help.
+        return Verdict.runtime_error, result.user_error[:1].upper() + result.user_error[1:], None
     record = result.record
     if record is None:
         if result.oom_killed:

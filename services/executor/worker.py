@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any, cast
 
 import aiodocker
@@ -28,9 +29,11 @@ from services.executor.http import start_http
 from services.executor.jobs import MAX_JOB_TRIES, recover_own, run_execution, sweep
 from services.executor.runner import Runner, sandbox_shape
 from services.executor.runtimes import discover_versions
+from services.executor.sandbox import seccomp
 from services.executor.sandbox.box import BoxOptions, Shape, remove_sandboxes
+from services.executor.sandbox.cgroups import SocketMemory
+from services.executor.sandbox.cgroups import detect as detect_socket_memory
 from services.executor.sandbox.pool import PoolSettings, SandboxPool
-from services.executor.sandbox.seccomp import load_seccomp_profile
 from services.executor.state import ExecutorState
 from services.executor.webhooks import deliver_webhook
 from shared.db.session import create_engine, create_sessionmaker
@@ -173,13 +176,16 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: ExecutorSettings = ctx["settings"]
     engine = create_engine(settings.database_url.get_secret_value(), pool_size=settings.concurrency + 2)
     docker = create_docker_client(settings.docker_url)
+    socket_memory = detect_socket_memory(Path(settings.cgroup_root))
     options = BoxOptions(
         executor_id=settings.executor_id,
         runtime=settings.runtime,
         nano_cpus=settings.nano_cpus,
         work_size_mb=settings.work_size_mb,
         tmp_size_mb=settings.tmp_size_mb,
-        seccomp_profile=load_seccomp_profile(settings.seccomp_profile),
+        shm_size_mb=settings.shm_size_mb,
+        seccomp_profile=seccomp.profile_json(),
+        loopback=socket_memory is not SocketMemory.unavailable,
         max_file_size_kb=max(settings.limits.file_size_kb.maximum, settings.compile_limits.file_size_kb.maximum),
         max_cpu_time_ms=max(settings.limits.cpu_time_ms.maximum, settings.compile_limits.cpu_time_ms.maximum),
     )
@@ -187,13 +193,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     removed = await remove_sandboxes(docker, settings.executor_id)
     if removed:
         logger.warning("removed %d sandboxes left by a previous run", removed)
-    pool = SandboxPool(docker, options, pool_settings(settings))
+    pool = SandboxPool(docker, options, pool_settings(settings, socket_memory))
     runner = Runner(
         pool,
         image_prefix=settings.image_prefix,
         image_tag=settings.image_tag,
         grace_s=settings.grace_s,
         artifact_max_bytes=settings.artifact_max_bytes,
+        work_size_mb=settings.work_size_mb,
     )
     state = ExecutorState(settings, engine, create_sessionmaker(engine), ctx["redis"], docker, runner)
     ctx["state"] = state
@@ -224,7 +231,7 @@ def create_docker_client(url: str | None) -> aiodocker.Docker:
     return aiodocker.Docker(url=url)
 
 
-def pool_settings(settings: ExecutorSettings) -> PoolSettings:
+def pool_settings(settings: ExecutorSettings, socket_memory: SocketMemory = SocketMemory.charged) -> PoolSettings:
     """Warm each language's default run shape, and compile shape for compiled languages."""
     prefix, tag = settings.image_prefix, settings.image_tag
     targets: dict[Shape, int] = {}
@@ -243,6 +250,10 @@ def pool_settings(settings: ExecutorSettings) -> PoolSettings:
         idle_ttl_s=settings.pool_idle_ttl_s,
         refill_parallelism=settings.pool_refill_parallelism,
         new_shape_target=1 if settings.pool_max_total else 0,
+        max_runs=settings.sandbox_max_runs,
+        socket_memory=socket_memory,
+        cgroup_root=settings.cgroup_root,
+        socket_memory_mb=settings.socket_memory_mb,
     )
 
 

@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 import aiodocker
 import pytest_asyncio
 
+from services.executor.sandbox import seccomp
 from services.executor.sandbox.box import BoxOptions, Program, Shape
 from services.executor.sandbox.pool import PoolSettings, SandboxPool
-from services.executor.sandbox.seccomp import load_seccomp_profile
+from services.executor.sandbox.protocol import inflate
 from shared.executions import Limits
 from shared.settings import ExecutorSettings
 from tests.conftest import EXECUTOR_ID
@@ -43,7 +44,7 @@ async def pool() -> AsyncIterator[SandboxPool]:
         nano_cpus=settings.nano_cpus,
         work_size_mb=settings.work_size_mb,
         tmp_size_mb=settings.tmp_size_mb,
-        seccomp_profile=load_seccomp_profile(settings.seccomp_profile),
+        seccomp_profile=seccomp.profile_json(),
     )
     pool = SandboxPool(docker, options, PoolSettings(base_targets={}, max_total=0, new_shape_target=0))
     yield pool
@@ -52,7 +53,10 @@ async def pool() -> AsyncIterator[SandboxPool]:
 
 
 async def test_symlinks_and_fifos_are_never_collected(pool: SandboxPool) -> None:
-    box, warm = await pool.acquire(Shape("coderunhub/runtime-base:latest", LIMITS.memory_mb, LIMITS.processes))
+    settings = ExecutorSettings()
+    box, warm = await pool.acquire(
+        Shape(f"{settings.image_prefix}base:{settings.image_tag}", LIMITS.memory_mb, LIMITS.processes)
+    )
     assert not warm
     try:
         program = Program(
@@ -69,5 +73,5 @@ async def test_symlinks_and_fifos_are_never_collected(pool: SandboxPool) -> None
     assert result.record is not None, result.error
     assert bytes(result.stdout) == b"planted\n"
     # Only the regular file comes out; the links and the FIFO are skipped, nothing blocked.
-    assert [(name, content) for name, _mode, content in result.artifacts] == [("d/sub/file", b"real\n")]
+    assert [(a.name, inflate(a)) for a in result.artifacts] == [("d/sub/file", b"real\n")]
     assert wait_for_no_leftovers() == []

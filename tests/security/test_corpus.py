@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.executor.sandbox.uids import UID_MIN
 from tests.e2e.conftest import run, wait_for_no_leftovers
 
 CORPUS: list[dict[str, Any]] = tomllib.loads((Path(__file__).parent / "corpus.toml").read_text())["case"]
@@ -54,16 +55,26 @@ print("pristine" if not problems else problems)
 
 
 def host_sandbox_processes() -> list[str]:
-    """Processes of uid 65534 on the host other than idle agents of warm sandboxes: sandbox
-    programs run as that uid (no user namespace), so anything else is a program that survived."""
-    out = subprocess.run(["pgrep", "-u", "65534", "-a"], capture_output=True, text=True).stdout
-
-    def idle(line: str) -> bool:
-        # Agents (and pre-started interpreters) of warm sandboxes, and sandboxes being started.
-        command = line.split(" ", 1)[1] if " " in line else ""
-        return command.startswith("/opt/crh/agent") or command in ("python3 /opt/crh/zygote.py", "runc init")
-
-    return [line for line in out.splitlines() if not idle(line)]
+    """Processes of sandbox uids on the host beyond what an idle sandbox holds: its agent, the cell
+    it prepared for the next execution, and that cell's pre-started interpreter. Programs run as
+    their container's own uid (a zygote-started Python program keeps the interpreter's command
+    line, hence the count), so anything more is a program that survived its execution."""
+    out = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
+    by_uid: dict[int, list[str]] = {}
+    for line in out.splitlines():
+        number, _, command = line.strip().partition(" ")
+        if number.isdigit() and int(number) >= UID_MIN:
+            by_uid.setdefault(int(number), []).append(command.strip())
+    survivors = []
+    for uid, commands in by_uid.items():
+        idle = {"/opt/crh/agent": 2, "python3 /opt/crh/zygote.py": 1, "runc init": 1}
+        for command in commands:
+            name = next((known for known in idle if command.startswith(known)), None)
+            if name is not None and idle[name] > 0:
+                idle[name] -= 1
+            else:
+                survivors.append(f"{uid} {command}")
+    return survivors
 
 
 def wait_for_no_host_processes(timeout: float = 10.0) -> list[str]:
@@ -107,6 +118,12 @@ async def run_case(api: httpx.AsyncClient, case: dict[str, Any]) -> dict[str, An
     return await run(api, payload, encoding="base64")
 
 
+async def run_concurrent(api: httpx.AsyncClient, check: dict[str, Any]) -> dict[str, Any]:
+    """Another tenant's execution, started while the hostile one still runs."""
+    await asyncio.sleep(check.get("delay_s", 0))
+    return await run(api, {"language": check["language"], "source": check["source"]})
+
+
 def decoded(result: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
     """The result with outputs decoded to text, and the run phase's raw stdout."""
     raw = None
@@ -124,6 +141,7 @@ def decoded(result: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
 @pytest.mark.parametrize("case", EXECUTION_CASES, ids=[c["id"] for c in EXECUTION_CASES])
 async def test_hostile_program(api: httpx.AsyncClient, case: dict[str, Any]) -> None:
     benign = asyncio.create_task(run(api, BENIGN))
+    concurrent = asyncio.create_task(run_concurrent(api, case["concurrent"])) if "concurrent" in case else None
     result, raw_stdout = decoded(await run_case(api, case))
 
     assert result["verdict"] in case["verdicts"], (result["verdict"], result["message"], result["run"])
@@ -139,6 +157,10 @@ async def test_hostile_program(api: httpx.AsyncClient, case: dict[str, Any]) -> 
     benign_result = await benign
     assert benign_result["verdict"] == "ok", benign_result
     assert benign_result["run"]["stdout"] == BENIGN_STDOUT
+    if concurrent is not None:
+        other = await concurrent
+        assert other["verdict"] == "ok", other
+        check_output(case["concurrent"], other)
 
     if "followup" in case:
         followup = case["followup"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import struct
+
 import pytest
 
 from services.executor.sandbox import protocol
@@ -22,12 +24,36 @@ def test_oversized_frame_is_refused() -> None:
         list(decoder.feed(protocol.frame(b"O", b"x" * 11)))
 
 
-def test_file_frame_round_trip() -> None:
-    kind, payload = next(FrameDecoder(1 << 20).feed(protocol.file_frame("dir/a.bin", b"\x00\xff", 0o755)))
-    assert kind == b"F"
-    assert protocol.parse_file(payload) == ("dir/a.bin", 0o755, b"\x00\xff")
+def sparse_payload(name: str, mode: int, size: int, extents: list[tuple[int, bytes]]) -> bytes:
+    encoded = name.encode()
+    body = b"".join(struct.pack(">QI", offset, len(data)) + data for offset, data in extents)
+    return struct.pack(">H", len(encoded)) + encoded + struct.pack(">IQ", mode, size) + body
+
+
+def test_sparse_file_keeps_its_holes_out() -> None:
+    payload = sparse_payload("dir/main", 0o755, 64 << 20, [(0, b"\x7fELF"), (32 << 20, b"data")])
+    artifact = protocol.parse_sparse_file(payload)
+    assert (artifact.name, artifact.mode, artifact.size, artifact.data_bytes) == ("dir/main", 0o755, 64 << 20, 8)
+    assert list(protocol.extents(artifact)) == [(0, b"\x7fELF"), (32 << 20, b"data")]
+    assert len(artifact.payload) < 100
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        sparse_payload("../etc/passwd", 0o644, 4, [(0, b"root")]),
+        sparse_payload("/abs", 0o644, 4, [(0, b"root")]),
+        sparse_payload("a//b", 0o644, 4, [(0, b"root")]),
+        sparse_payload("x", 0o644, 4, [(2, b"root")]),
+        sparse_payload("x", 0o644, 8, [(4, b"ab"), (0, b"cd")]),
+        sparse_payload("x", 0o644, 8, [(0, b"ab")])[:-1],
+        b"\x00\xffab",
+    ],
+    ids=["traversal", "absolute", "empty-component", "beyond-size", "out-of-order", "truncated", "garbage"],
+)
+def test_sparse_file_frames_are_checked(payload: bytes) -> None:
     with pytest.raises(ProtocolError):
-        protocol.parse_file(b"\x00\xffab")
+        protocol.parse_sparse_file(payload)
 
 
 def test_exit_record_parsing_is_strict() -> None:

@@ -1,10 +1,13 @@
-"""One hardened, single-use sandbox container and the agent session inside it.
+"""One hardened sandbox container and the agent session inside it.
 
 Hardening follows ../shared/reference/security.md: no network, all capabilities dropped,
-no-new-privileges with the default seccomp profile, read-only root, uid 65534, tmpfs work dir,
-memory == memory+swap, CPU quota, pids limit, rlimits, an init, private IPC, no logs kept,
-an allow-listed environment, and labels so anything left over can be found and removed.
-The host never reads or writes a sandbox path: files travel only through the agent's frames.
+no-new-privileges with the project's own seccomp profile (seccomp.py), read-only root, a host uid
+of its own (uids.py), memory == memory+swap, socket buffers capped (cgroups.py), CPU quota, pids
+limit, rlimits, private IPC and cgroup namespaces, no logs kept, an allow-listed environment, and
+labels so anything left over can be found and removed. Inside, the agent runs each execution in a
+cell with fresh namespaces and mounts (deploy/images/agent/agent.c); a container serves one
+execution at a time, and may serve many in turn (pool.py decides). The host never reads or writes
+a sandbox path: files travel only through the agent's frames.
 """
 
 from __future__ import annotations
@@ -23,13 +26,15 @@ from aiodocker.stream import Stream
 from yarl import URL
 
 from services.executor.sandbox import protocol
-from services.executor.sandbox.protocol import ExitRecord, FrameDecoder, ProtocolError
+from services.executor.sandbox.protocol import Artifact, ExitRecord, FrameDecoder, ProtocolError
 from shared.executions import Limits
 
 MIB = 1 << 20
-# The agent lives in the same cgroup as the program: leave it room beyond the program's limit.
+# The agent (and each execution's cell) live in the same cgroup as the program: leave them room
+# beyond the program's limit.
 AGENT_MEMORY_HEADROOM = 8 * MIB
-AGENT_PROCESSES = 1
+# The agent and the execution's cell.
+AGENT_PROCESSES = 2
 TMPFS_INODES = 16384
 STOP_WAIT_S = 2.0
 SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -37,6 +42,7 @@ MAX_AGENT_STDERR = 4096
 
 LABEL_ROLE = "coderunhub.role"
 LABEL_EXECUTOR = "coderunhub.executor"
+LABEL_UID = "coderunhub.uid"
 ROLE_SANDBOX = "sandbox"
 
 OutputCallback = Callable[[str, bytes], None]
@@ -54,8 +60,12 @@ class BoxOptions:
     nano_cpus: int
     work_size_mb: int
     tmp_size_mb: int
-    # The hardened profile's JSON (see seccomp.py); None keeps the engine's default.
-    seccomp_profile: str | None = None
+    # The container's seccomp profile as JSON (seccomp.profile_json()).
+    seccomp_profile: str
+    shm_size_mb: int = 16
+    # Loopback networking inside each execution's network namespace; off where socket buffers
+    # cannot be capped (cgroups.py).
+    loopback: bool = True
     # Container-wide ceilings; the agent applies each program's own, lower limits.
     max_file_size_kb: int = 262_144
     max_cpu_time_ms: int = 60_000
@@ -68,7 +78,7 @@ class Shape:
     image: str
     memory_mb: int
     processes: int
-    # Zygote mode: the interpreter (and its environment) the sandbox starts before its program.
+    # Zygote mode: the interpreter (and its environment) each cell starts before its program.
     zygote: tuple[str, ...] = ()
     zygote_env: tuple[str, ...] = ()
 
@@ -76,8 +86,20 @@ class Shape:
     def of(cls, image: str, limits: Limits, zygote: tuple[str, ...] = (), zygote_env: tuple[str, ...] = ()) -> Shape:
         return cls(image, limits.memory_mb, limits.processes, zygote, zygote_env)
 
-    def command(self) -> list[str]:
-        command = ["/opt/crh/agent"]
+    def command(self, options: BoxOptions) -> list[str]:
+        command = [
+            "/opt/crh/agent",
+            "--work-mb",
+            str(options.work_size_mb),
+            "--tmp-mb",
+            str(options.tmp_size_mb),
+            "--shm-mb",
+            str(options.shm_size_mb),
+            "--inodes",
+            str(TMPFS_INODES),
+        ]
+        if options.loopback:
+            command.append("--loopback")
         if self.zygote:
             for entry in self.zygote_env:
                 command += ["--env", entry]
@@ -85,24 +107,19 @@ class Shape:
         return command
 
 
-def _security_options(options: BoxOptions) -> list[str]:
-    security = ["no-new-privileges:true"]
-    if options.seccomp_profile is not None:
-        security.append(f"seccomp={options.seccomp_profile}")
-    return security
-
-
-def container_config(shape: Shape, options: BoxOptions) -> dict[str, Any]:
+def container_config(shape: Shape, options: BoxOptions, uid: int) -> dict[str, Any]:
     memory = shape.memory_mb * MIB + AGENT_MEMORY_HEADROOM
     file_size = options.max_file_size_kb * 1024
     cpu_seconds = math.ceil(options.max_cpu_time_ms / 1000) + 2
     return {
         "Image": shape.image,
-        "Cmd": shape.command(),
-        "User": "65534:65534",
+        "Cmd": shape.command(options),
+        # A host uid no other sandbox has: per-user kernel quotas (inotify, pipe buffers, message
+        # queues, locked memory, queued signals, in-flight descriptors) are this sandbox's own.
+        "User": f"{uid}:{uid}",
         # Not the container id: nothing about the host or the platform shows inside.
         "Hostname": "sandbox",
-        "WorkingDir": "/work",
+        "WorkingDir": "/",
         "Env": [f"PATH={SANDBOX_PATH}", "HOME=/work", "LANG=C.UTF-8"],
         "NetworkDisabled": True,
         "AttachStdin": True,
@@ -111,18 +128,19 @@ def container_config(shape: Shape, options: BoxOptions) -> dict[str, Any]:
         "OpenStdin": True,
         "StdinOnce": True,
         "Tty": False,
-        # Sandboxes are made before their execution is known: see Box.assign for that link.
-        "Labels": {LABEL_ROLE: ROLE_SANDBOX, LABEL_EXECUTOR: options.executor_id},
+        "Labels": {LABEL_ROLE: ROLE_SANDBOX, LABEL_EXECUTOR: options.executor_id, LABEL_UID: str(uid)},
         "HostConfig": {
             "NetworkMode": "none",
             "CapDrop": ["ALL"],
-            "SecurityOpt": _security_options(options),
+            "SecurityOpt": ["no-new-privileges:true", f"seccomp={options.seccomp_profile}"],
             "ReadonlyRootfs": True,
-            "Tmpfs": {
-                # Root-owned and sticky: the program may create files but not chmod/chown the directory.
-                "/work": f"rw,nosuid,nodev,exec,size={options.work_size_mb}m,nr_inodes={TMPFS_INODES},mode=1777",
-                "/tmp": f"rw,nosuid,nodev,noexec,size={options.tmp_size_mb}m,nr_inodes={TMPFS_INODES},mode=1777",
-            },
+            # No tmpfs here: each execution's cell mounts its own /work, /tmp and /dev/shm.
+            # Unmasked /proc: the cell mounts a /proc of its own PID namespace (impossible over a
+            # masked one) and masks the same paths there; the agent is the only process that
+            # ever sees the container's.
+            "MaskedPaths": [],
+            "ReadonlyPaths": [],
+            "CgroupnsMode": "private",
             "Memory": memory,
             "MemorySwap": memory,
             "NanoCpus": options.nano_cpus,
@@ -133,12 +151,13 @@ def container_config(shape: Shape, options: BoxOptions) -> dict[str, Any]:
                 {"Name": "core", "Soft": 0, "Hard": 0},
                 {"Name": "cpu", "Soft": cpu_seconds, "Hard": cpu_seconds + 1},
             ],
-            # No docker-init: the agent is PID 1, so it reaps every orphan, cannot be killed or
-            # ptraced from inside (it is not dumpable), and its exit ends every other process.
+            # No docker-init: the agent is PID 1, so it reaps every orphan and its exit ends every
+            # other process.
             "Init": False,
             "IpcMode": "private",
-            "ShmSize": 16 * MIB,
-            # The program raises itself to 1000; the agent stays lower, so an OOM picks the program.
+            "ShmSize": MIB,
+            # Each program raises itself to 1000; the agent and its cells stay lower, so an OOM
+            # picks the program.
             "OomScoreAdj": 500,
             "LogConfig": {"Type": "none", "Config": {}},
             "Runtime": options.runtime,
@@ -152,13 +171,21 @@ def container_config(shape: Shape, options: BoxOptions) -> dict[str, Any]:
 class BoxResult:
     record: ExitRecord | None = None
     error: str | None = None
+    # The submission could not be set up (e.g. its files do not fit): the submitter's error.
+    user_error: str | None = None
     started: bool = False
     timed_out: bool = False
     oom_killed: bool = False
     stdout: bytearray = field(default_factory=bytearray)
     stderr: bytearray = field(default_factory=bytearray)
     output_exceeded: bool = False
-    artifacts: list[tuple[str, int, bytes]] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """The agent reported normally and nothing happened that could leave the container odd."""
+        record = self.record
+        return record is not None and self.error is None and not self.timed_out and record.oom_kills == 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,20 +197,30 @@ class Program:
     stdin: bytes = b""
     collect: Sequence[str] = ()
     artifact_max_bytes: int = 64 * MIB
+    # Files a compile phase produced, passed on as the agent sent them.
+    artifacts: Sequence[Artifact] = ()
     # Interactive programs: agent frames (stdin, end of input, kill) forwarded while the program runs;
     # stdin stays open until the feed says otherwise.
     stdin_feed: Callable[[], AsyncIterator[bytes]] | None = None
 
 
 class Box:
-    """A created, attached and started sandbox container; destroy() removes every trace of it."""
+    """A created, attached and started sandbox container; destroy() removes every trace of it.
 
-    def __init__(self, container: DockerContainer, stream: Stream) -> None:
+    It runs one program at a time; each run gets a fresh cell (namespaces, mounts) from the agent,
+    so the pool may hand a box that ran cleanly to the next execution."""
+
+    def __init__(self, container: DockerContainer, stream: Stream, shape: Shape, uid: int) -> None:
         self.container = container
         self.stream = stream
+        self.shape = shape
+        self.uid = uid
+        self.runs = 0
 
     @classmethod
-    async def launch(cls, docker: aiodocker.Docker, config: dict[str, Any], name: str | None = None) -> Box:
+    async def launch(
+        cls, docker: aiodocker.Docker, config: dict[str, Any], shape: Shape, uid: int, name: str | None = None
+    ) -> Box:
         container = await docker.containers.create(config, name=name)
         try:
             stream = _attach(docker, container)
@@ -193,7 +230,7 @@ class Box:
         except BaseException:
             await _remove(container)
             raise
-        return cls(container, stream)
+        return cls(container, stream, shape, uid)
 
     @property
     def alive(self) -> bool:
@@ -224,8 +261,10 @@ class Box:
 
     async def run(self, program: Program, on_output: OutputCallback, grace_s: float) -> BoxResult:
         result = BoxResult()
+        self.runs += 1
         try:
-            await self.stream.write_in(_setup_frames(program))
+            for chunk in _setup_frames(program):
+                await self.stream.write_in(chunk)
         except (ConnectionError, RuntimeError, OSError) as exc:
             result.error = f"the sandbox is not reachable: {exc}"
             return result
@@ -243,6 +282,12 @@ class Box:
             if feeder is not None:
                 feeder.cancel()
                 await asyncio.gather(feeder, return_exceptions=True)
+        if result.record is not None:
+            # Input frames of this run still on their way are dropped by the agent up to here.
+            try:
+                await self.stream.write_in(protocol.frame(protocol.NEXT))
+            except (ConnectionError, RuntimeError, OSError) as exc:
+                result.error = f"the sandbox is not reachable: {exc}"
         if result.record is None and not result.timed_out:
             # The agent is gone without an exit record: the kernel's OOM killer is the usual cause.
             with contextlib.suppress(Exception):
@@ -256,7 +301,8 @@ class Box:
 
     async def _read(self, program: Program, result: BoxResult, on_output: OutputCallback) -> None:
         limit = program.limits.output_bytes
-        decoder = FrameDecoder(max_frame=max(program.artifact_max_bytes, 1 * MIB) + 4096)
+        # An artifact frame: its data, its name and mode, and up to 256 extent headers.
+        decoder = FrameDecoder(max_frame=max(program.artifact_max_bytes, 1 * MIB) + 8192)
         agent_stderr = bytearray()
         while True:
             message = await self.stream.read_out()
@@ -283,10 +329,17 @@ class Box:
                         on_output(name, payload)
                 elif kind == protocol.STARTED:
                     result.started = True
-                elif kind == protocol.FILE:
-                    result.artifacts.append(protocol.parse_file(payload))
+                elif kind == protocol.SPARSE_FILE:
+                    artifact = protocol.parse_sparse_file(payload)
+                    if sum(a.data_bytes for a in result.artifacts) + artifact.data_bytes > program.artifact_max_bytes:
+                        raise ProtocolError("artifacts beyond the announced limit")
+                    result.artifacts.append(artifact)
+                elif kind == protocol.USER_ERROR:
+                    result.user_error = payload.decode(errors="replace")[:1000]
                 elif kind == protocol.EXIT:
                     result.record = ExitRecord.parse(payload)
+                    if decoder.pending:
+                        raise ProtocolError("data after the exit record")
                     return
                 elif kind == protocol.ERROR:
                     result.error = payload.decode(errors="replace")[:1000]
@@ -295,8 +348,13 @@ class Box:
                     raise ProtocolError(f"unexpected frame type {kind!r}")
 
 
-def _setup_frames(program: Program) -> bytes:
+def _setup_frames(program: Program) -> list[bytes]:
+    """The request's frames, in a few writes: large artifacts are not copied into one buffer."""
     parts = [protocol.file_frame(name, content, mode) for name, content, mode in program.files]
+    chunks: list[bytes] = []
+    for artifact in program.artifacts:
+        chunks.append(protocol.HEADER.pack(protocol.SPARSE_FILE, len(artifact.payload)))
+        chunks.append(artifact.payload)
     parts += [protocol.frame(protocol.ARG, arg.encode()) for arg in program.argv]
     parts += [protocol.frame(protocol.ENV, f"{key}={value}".encode()) for key, value in program.env.items()]
     limits = program.limits
@@ -313,7 +371,7 @@ def _setup_frames(program: Program) -> bytes:
         parts.append(protocol.frame(protocol.STDIN, program.stdin))
     if program.stdin_feed is None:
         parts.append(protocol.frame(protocol.STDIN_EOF))
-    return b"".join(parts)
+    return [*chunks, b"".join(parts)] if chunks else [b"".join(parts)]
 
 
 def _attach(docker: aiodocker.Docker, container: DockerContainer) -> Stream:

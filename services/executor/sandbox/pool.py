@@ -1,15 +1,22 @@
-"""A warm pool of started, single-use sandboxes.
+"""A warm pool of started sandboxes, reused between executions or used once.
 
 Starting a container costs ~130 ms and ~0.2 CPU-seconds here, far more than running a hello
 world. Sandboxes are therefore created ahead of time with every limit and no network, their agent
-waiting for a program; an execution takes one, uses it once, and it is destroyed. Refills,
+waiting for a program (its next cell already prepared). Each execution runs in a fresh cell
+(namespaces, mounts) of its own, so a sandbox whose run ended cleanly goes back to the pool and
+serves the next execution of any user ("reuse"), until it has served max_runs executions or
+sits idle too long; anything odd (an OOM, an agent error, a timeout the executor had to enforce)
+retires it. Executions that must have a container nobody used before ("fresh", by configuration
+per caller class) take only never-used sandboxes, which are destroyed after one run. Refills,
 expiry and removal happen in the background, off the execution's path. An empty pool degrades to
 a cold start.
 
 Sandboxes are grouped by shape (image, memory, processes): the settings a container fixes at
 creation. Everything else (CPU time, wall time, output, file size) the agent applies per program.
-Each shape has a target size: a configured base, raised by misses (demand) and lowered again
-when a shape stays idle; shapes seen for the first time become poolable.
+Each shape has a target of never-used sandboxes: a configured base, raised by misses (demand) and
+lowered again when a shape stays idle. Shapes seen for the first time become poolable, but only
+a few such demand shapes at a time, and after the configured ones: requests with ever-new limit
+shapes cannot crowd the default shapes out of the pool.
 """
 
 from __future__ import annotations
@@ -22,10 +29,13 @@ import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiodocker
 
-from services.executor.sandbox.box import Box, BoxOptions, Shape, container_config
+from services.executor.sandbox.box import MIB, Box, BoxOptions, Shape, container_config
+from services.executor.sandbox.cgroups import SocketMemory, cap_socket_memory
+from services.executor.sandbox.uids import UidAllocator
 from shared.observability import CONTAINER_START
 
 logger = logging.getLogger("coderunhub.executor.pool")
@@ -37,6 +47,8 @@ DECAY_INTERVAL_S = 30.0
 # saved. Quiet starts QUIET_GRACE_S after the last execution ended (its caller still reads it).
 QUIET_WAIT_S = 2.0
 QUIET_GRACE_S = 0.03
+# How long a sandbox's agent takes to prepare its next cell after a run, at most, on a busy machine.
+CELL_READY_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +60,17 @@ class PoolSettings:
     # Idle sandboxes older than this are replaced by fresh ones.
     idle_ttl_s: float = 900.0
     refill_parallelism: int = 2
-    # Shapes first seen at run time start with this target (0 keeps them cold-start only).
+    # Shapes first seen at run time start with this target (0 keeps them cold-start only); at most
+    # max_demand_shapes of them are pooled at once (the least recently missed one makes room).
     new_shape_target: int = 1
+    max_demand_shapes: int = 4
+    # A reused sandbox is retired after this many executions.
+    max_runs: int = 200
+    # Socket buffers: how they are kept in check (cgroups.py), the v1 cgroup tree the executor
+    # writes, and each sandbox's cap (at most its memory limit).
+    socket_memory: SocketMemory = SocketMemory.charged
+    cgroup_root: str = "/sys/fs/cgroup"
+    socket_memory_mb: int = 16
 
 
 class SandboxPool:
@@ -58,10 +79,14 @@ class SandboxPool:
         self._options = options
         self._settings = settings
         self._idle: dict[Shape, deque[tuple[float, Box]]] = {}
+        # Sandboxes that ran an execution cleanly and may serve another.
+        self._reused: dict[Shape, deque[tuple[float, Box]]] = {}
+        self._uids = UidAllocator()
         self._base: dict[Shape, int] = dict(settings.base_targets)
         self._targets: dict[Shape, int] = dict(settings.base_targets)
         self._creating: Counter[Shape] = Counter()
         self._misses_since_decay: Counter[Shape] = Counter()
+        self._last_miss: dict[Shape, float] = {}
         self._wake = asyncio.Event()
         self._active = 0
         self._quiet_since = 0.0
@@ -81,8 +106,9 @@ class SandboxPool:
         for task in self._runners:
             task.cancel()
         await asyncio.gather(*self._runners, return_exceptions=True)
-        idle = [box for queue in self._idle.values() for _, box in queue] + self._doomed
+        idle = [box for queue in (*self._idle.values(), *self._reused.values()) for _, box in queue] + self._doomed
         self._idle.clear()
+        self._reused.clear()
         self._doomed = []
         await asyncio.gather(*(box.destroy() for box in idle), return_exceptions=True)
         await self.drain()
@@ -91,7 +117,7 @@ class SandboxPool:
         """Wait for background removals (used at shutdown and by tests)."""
         doomed, self._doomed = self._doomed, []
         for box in doomed:
-            self.spawn(box.destroy())
+            self.spawn(self._destroy(box))
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
@@ -99,21 +125,28 @@ class SandboxPool:
         """Counters for the executor's heartbeat (and later, metrics)."""
         return {
             "idle": self.idle_count(),
+            "reused": sum(len(queue) for queue in self._reused.values()),
             "target": sum(self._targets.values()),
             "active": self._active,
-            **{key: self.stats[key] for key in ("hits", "misses", "created", "expired", "dead", "create_errors")},
+            **{
+                key: self.stats[key]
+                for key in ("hits", "reuses", "misses", "created", "retired", "expired", "dead", "create_errors")
+            },
         }
 
     def idle_count(self, shape: Shape | None = None) -> int:
+        """Never-used sandboxes waiting (those that served before are counted in the snapshot)."""
         if shape is not None:
             return len(self._idle.get(shape, ()))
         return sum(len(queue) for queue in self._idle.values())
 
-    async def acquire(self, shape: Shape) -> tuple[Box, bool]:
-        """A started sandbox of this shape, and whether it came warm from the pool.
+    async def acquire(self, shape: Shape, *, reuse: bool = True) -> tuple[Box, bool]:
+        """A started sandbox of this shape, and whether it came warm from the pool. With reuse, a
+        sandbox that already served others may come; without, only a never-used one.
 
-        Every acquired sandbox must be given back to release(), which destroys it.
-        """
+        Every acquired sandbox must be given back to release()."""
+        if reuse and (box := self._take_reused(shape, ready_only=True)):
+            return box, True
         queue = self._idle.get(shape)
         while queue:
             _, box = queue.popleft()
@@ -123,14 +156,45 @@ class SandboxPool:
                 return box, True
             self.stats["dead"] += 1
             self._doomed.append(box)
+        if reuse and (box := self._take_reused(shape, ready_only=False)):
+            return box, True
         self.stats["misses"] += 1
         self._misses_since_decay[shape] += 1
         self._grow(shape)
         self._wake.set()
         return await self._create(shape), False
 
-    def release(self, box: Box) -> None:
-        """Destroy a used sandbox: never reused, removed in the background when executions quiet down."""
+    def _take_reused(self, shape: Shape, *, ready_only: bool) -> Box | None:
+        """A sandbox that served before. Its agent prepares the next cell (namespaces, mounts, a
+        pre-started interpreter: ~20-50 ms) right after a run, so one released a moment ago is
+        taken only when no other sandbox of the shape is left."""
+        queue = self._reused.get(shape)
+        ready_before = time.monotonic() - CELL_READY_S
+        while queue:
+            released, box = queue[0]
+            if ready_only and released > ready_before:
+                return None
+            queue.popleft()
+            if box.alive:
+                self.stats["reuses"] += 1
+                return box
+            self.stats["dead"] += 1
+            self._doomed.append(box)
+        return None
+
+    def release(self, box: Box, *, reusable: bool = False) -> None:
+        """Back to the pool when the run allows it (clean, below max_runs), else destroyed in the
+        background when executions quiet down."""
+        if box.runs == 0 and box.alive:
+            # Taken but never used (its execution ended first): still a fresh one.
+            self._idle.setdefault(box.shape, deque()).appendleft((time.monotonic(), box))
+            return
+        queue = self._reused.setdefault(box.shape, deque())
+        if reusable and box.alive and box.runs < self._settings.max_runs and len(queue) < self._settings.max_per_shape:
+            queue.append((time.monotonic(), box))
+            return
+        if box.runs:
+            self.stats["retired"] += 1
         self._doomed.append(box)
 
     @contextlib.asynccontextmanager
@@ -160,7 +224,7 @@ class SandboxPool:
                 continue
             await self._until_quiet()
             doomed, self._doomed = self._doomed, []
-            await asyncio.gather(*(box.destroy() for box in doomed), return_exceptions=True)
+            await asyncio.gather(*(self._destroy(box) for box in doomed), return_exceptions=True)
 
     def spawn(self, coro: object) -> None:
         """Run housekeeping in the background, tracked so shutdown can wait for it."""
@@ -169,27 +233,67 @@ class SandboxPool:
         task.add_done_callback(self._tasks.discard)
 
     async def _create(self, shape: Shape) -> Box:
-        config = container_config(shape, self._options)
-        with CONTAINER_START.time():
-            return await Box.launch(self._docker, config, name=POOL_NAME_PREFIX + secrets.token_hex(8))
+        uid = self._uids.take()
+        try:
+            with CONTAINER_START.time():
+                box = await Box.launch(
+                    self._docker,
+                    container_config(shape, self._options, uid),
+                    shape,
+                    uid,
+                    name=POOL_NAME_PREFIX + secrets.token_hex(8),
+                )
+        except BaseException:
+            self._uids.give_back(uid)
+            raise
+        if self._settings.socket_memory is SocketMemory.capped:
+            try:
+                cap = min(shape.memory_mb, self._settings.socket_memory_mb) * MIB
+                cap_socket_memory(Path(self._settings.cgroup_root), box.container.id, cap)
+            except BaseException:
+                await self._destroy(box)
+                raise
+        return box
+
+    async def _destroy(self, box: Box) -> None:
+        try:
+            await box.destroy()
+        finally:
+            # Removed (or its removal retried in the background): the uid may serve again.
+            self._uids.give_back(box.uid)
 
     def _grow(self, shape: Shape) -> None:
         if shape not in self._targets:
-            self._base.setdefault(shape, 0)
+            demand = [s for s in self._targets if s not in self._base or not self._base[s]]
+            if len(demand) >= self._settings.max_demand_shapes:
+                # Make room: the demand shape missed longest ago stops being pooled.
+                oldest = min(demand, key=lambda s: self._last_miss.get(s, 0.0))
+                self._forget(oldest)
             self._targets[shape] = self._settings.new_shape_target
         elif self._targets[shape] < self._settings.max_per_shape:
             self._targets[shape] += 1
+        self._last_miss[shape] = time.monotonic()
 
-    def _deficits(self) -> list[tuple[float, Shape]]:
+    def _forget(self, shape: Shape) -> None:
+        del self._targets[shape]
+        self._base.pop(shape, None)
+        for queues in (self._idle, self._reused):
+            for _, box in queues.pop(shape, deque()):
+                self._doomed.append(box)
+
+    def _deficits(self) -> list[tuple[bool, float, Shape]]:
         total = self.idle_count() + sum(self._creating.values())
         if total >= self._settings.max_total:
             return []
         needs = []
         for shape, target in self._targets.items():
-            have = len(self._idle.get(shape, ())) + self._creating[shape]
+            # Sandboxes that served and wait for more count too: no container is started while
+            # reusable ones are idle.
+            have = len(self._idle.get(shape, ())) + len(self._reused.get(shape, ())) + self._creating[shape]
             if have < target:
-                needs.append((have / target, shape))
-        return sorted(needs, key=lambda item: item[0])
+                # Configured shapes first, then the emptiest.
+                needs.append((not self._base.get(shape), have / target, shape))
+        return sorted(needs, key=lambda item: (item[0], item[1]))
 
     async def _fill(self) -> None:
         slots = asyncio.Semaphore(self._settings.refill_parallelism)
@@ -202,7 +306,7 @@ class SandboxPool:
                     await asyncio.wait_for(self._wake.wait(), 5.0)
                 self._expire()
                 continue
-            shape = needs[0][1]
+            shape = needs[0][2]
             if self._idle.get(shape) and not self._is_quiet() and not waited:
                 # Not empty yet: refill once the running executions are done (or soon anyway).
                 await self._until_quiet()
@@ -230,11 +334,12 @@ class SandboxPool:
 
     def _expire(self) -> None:
         deadline = time.monotonic() - self._settings.idle_ttl_s
-        for queue in self._idle.values():
-            while queue and queue[0][0] < deadline:
-                _, box = queue.popleft()
-                self.stats["expired"] += 1
-                self._doomed.append(box)
+        for queues in (self._idle, self._reused):
+            for queue in queues.values():
+                while queue and queue[0][0] < deadline:
+                    _, box = queue.popleft()
+                    self.stats["expired"] += 1
+                    self._doomed.append(box)
 
     async def _decay(self) -> None:
         """Shapes without misses for a while shrink back towards their base target."""

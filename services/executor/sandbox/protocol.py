@@ -1,4 +1,4 @@
-"""The framed protocol spoken with the in-sandbox agent (deploy/images/base/agent.c).
+"""The framed protocol spoken with the in-sandbox agent (deploy/images/agent/agent.c).
 
 Frame: ``[u8 type][u32 big-endian length][payload]``.  Everything the agent sends is untrusted:
 the decoder bounds frame sizes and the exit record parser accepts only known integer fields.
@@ -14,6 +14,8 @@ HEADER = struct.Struct(">cI")
 
 # executor -> agent
 FILE = b"F"
+# Both ways: a file as extents (artifacts, sparse files without their holes).
+SPARSE_FILE = b"H"
 ARG = b"A"
 ENV = b"V"
 LIMITS = b"L"
@@ -22,12 +24,19 @@ GO = b"G"
 STDIN = b"I"
 STDIN_EOF = b"E"
 KILL = b"K"
+# After the exit record: nothing more of that execution's input will come (the box may serve again).
+NEXT = b"N"
 # agent -> executor
 STARTED = b"S"
 STDOUT = b"O"
 STDERR = b"R"
 EXIT = b"X"
 ERROR = b"Z"
+# The submission cannot be set up in the sandbox (files too large...): the submitter's fault.
+USER_ERROR = b"U"
+
+NAME_MAX = 1024
+EXTENT = struct.Struct(">QI")
 
 
 class ProtocolError(Exception):
@@ -43,15 +52,75 @@ def file_frame(name: str, content: bytes, mode: int = 0o644) -> bytes:
     return frame(FILE, struct.pack(">H", len(encoded)) + encoded + struct.pack(">I", mode) + content)
 
 
-def parse_file(payload: bytes) -> tuple[str, int, bytes]:
-    if len(payload) < 6:
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """A file the compile phase produced, as the agent sent it: the raw frame payload (passed on
+    to the run phase as it is, never inflated) and what it claims, checked."""
+
+    name: str
+    mode: int
+    size: int
+    data_bytes: int
+    payload: bytes
+
+
+def _safe_name(raw: bytes) -> str:
+    try:
+        name = raw.decode()
+    except UnicodeDecodeError as exc:
+        raise ProtocolError("file name is not UTF-8") from exc
+    parts = name.split("/")
+    if (
+        not name
+        or len(raw) > NAME_MAX
+        or "\0" in name
+        or name.startswith("/")
+        or any(p in ("", ".", "..") for p in parts)
+    ):
+        raise ProtocolError(f"unsafe file name {name!r}")
+    return name
+
+
+def extents(artifact: Artifact) -> Iterator[tuple[int, bytes]]:
+    """(offset, data) of each extent of an artifact parsed by parse_sparse_file."""
+    (name_len,) = struct.unpack_from(">H", artifact.payload)
+    offset = 2 + name_len + 12
+    while offset < len(artifact.payload):
+        start, length = EXTENT.unpack_from(artifact.payload, offset)
+        offset += EXTENT.size
+        yield start, artifact.payload[offset : offset + length]
+        offset += length
+
+
+def inflate(artifact: Artifact) -> bytes:
+    """The file's whole content, holes as zeros (for tests and small files only)."""
+    content = bytearray(artifact.size)
+    for start, data in extents(artifact):
+        content[start : start + len(data)] = data
+    return bytes(content)
+
+
+def parse_sparse_file(payload: bytes) -> Artifact:
+    """Validate an 'H' frame: a safe relative name, extents in order inside the file's size."""
+    if len(payload) < 14:
         raise ProtocolError("file frame too short")
     (name_len,) = struct.unpack_from(">H", payload)
-    if 2 + name_len + 4 > len(payload):
+    head = 2 + name_len + 12
+    if head > len(payload):
         raise ProtocolError("file frame truncated")
-    name = payload[2 : 2 + name_len].decode("utf-8", errors="replace")
-    (mode,) = struct.unpack_from(">I", payload, 2 + name_len)
-    return name, mode & 0o755, payload[2 + name_len + 4 :]
+    name = _safe_name(payload[2 : 2 + name_len])
+    mode, size = struct.unpack_from(">IQ", payload, 2 + name_len)
+    offset, data, end = head, 0, 0
+    while offset < len(payload):
+        if offset + EXTENT.size > len(payload):
+            raise ProtocolError("extent header truncated")
+        start, length = EXTENT.unpack_from(payload, offset)
+        offset += EXTENT.size + length
+        if offset > len(payload) or start < end or start + length > size:
+            raise ProtocolError(f"bad extent in {name!r}")
+        end = start + length
+        data += length
+    return Artifact(name=name, mode=mode & 0o755, size=size, data_bytes=data, payload=payload)
 
 
 class FrameDecoder:
