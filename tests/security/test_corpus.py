@@ -163,3 +163,5 @@ async def test_hostile_request(api: httpx.AsyncClient, case: dict[str, Any]) -> 
     response = await api.post("/v1/executions", content=body, headers={"content-type": "application/json"})
     assert response.status_code == case["status"], response.text
     assert response.headers["content-type"] == "application/problem+json"
+    for text in case.get("problem_contains", []):
+        assert text in response.text, f"{text!r} not in {response.text}"

@@ -46,6 +46,10 @@ def file_name_problem(name: str) -> str | None:
     for part in parts:
         if not _COMPONENT.match(part):
             return f"invalid path component {part!r}: use letters, digits, '.', '_', '+', '-' (not '.' or '..')"
+        # Names reach compilers and interpreters as argv: "-v" would be read as an option, past the
+        # compile-option allow-list (the catalogue also passes names as ./name or after --).
+        if part.startswith("-"):
+            return f"file name {name!r}: no part of a path may start with '-'"
     return None
 
 
