@@ -154,6 +154,17 @@ class GatewaySettings(ServiceSettings):
         output_bytes=LimitBounds(default=64 << 10, minimum=1_024, maximum=1 << 20),
         file_size_kb=LimitBounds(default=4_096, minimum=1, maximum=16_384),
     )
+    # Compilers run code too (Template Haskell, constexpr, macros, type-level programs): anonymous
+    # callers' compile phases get a stricter policy as well. Every language's hello world compiles
+    # within its defaults (Kotlin and TypeScript, the heaviest, take ~3-4.5 s CPU and ~260 MiB).
+    anonymous_compile_limits: CompileLimitsPolicy = CompileLimitsPolicy(
+        wall_time_ms=LimitBounds(default=20_000, minimum=1_000, maximum=30_000),
+        cpu_time_ms=LimitBounds(default=10_000, minimum=500, maximum=10_000),
+        memory_mb=LimitBounds(default=512, minimum=64, maximum=512),
+        processes=LimitBounds(default=64, minimum=8, maximum=64),
+        output_bytes=LimitBounds(default=64 << 10, minimum=1_024, maximum=256 << 10),
+        file_size_kb=LimitBounds(default=32_768, minimum=1_024, maximum=65_536),
+    )
     # Snippets: list page sizes (files are checked like an execution's: max_files, max_source_bytes).
     snippet_page_default: int = Field(default=20, ge=1)
     snippet_page_max: int = Field(default=100, ge=1)

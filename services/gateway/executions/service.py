@@ -53,6 +53,13 @@ def file_name_problem(name: str) -> str | None:
     return None
 
 
+def caller_policies(settings: GatewaySettings, user_id: uuid.UUID | None) -> tuple[LimitsPolicy, LimitsPolicy]:
+    """The run and compile limits policies of a caller: an account's, or the anonymous ones."""
+    if user_id is not None:
+        return settings.limits, settings.compile_limits
+    return settings.anonymous_limits, settings.anonymous_compile_limits
+
+
 def resolve_limits(
     requested: LimitsIn | None,
     policy: LimitsPolicy,
@@ -174,15 +181,15 @@ def build_execution(
     _check_argv(payload, language, settings, errors)
     stdin = _check_text(["stdin"], payload.stdin, errors, nul=True)
 
-    # Anonymous callers get the stricter policy.
-    policy = settings.limits if user_id is not None else settings.anonymous_limits
+    # Anonymous callers get the stricter policies, for compiling too (compilers run code).
+    policy, compile_policy = caller_policies(settings, user_id)
     if interactive:
         policy = policy.model_copy(update={"wall_time_ms": settings.interactive_wall_time_ms})
     limits = resolve_limits(payload.limits, policy, language.run_limit_defaults, "limits", errors)
     compile_limits = None
     if language.compiled:
         compile_limits = resolve_limits(
-            payload.compile_limits, settings.compile_limits, language.compile_limit_defaults, "compile_limits", errors
+            payload.compile_limits, compile_policy, language.compile_limit_defaults, "compile_limits", errors
         )
     elif payload.compile_limits is not None:
         errors.append(_error(["compile_limits"], f"{language.id} has no compile phase"))
