@@ -132,7 +132,14 @@ class GatewaySettings(ServiceSettings):
     limits: LimitsPolicy = LimitsPolicy()
     compile_limits: CompileLimitsPolicy = CompileLimitsPolicy()
     # A conversation with a person needs more wall-clock time than a batch run (CPU limits still apply).
+    # A program waiting for input holds an executor slot all that time: anonymous sessions get less.
     interactive_wall_time_ms: LimitBounds = LimitBounds(default=300_000, minimum=1_000, maximum=900_000)
+    anonymous_interactive_wall_time_ms: LimitBounds = LimitBounds(default=120_000, minimum=1_000, maximum=300_000)
+    # Interactive input: every frame (stdin, end of input, kill, or one the gateway cannot parse)
+    # costs at least this many bytes of max_stdin_bytes, and a session sends at most this many frames,
+    # so neither tiny frames nor empty ones can grow the input Stream without bound.
+    interactive_input_frame_cost_bytes: int = Field(default=64, ge=1)
+    interactive_max_input_frames: int = Field(default=10_000, ge=1)
     # How long a new interactive WebSocket may take to send its start frame.
     interactive_start_timeout_s: float = 10.0
     # Executors' version reports are read at most this often.
@@ -185,6 +192,8 @@ class GatewaySettings(ServiceSettings):
     judge_max_case_bytes: int = Field(default=256 << 10, ge=0)
     judge_max_total_bytes: int = Field(default=1 << 20, ge=0)
     judge_max_wall_ms: int = Field(default=600_000, ge=1)
+    # The same bound for anonymous callers: a judged execution holds an executor slot for all its cases.
+    anonymous_judge_max_wall_ms: int = Field(default=120_000, ge=1)
     # Webhooks: callback URLs must resolve to public addresses only (checked at submission, and again
     # by the executor at delivery). Networks listed here are allowed anyway: for tests and private
     # deployments only (e.g. '["127.0.0.0/8"]'); CRH_WEBHOOK_ALLOWED_NETWORKS sets it for every service.

@@ -155,6 +155,8 @@ def gateway_settings(**overrides: object) -> GatewaySettings:
         "stream_idle_check_s": 1.0,
         "anonymous_limits": LimitsPolicy(),
         "anonymous_compile_limits": CompileLimitsPolicy(),
+        "anonymous_interactive_wall_time_ms": GatewaySettings.model_fields["interactive_wall_time_ms"].default,
+        "anonymous_judge_max_wall_ms": GatewaySettings.model_fields["judge_max_wall_ms"].default,
         **overrides,
     }
     return GatewaySettings(**values)  # type: ignore[arg-type]
@@ -163,11 +165,9 @@ def gateway_settings(**overrides: object) -> GatewaySettings:
 def anonymous_gateway_settings(**overrides: object) -> GatewaySettings:
     """gateway_settings(), but anonymous callers get the real default anonymous policies."""
     defaults = GatewaySettings.model_fields
-    return gateway_settings(
-        anonymous_limits=defaults["anonymous_limits"].default,
-        anonymous_compile_limits=defaults["anonymous_compile_limits"].default,
-        **overrides,
-    )
+    anonymous = ("limits", "compile_limits", "interactive_wall_time_ms", "judge_max_wall_ms")
+    values: dict[str, object] = {f"anonymous_{name}": defaults[f"anonymous_{name}"].default for name in anonymous}
+    return gateway_settings(**{**values, **overrides})
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from services.gateway.executions.schemas import ExecutionCreate, LimitsIn
@@ -125,3 +127,31 @@ def test_event_wire_format_is_lossless() -> None:
     assert Event.decode(event.encode()) == event
     final = Event(seq=8, type=EventType.result, status="finished", verdict="ok")
     assert Event.decode(final.encode()).is_final
+
+
+def test_anonymous_interactive_sessions_get_a_shorter_wall_time() -> None:
+    settings = GatewaySettings()
+    payload = ExecutionCreate(language="python", source="input()")
+    anonymous = build_execution(payload, settings, {}, interactive=True)
+    assert anonymous.limits["wall_time_ms"] == settings.anonymous_interactive_wall_time_ms.default == 120_000
+    signed_in = build_execution(payload, settings, {}, interactive=True, user_id=uuid.uuid4())
+    assert signed_in.limits["wall_time_ms"] == settings.interactive_wall_time_ms.default == 300_000
+    longest = ExecutionCreate(language="python", source="input()", limits=LimitsIn(wall_time_ms=900_000))
+    build_execution(longest, settings, {}, interactive=True, user_id=uuid.uuid4())
+    with pytest.raises(ValidationProblem) as info:
+        build_execution(longest, settings, {}, interactive=True)
+    assert [e.loc for e in info.value.errors or []] == [["body", "limits", "wall_time_ms"]]
+
+
+def test_anonymous_judged_executions_hold_a_slot_for_less_time() -> None:
+    settings = GatewaySettings()
+    cases = [{"stdin": "", "expected_stdout": ""}] * 30
+    payload = ExecutionCreate.model_validate({"language": "python", "source": "", "test_cases": cases})
+    # Thirty cases at the account default wall limit (10 s): 300 s, within judge_max_wall_ms (600 s).
+    build_execution(payload, settings, {}, user_id=uuid.uuid4())
+    # At the anonymous default (5 s): 150 s, past anonymous_judge_max_wall_ms (120 s).
+    with pytest.raises(ValidationProblem) as info:
+        build_execution(payload, settings, {})
+    [error] = info.value.errors or []
+    assert error.loc == ["body", "test_cases"]
+    assert "at most 120000 ms" in error.msg

@@ -184,7 +184,8 @@ def build_execution(
     # Anonymous callers get the stricter policies, for compiling too (compilers run code).
     policy, compile_policy = caller_policies(settings, user_id)
     if interactive:
-        policy = policy.model_copy(update={"wall_time_ms": settings.interactive_wall_time_ms})
+        wall = settings.interactive_wall_time_ms if user_id else settings.anonymous_interactive_wall_time_ms
+        policy = policy.model_copy(update={"wall_time_ms": wall})
     limits = resolve_limits(payload.limits, policy, language.run_limit_defaults, "limits", errors)
     compile_limits = None
     if language.compiled:
@@ -193,7 +194,10 @@ def build_execution(
         )
     elif payload.compile_limits is not None:
         errors.append(_error(["compile_limits"], f"{language.id} has no compile phase"))
-    test_cases = check_test_cases(payload, settings, limits, interactive=interactive, errors=errors)
+    judge_wall_ms = settings.judge_max_wall_ms if user_id else settings.anonymous_judge_max_wall_ms
+    test_cases = check_test_cases(
+        payload, settings, limits, interactive=interactive, max_wall_ms=judge_wall_ms, errors=errors
+    )
 
     webhook_url = payload.callback_url
     if webhook_url is not None and (problem := webhooks.callback_problem(webhook_url, user_id, settings)):
