@@ -247,7 +247,20 @@ class ExecutorSettings(ServiceSettings):
     grace_s: float = 5.0
     # Fallback poll for jobs when no wake-up arrives (e.g. one enqueued by another tool).
     poll_delay_s: float = 0.5
+    # An execution's event Stream (replay for WebSocket clients) lives this long past its last event
+    # while the execution runs, and stream_finished_ttl_s past the final one (the result is in
+    # PostgreSQL; later readers get it from there).
     stream_ttl_s: int = 3_600
+    stream_finished_ttl_s: int = Field(default=60, ge=1)
+    # Live output one execution may publish to Redis, all phases and judged cases together (every
+    # event counts with its framing); past it, clients get a live_output_limit frame and the rest only
+    # in the result. An account's executions together hold at most stream_caller_budget_bytes.
+    stream_output_budget_bytes: int = Field(default=4 << 20, ge=0)
+    anonymous_stream_output_budget_bytes: int = Field(default=1 << 20, ge=0)
+    stream_caller_budget_bytes: int = Field(default=16 << 20, ge=0)
+    # While Redis holds more than this fraction of its maxmemory, live output is not published
+    # (0 turns the check off; without a maxmemory it never applies). See docs/deploy.md#redis.
+    stream_redis_memory_ceiling: float = Field(default=0.75, ge=0, le=1)
     # Warm pool: started sandboxes per shape (image, memory, processes), for each language's
     # default run limits and, for compiled languages, its default compile limits.
     pool_size: int = Field(default=1, ge=0)
