@@ -19,6 +19,9 @@ class EventType(StrEnum):
     result = "result"
     # Judging: one test case finished (its index in `test`, its verdict in `verdict`).
     test = "test"
+    # Live output stopped (the execution's budget, its account's, or Redis short of memory): data
+    # holds a message for people; later output is only in the result.
+    live_output_limit = "live_output_limit"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,23 @@ def execution_stream(execution_id: uuid.UUID | str) -> str:
     return f"crh:exec:{execution_id}:log"
 
 
+def execution_stream_end(execution_id: uuid.UUID | str) -> str:
+    """The seq of an execution's final event, kept a while after its Stream expired, so events
+    rebuilt from PostgreSQL are numbered after those a client may already have."""
+    return f"crh:exec:{execution_id}:end"
+
+
+def live_output_ledger(owner: str) -> str:
+    """Hash: execution id -> bytes of live output an account's execution may hold in its Stream.
+    ``owner`` is ``user:<id>``."""
+    return f"crh:live-output:{owner}"
+
+
+def live_output_ledger_until(owner: str) -> str:
+    """Sorted set: the account's executions in the ledger, scored by when their Stream expires (ms)."""
+    return f"crh:live-output:{owner}:until"
+
+
 def execution_input(execution_id: uuid.UUID | str) -> str:
     """Redis Stream of an interactive execution's input (stdin data, end of input, kill)."""
     return f"crh:exec:{execution_id}:input"

@@ -93,6 +93,28 @@ class CompileLimitsPolicy(LimitsPolicy):
     file_size_kb: LimitBounds = LimitBounds(default=131_072, minimum=1_024, maximum=262_144)
 
 
+# Anonymous callers' defaults (the gateways enforce them; executors warm sandboxes of their shapes).
+ANONYMOUS_LIMITS = LimitsPolicy(
+    wall_time_ms=LimitBounds(default=5_000, minimum=100, maximum=10_000),
+    cpu_time_ms=LimitBounds(default=2_000, minimum=50, maximum=5_000),
+    memory_mb=LimitBounds(default=128, minimum=16, maximum=256),
+    processes=LimitBounds(default=32, minimum=1, maximum=64),
+    output_bytes=LimitBounds(default=64 << 10, minimum=1_024, maximum=1 << 20),
+    file_size_kb=LimitBounds(default=4_096, minimum=1, maximum=16_384),
+)
+# Compilers run code too (Template Haskell, constexpr, macros, type-level programs): anonymous
+# callers' compile phases get a stricter policy as well. Every language's hello world compiles
+# within its defaults (Kotlin and TypeScript, the heaviest, take ~3-4.5 s CPU and ~260 MiB).
+ANONYMOUS_COMPILE_LIMITS = CompileLimitsPolicy(
+    wall_time_ms=LimitBounds(default=20_000, minimum=1_000, maximum=30_000),
+    cpu_time_ms=LimitBounds(default=10_000, minimum=500, maximum=10_000),
+    memory_mb=LimitBounds(default=512, minimum=64, maximum=512),
+    processes=LimitBounds(default=64, minimum=8, maximum=64),
+    output_bytes=LimitBounds(default=64 << 10, minimum=1_024, maximum=256 << 10),
+    file_size_kb=LimitBounds(default=32_768, minimum=1_024, maximum=65_536),
+)
+
+
 class RateLimitPolicy(BaseModel):
     """One kind of caller's budgets, in the limits library's notation (e.g. "60/minute", "5/second").
 
@@ -132,7 +154,14 @@ class GatewaySettings(ServiceSettings):
     limits: LimitsPolicy = LimitsPolicy()
     compile_limits: CompileLimitsPolicy = CompileLimitsPolicy()
     # A conversation with a person needs more wall-clock time than a batch run (CPU limits still apply).
+    # A program waiting for input holds an executor slot all that time: anonymous sessions get less.
     interactive_wall_time_ms: LimitBounds = LimitBounds(default=300_000, minimum=1_000, maximum=900_000)
+    anonymous_interactive_wall_time_ms: LimitBounds = LimitBounds(default=120_000, minimum=1_000, maximum=300_000)
+    # Interactive input: every frame (stdin, end of input, kill, or one the gateway cannot parse)
+    # costs at least this many bytes of max_stdin_bytes, and a session sends at most this many frames,
+    # so neither tiny frames nor empty ones can grow the input Stream without bound.
+    interactive_input_frame_cost_bytes: int = Field(default=64, ge=1)
+    interactive_max_input_frames: int = Field(default=10_000, ge=1)
     # How long a new interactive WebSocket may take to send its start frame.
     interactive_start_timeout_s: float = 10.0
     # Executors' version reports are read at most this often.
@@ -146,14 +175,8 @@ class GatewaySettings(ServiceSettings):
     allowed_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"])
     # Anonymous callers may run code under stricter limits (or not at all).
     anonymous_enabled: bool = True
-    anonymous_limits: LimitsPolicy = LimitsPolicy(
-        wall_time_ms=LimitBounds(default=5_000, minimum=100, maximum=10_000),
-        cpu_time_ms=LimitBounds(default=2_000, minimum=50, maximum=5_000),
-        memory_mb=LimitBounds(default=128, minimum=16, maximum=256),
-        processes=LimitBounds(default=32, minimum=1, maximum=64),
-        output_bytes=LimitBounds(default=64 << 10, minimum=1_024, maximum=1 << 20),
-        file_size_kb=LimitBounds(default=4_096, minimum=1, maximum=16_384),
-    )
+    anonymous_limits: LimitsPolicy = ANONYMOUS_LIMITS
+    anonymous_compile_limits: CompileLimitsPolicy = ANONYMOUS_COMPILE_LIMITS
     # Snippets: list page sizes (files are checked like an execution's: max_files, max_source_bytes).
     snippet_page_default: int = Field(default=20, ge=1)
     snippet_page_max: int = Field(default=100, ge=1)
@@ -174,6 +197,8 @@ class GatewaySettings(ServiceSettings):
     judge_max_case_bytes: int = Field(default=256 << 10, ge=0)
     judge_max_total_bytes: int = Field(default=1 << 20, ge=0)
     judge_max_wall_ms: int = Field(default=600_000, ge=1)
+    # The same bound for anonymous callers: a judged execution holds an executor slot for all its cases.
+    anonymous_judge_max_wall_ms: int = Field(default=120_000, ge=1)
     # Webhooks: callback URLs must resolve to public addresses only (checked at submission, and again
     # by the executor at delivery). Networks listed here are allowed anyway: for tests and private
     # deployments only (e.g. '["127.0.0.0/8"]'); CRH_WEBHOOK_ALLOWED_NETWORKS sets it for every service.
@@ -241,7 +266,20 @@ class ExecutorSettings(ServiceSettings):
     grace_s: float = 5.0
     # Fallback poll for jobs when no wake-up arrives (e.g. one enqueued by another tool).
     poll_delay_s: float = 0.5
+    # An execution's event Stream (replay for WebSocket clients) lives this long past its last event
+    # while the execution runs, and stream_finished_ttl_s past the final one (the result is in
+    # PostgreSQL; later readers get it from there).
     stream_ttl_s: int = 3_600
+    stream_finished_ttl_s: int = Field(default=60, ge=1)
+    # Live output one execution may publish to Redis, all phases and judged cases together (every
+    # event counts with its framing); past it, clients get a live_output_limit frame and the rest only
+    # in the result. An account's executions together hold at most stream_caller_budget_bytes.
+    stream_output_budget_bytes: int = Field(default=4 << 20, ge=0)
+    anonymous_stream_output_budget_bytes: int = Field(default=1 << 20, ge=0)
+    stream_caller_budget_bytes: int = Field(default=16 << 20, ge=0)
+    # While Redis holds more than this fraction of its maxmemory, live output is not published
+    # (0 turns the check off; without a maxmemory it never applies). See docs/deploy.md#redis.
+    stream_redis_memory_ceiling: float = Field(default=0.75, ge=0, le=1)
     # Warm pool: started sandboxes per shape (image, memory, processes), for each language's
     # default run limits and, for compiled languages, its default compile limits.
     pool_size: int = Field(default=1, ge=0)
@@ -250,9 +288,11 @@ class ExecutorSettings(ServiceSettings):
     pool_max_total: int = Field(default=64, ge=0)
     pool_idle_ttl_s: float = 900.0
     pool_refill_parallelism: int = Field(default=2, ge=1)
-    # The limits policy the gateways use, so the pool warms sandboxes of the shapes they ask for.
+    # The limits policies the gateways use, so the pool warms sandboxes of the shapes they ask for
+    # (anonymous callers' run shapes too; their compile shapes are pooled on demand).
     limits: LimitsPolicy = LimitsPolicy()
     compile_limits: CompileLimitsPolicy = CompileLimitsPolicy()
+    anonymous_limits: LimitsPolicy = ANONYMOUS_LIMITS
     sweep_interval_s: float = 30.0
     stuck_after_s: float = 30.0
     # Metrics (/metrics) and health (/healthz, /readyz) listener; port 0 turns it off.

@@ -29,7 +29,7 @@ from shared.db.models import Execution
 from shared.db.session import create_engine, create_sessionmaker
 from shared.languages import LANGUAGES
 from shared.redis_keys import EXECUTION_QUEUE, RUNTIMES, executor_heartbeat
-from shared.settings import GatewaySettings, LimitsPolicy
+from shared.settings import CompileLimitsPolicy, GatewaySettings, LimitsPolicy
 
 # The auth service and its fake providers, for every package that needs signed-in users.
 pytest_plugins = ["tests.auth_support"]
@@ -148,14 +148,26 @@ async def serve(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
 
 def gateway_settings(**overrides: object) -> GatewaySettings:
     # The execution suites call anonymously and exercise the sandbox's full limit ranges, so they
-    # run with the account policy; tests/auth checks the stricter anonymous default.
+    # run with the account policies (run and compile); tests/auth and anonymous_gateway_settings()
+    # check the stricter anonymous defaults.
     values: dict[str, object] = {
         "wait_timeout_s": 90,
         "stream_idle_check_s": 1.0,
         "anonymous_limits": LimitsPolicy(),
+        "anonymous_compile_limits": CompileLimitsPolicy(),
+        "anonymous_interactive_wall_time_ms": GatewaySettings.model_fields["interactive_wall_time_ms"].default,
+        "anonymous_judge_max_wall_ms": GatewaySettings.model_fields["judge_max_wall_ms"].default,
         **overrides,
     }
     return GatewaySettings(**values)  # type: ignore[arg-type]
+
+
+def anonymous_gateway_settings(**overrides: object) -> GatewaySettings:
+    """gateway_settings(), but anonymous callers get the real default anonymous policies."""
+    defaults = GatewaySettings.model_fields
+    anonymous = ("limits", "compile_limits", "interactive_wall_time_ms", "judge_max_wall_ms")
+    values: dict[str, object] = {f"anonymous_{name}": defaults[f"anonymous_{name}"].default for name in anonymous}
+    return gateway_settings(**{**values, **overrides})
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -167,6 +179,16 @@ async def gateway_url(database: str, redis_client: redis.Redis) -> AsyncIterator
 @pytest_asyncio.fixture(scope="session")
 async def api(gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=gateway_url, timeout=120) as client:
+        yield client
+
+
+@pytest_asyncio.fixture(scope="session")
+async def anonymous_api(database: str, redis_client: redis.Redis) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway whose anonymous callers get the shipped anonymous policies (run and compile)."""
+    async with (
+        serve(create_app(anonymous_gateway_settings())) as url,
+        httpx.AsyncClient(base_url=url, timeout=120) as client,
+    ):
         yield client
 
 

@@ -17,7 +17,7 @@ from arq import Retry
 from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
 
 from services.executor import repository as repo
-from services.executor.events import EventPublisher
+from services.executor.events import EventPublisher, stream_policy
 from services.executor.interactive import input_feed
 from services.executor.judging import judge
 from services.executor.runner import ExecutionOutcome, ExecutionSpec, StdinFeed
@@ -151,7 +151,7 @@ async def _execute(
 ) -> str:
     eid = job.id
     spec = build_spec(job, state.settings)
-    events = await EventPublisher.open(state.redis, eid, ttl_s=state.settings.stream_ttl_s)
+    events = await EventPublisher.open(state.redis, eid, stream_policy(state.settings, job.user_id))
     events.status(ExecutionStatus.running.value)
     marker: asyncio.Task[None] | None = None
 
@@ -234,7 +234,7 @@ async def _finish_with(state: ExecutorState, eid: uuid.UUID, verdict: Verdict, m
             session, eid, verdict=verdict.value, message=message, version=None, phases=(), finished_at=datetime.now(UTC)
         )
         await session.commit()
-    events = await EventPublisher.open(state.redis, eid, ttl_s=state.settings.stream_ttl_s)
+    events = await EventPublisher.open(state.redis, eid, stream_policy(state.settings))
     await events.finish(verdict.value)
     if webhook_url is not None:
         await enqueue_delivery(state.redis, eid)

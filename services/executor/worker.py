@@ -237,8 +237,10 @@ def pool_settings(settings: ExecutorSettings, socket_memory: SocketMemory = Sock
     targets: dict[Shape, int] = {}
     for language in LANGUAGES.values():
         image = f"{prefix}{language.runtime}:{tag}"
-        run = sandbox_shape(image, language, default_limits(settings.limits, language.run_limit_defaults), Phase.run)
-        targets[run] = max(targets.get(run, 0), settings.pool_sizes.get(language.id, settings.pool_size))
+        size = settings.pool_sizes.get(language.id, settings.pool_size)
+        for policy in (settings.limits, settings.anonymous_limits):
+            run = sandbox_shape(image, language, default_limits(policy, language.run_limit_defaults), Phase.run)
+            targets[run] = max(targets.get(run, 0), size)
         if language.compiled:
             compile_limits = default_limits(settings.compile_limits, language.compile_limit_defaults)
             shape = sandbox_shape(image, language, compile_limits, Phase.compile)

@@ -3,8 +3,12 @@
 Command templates are argv lists, never shell strings. Placeholders:
 ``{entry}`` the entry file; ``{entry_base}`` the entry without its extension (directories kept);
 ``{main_class}`` the entry's class for JVM languages (package-qualified, from the source);
-``{sources}`` every submitted file with one of the language's extensions, entry first (many args);
+``{sources}`` every submitted file with one of the language's extensions, entry first (many args;
+``./{sources}`` prefixes each with ``./``);
 ``{flags}`` the submission's compile options, each matched against the allow-list (many args).
+
+File names reach tools as argv, so templates pass them where no tool can read one as an option:
+after ``--`` or as ``./name`` (the gateway also refuses names starting with ``-``).
 """
 
 from __future__ import annotations
@@ -91,8 +95,9 @@ class Language:
         }
         argv: list[str] = []
         for arg in template:
-            if arg == "{sources}":
-                argv.extend(sources)
+            if arg.endswith("{sources}"):
+                prefix = arg[: -len("{sources}")]
+                argv.extend(prefix + name for name in sources)
             elif arg == "{flags}":
                 argv.extend(flags)
             else:

@@ -92,6 +92,8 @@ class TestRejectedSubmissions:
             ".",
             "x/./y.py",
             "sp ace.py",
+            "-v",
+            "lib/--help.py",
         ],
     )
     async def test_unsafe_file_names(self, api: httpx.AsyncClient, name: str) -> None:

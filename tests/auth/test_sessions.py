@@ -13,11 +13,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from services.gateway.app import create_app as create_gateway_app
-from shared.settings import GatewaySettings
 from tests.auth.fakes import FakeTwilio
 from tests.auth.test_oauth import cookie_attributes
 from tests.auth_support import AuthService, bearer, fresh_phone, phone_sign_in
-from tests.conftest import gateway_settings, serve
+from tests.conftest import anonymous_gateway_settings, gateway_settings, serve
 
 UNRUNNABLE = {"language": "no-such-language", "source": "print(1)"}
 
@@ -106,18 +105,15 @@ async def test_the_gateway_checks_csrf_and_origin_for_cookie_callers(
 
 @pytest.fixture
 async def default_policy_gateway(auth: AuthService) -> AsyncIterator[httpx.AsyncClient]:
-    """The shipped anonymous policy (the shared test gateway relaxes it)."""
-    settings = gateway_settings(
-        auth_jwks_url=f"{auth.url}/auth/v1/.well-known/jwks.json",
-        anonymous_limits=GatewaySettings.model_fields["anonymous_limits"].default,
-    )
+    """The shipped anonymous policies (the shared test gateway relaxes them)."""
+    settings = anonymous_gateway_settings(auth_jwks_url=f"{auth.url}/auth/v1/.well-known/jwks.json")
     async with serve(create_gateway_app(settings)) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
         yield client
 
 
-def limit_errors(response: httpx.Response) -> list[Any]:
+def limit_errors(response: httpx.Response, field: str = "limits") -> list[Any]:
     assert response.status_code == 422, response.text
-    return [e for e in response.json()["errors"] if e["loc"][:2] == ["body", "limits"]]
+    return [e for e in response.json()["errors"] if e["loc"][:2] == ["body", field]]
 
 
 async def test_anonymous_callers_get_stricter_limits(
@@ -129,6 +125,18 @@ async def test_anonymous_callers_get_stricter_limits(
     user = await phone_sign_in(auth, twilio, fresh_phone("415"))
     signed_in = await default_policy_gateway.post("/v1/executions", json=generous, headers=bearer(user["access_token"]))
     assert limit_errors(signed_in) == []
+
+    # Compiling runs code too (Template Haskell, constexpr): compile limits follow the caller as well.
+    compiled = {
+        "language": "c",
+        "source": "int main(void) { return 0; }",
+        "args": ["x"] * 10_000,
+        "compile_limits": {"memory_mb": 1024, "cpu_time_ms": 20_000},
+    }
+    anonymous = await default_policy_gateway.post("/v1/executions", json=compiled)
+    assert sorted(e["loc"][-1] for e in limit_errors(anonymous, "compile_limits")) == ["cpu_time_ms", "memory_mb"]
+    signed_in = await default_policy_gateway.post("/v1/executions", json=compiled, headers=bearer(user["access_token"]))
+    assert limit_errors(signed_in, "compile_limits") == []
 
 
 async def test_anonymous_use_can_be_switched_off(auth: AuthService, twilio: FakeTwilio) -> None:

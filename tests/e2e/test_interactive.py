@@ -9,8 +9,13 @@ import json
 from typing import Any
 
 import httpx
+import redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+
+from services.gateway.app import create_app
+from shared.redis_keys import execution_input
+from tests.conftest import gateway_settings, serve
 
 CHAT = """
 while True:
@@ -66,7 +71,7 @@ async def start(ws: ClientConnection, language: str, source: str, **extra: Any) 
     return Session(ws, created["execution"]["id"])
 
 
-async def test_a_conversation_with_a_running_program(api: httpx.AsyncClient) -> None:
+async def test_a_conversation_with_a_running_program(api: httpx.AsyncClient, redis_client: redis.Redis) -> None:
     async with connect(interactive_url(api)) as ws:
         session = await start(ws, "python", CHAT)
         await session.expect("> ")
@@ -85,6 +90,14 @@ async def test_a_conversation_with_a_running_program(api: httpx.AsyncClient) -> 
     assert result["run"]["exit_code"] == 0
     seqs = [frame["seq"] for frame in session.frames]
     assert seqs == sorted(seqs)
+    # Nobody reads a finished execution's input: its Stream is gone, not kept for an hour.
+    await _until(lambda: not redis_client.exists(execution_input(session.execution_id)))
+
+
+async def _until(condition: Any, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
 
 
 async def test_c_prompts_arrive_before_input_is_sent(api: httpx.AsyncClient) -> None:
@@ -144,3 +157,76 @@ async def test_a_bad_start_frame_is_refused(api: httpx.AsyncClient, nothing_queu
             with contextlib.suppress(ConnectionClosed):
                 await ws.recv()
             assert ws.close_code == 4400
+
+
+async def _refused_for_input(ws: ClientConnection, session: Session) -> dict[str, Any]:
+    """Read until the gateway's refusal; it then closes with 4413."""
+    while (frame := await session.next_frame())["type"] != "error" or frame["problem"]["status"] != 413:
+        assert frame["type"] != "result", frame
+    with contextlib.suppress(ConnectionClosed):
+        while True:
+            await ws.recv()
+    assert ws.close_code == 4413
+    problem: dict[str, Any] = frame["problem"]
+    return problem
+
+
+async def _refused_session(
+    api: httpx.AsyncClient, redis_client: redis.Redis, frames: list[dict[str, Any] | str], **settings: Any
+) -> dict[str, Any]:
+    """Through a gateway with these input settings: start CHAT, send the frames, expect refusal;
+    the program is killed and only the kill stays in its input Stream."""
+    async with (
+        serve(create_app(gateway_settings(**settings))) as url,
+        connect(url.replace("http", "ws") + "/v1/executions/interactive") as ws,
+    ):
+        session = await start(ws, "python", CHAT)
+        await session.expect("> ")
+        for frame in frames:
+            await ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+        problem = await _refused_for_input(ws, session)
+    assert problem["status"] == 413
+    result = await _wait_finished(api, session.execution_id)
+    assert result["message"] == "Killed on request"
+    key = execution_input(session.execution_id)
+    assert redis_client.xlen(key) == 1
+    assert 0 < redis_client.ttl(key) <= 3600  # type: ignore[operator]
+    return problem
+
+
+async def test_empty_and_control_frames_count_against_the_stdin_budget(
+    api: httpx.AsyncClient, redis_client: redis.Redis
+) -> None:
+    # 1024 bytes at 64 per frame: 16 frames, whatever they carry (no data, not even valid JSON).
+    frames: list[dict[str, Any] | str] = [{"type": "stdin", "data": ""}] * 10 + ["not json"] * 6 + [{"type": "eof"}]
+    problem = await _refused_session(
+        api, redis_client, frames, max_stdin_bytes=1024, interactive_input_frame_cost_bytes=64
+    )
+    assert "1024 bytes" in problem["detail"]
+
+
+async def test_the_number_of_input_frames_is_capped(api: httpx.AsyncClient, redis_client: redis.Redis) -> None:
+    frames: list[dict[str, Any] | str] = [{"type": "stdin", "data": "x"}] * 11
+    problem = await _refused_session(
+        api, redis_client, frames, interactive_input_frame_cost_bytes=1, interactive_max_input_frames=10
+    )
+    assert "10 frames" in problem["detail"]
+
+
+async def test_anonymous_sessions_hold_a_slot_for_less_time(anonymous_api: httpx.AsyncClient) -> None:
+    url = interactive_url(anonymous_api)
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "start", "language": "python", "source": "print(1)"}))
+        created = json.loads(await ws.recv())
+        assert created["execution"]["limits"]["wall_time_ms"] == 120_000
+    async with connect(url) as ws:
+        await ws.send(
+            json.dumps({"type": "start", "language": "python", "source": "", "limits": {"wall_time_ms": 900_000}})
+        )
+        refused = json.loads(await ws.recv())
+        with contextlib.suppress(ConnectionClosed):
+            await ws.recv()
+    assert ws.close_code == 4400
+    [error] = refused["problem"]["errors"]
+    assert error["loc"] == ["body", "limits", "wall_time_ms"]
+    assert "300000" in error["msg"]

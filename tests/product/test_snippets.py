@@ -73,6 +73,12 @@ async def test_bad_snippets_are_clear_4xx(gw: httpx.AsyncClient, make_account: M
     cases: list[tuple[dict[str, Any], int, list[Any]]] = [
         (snippet_body(language="cobol-2099"), 422, ["body", "language"]),
         (snippet_body(files=[{"name": "../escape.py", "content": ""}]), 422, ["body", "files", 0, "name"]),
+        # A name a compiler or interpreter would read as an option.
+        (
+            snippet_body(files=[{"name": "a.py", "content": ""}, {"name": "-v", "content": ""}]),
+            422,
+            ["body", "files", 1, "name"],
+        ),
         (snippet_body(files=[{"name": "a.py", "content": ""}, {"name": "a.py", "content": ""}]), 422, []),
         (snippet_body(files=[{"name": "a.py", "content": "nul\u0000"}]), 422, ["body", "files", 0, "content"]),
         (snippet_body(title="   "), 422, []),

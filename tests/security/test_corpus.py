@@ -20,6 +20,9 @@ import httpx
 import pytest
 
 from services.executor.sandbox.uids import UID_MIN
+from shared.languages import LANGUAGES
+from shared.limits import default_limits
+from shared.settings import GatewaySettings
 from tests.e2e.conftest import run, wait_for_no_leftovers
 
 CORPUS: list[dict[str, Any]] = tomllib.loads((Path(__file__).parent / "corpus.toml").read_text())["case"]
@@ -107,6 +110,16 @@ def check_output(case: dict[str, Any], result: dict[str, Any], raw_stdout: bytes
         assert raw_stdout == bytes.fromhex(case["stdout_hex"])
 
 
+def anonymous_limits(language: str) -> tuple[dict[str, int], dict[str, int] | None]:
+    """The run and compile limits the shipped anonymous policies give a language by default."""
+    fields, lang = GatewaySettings.model_fields, LANGUAGES[language]
+    run_limits = default_limits(fields["anonymous_limits"].default, lang.run_limit_defaults).model_dump()
+    if not lang.compiled:
+        return run_limits, None
+    compile_policy = fields["anonymous_compile_limits"].default
+    return run_limits, default_limits(compile_policy, lang.compile_limit_defaults).model_dump()
+
+
 async def run_case(api: httpx.AsyncClient, case: dict[str, Any]) -> dict[str, Any]:
     payload: dict[str, Any] = {"language": case["language"], "source": case["source"]}
     for key in ("limits", "compile_limits", "stdin"):
@@ -139,14 +152,24 @@ def decoded(result: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
 
 
 @pytest.mark.parametrize("case", EXECUTION_CASES, ids=[c["id"] for c in EXECUTION_CASES])
-async def test_hostile_program(api: httpx.AsyncClient, case: dict[str, Any]) -> None:
+async def test_hostile_program(api: httpx.AsyncClient, anonymous_api: httpx.AsyncClient, case: dict[str, Any]) -> None:
     benign = asyncio.create_task(run(api, BENIGN))
     concurrent = asyncio.create_task(run_concurrent(api, case["concurrent"])) if "concurrent" in case else None
-    result, raw_stdout = decoded(await run_case(api, case))
+    # caller = "anonymous": through a gateway with the shipped anonymous policies (the shared one
+    # gives anonymous callers the account policies, to exercise the sandbox's full ranges).
+    anonymous = case.get("caller") == "anonymous"
+    client = anonymous_api if anonymous else api
+    result, raw_stdout = decoded(await run_case(client, case))
 
     assert result["verdict"] in case["verdicts"], (result["verdict"], result["message"], result["run"])
     if "exceeded" in case:
         assert result["run"]["exceeded"] == case["exceeded"], result["run"]
+    if "compile_verdicts" in case:
+        assert result["compile"]["verdict"] in case["compile_verdicts"], result["compile"]
+    if "compile_exceeded" in case:
+        assert result["compile"]["exceeded"] == case["compile_exceeded"], result["compile"]
+    if anonymous:
+        assert (result["limits"], result["compile_limits"]) == anonymous_limits(case["language"])
     check_output(case, result, raw_stdout)
     if case.get("cpu_within_quota"):
         # One CPU of quota: CPU time cannot run ahead of wall time by more than one CFS period.
@@ -185,3 +208,5 @@ async def test_hostile_request(api: httpx.AsyncClient, case: dict[str, Any]) -> 
     response = await api.post("/v1/executions", content=body, headers={"content-type": "application/json"})
     assert response.status_code == case["status"], response.text
     assert response.headers["content-type"] == "application/problem+json"
+    for text in case.get("problem_contains", []):
+        assert text in response.text, f"{text!r} not in {response.text}"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from services.gateway.executions.schemas import ExecutionCreate, LimitsIn
@@ -20,6 +22,30 @@ def test_safe_file_names(name: str) -> None:
 )
 def test_unsafe_file_names(name: str) -> None:
     assert file_name_problem(name) is not None
+
+
+@pytest.mark.parametrize("name", ["-v", "-", "--help", "src/-x.c", "a/b/-o.py", "-dir/main.c"])
+def test_file_names_that_a_tool_could_read_as_options_are_refused(name: str) -> None:
+    problem = file_name_problem(name)
+    assert problem is not None
+    assert repr(name) in problem, "the error names the file"
+    assert "'-'" in problem
+
+
+@pytest.mark.parametrize("name", ["a-b.c", "x-.py", "src/a--b/main.go", "v-1/x.rs"])
+def test_dashes_inside_names_are_fine(name: str) -> None:
+    assert file_name_problem(name) is None
+
+
+def test_a_file_named_like_an_option_is_a_field_error_naming_the_file() -> None:
+    payload = ExecutionCreate.model_validate(
+        {"language": "c", "files": [{"name": "main.c", "content": "int main(){}"}, {"name": "-v", "content": ""}]}
+    )
+    with pytest.raises(ValidationProblem) as info:
+        build_execution(payload, GatewaySettings(), {})
+    [error] = info.value.errors or []
+    assert error.loc == ["body", "files", 1, "name"]
+    assert "'-v'" in error.msg
 
 
 def test_limits_take_language_defaults_then_server_defaults() -> None:
@@ -71,7 +97,29 @@ def test_command_templates_expand_to_argv() -> None:
     assert java.expand(java.run, "Main.java", ["Main.java"])[-1] == "Main"
     cpp = LANGUAGES["cpp"]
     argv = cpp.expand(cpp.compile or (), "main.cpp", ["b.cpp", "main.cpp", "a.cpp", "notes.txt"])
-    assert argv[argv.index("main") :][1:] == ["main.cpp", "a.cpp", "b.cpp"]
+    assert argv[argv.index("main") :][1:] == ["./main.cpp", "./a.cpp", "./b.cpp"]
+
+
+# Python's run command keeps its shape for the zygote (argv[1] is the script); SQLite reads the
+# file through its ".read" command, one argument that is not an option; java runs a class name,
+# and its launcher has no "--" (names starting with '-' are refused by the gateway for all three).
+UNGUARDED = {"python": "run", "sql": "run", "java": "run"}
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_file_names_never_reach_a_tool_where_it_could_take_them_for_options(language: str) -> None:
+    """Even a name the gateway would refuse ('-x...') lands after '--' or behind './'."""
+    lang = LANGUAGES[language]
+    ext = lang.extensions[0]
+    entry, other = f"-entry{ext}", f"-other{ext}"
+    for kind, template in (("compile", lang.compile), ("run", lang.run)):
+        if template is None or UNGUARDED.get(language) == kind:
+            continue
+        argv = lang.expand(template, entry, [entry, other])
+        for index, arg in enumerate(argv):
+            if arg.startswith("-entry") or arg.startswith("-other"):
+                # After "--", or the argument of an option taking a file ("php -f file").
+                assert "--" in argv[:index] or argv[index - 1] == "-f", (kind, argv)
 
 
 def test_event_wire_format_is_lossless() -> None:
@@ -79,3 +127,31 @@ def test_event_wire_format_is_lossless() -> None:
     assert Event.decode(event.encode()) == event
     final = Event(seq=8, type=EventType.result, status="finished", verdict="ok")
     assert Event.decode(final.encode()).is_final
+
+
+def test_anonymous_interactive_sessions_get_a_shorter_wall_time() -> None:
+    settings = GatewaySettings()
+    payload = ExecutionCreate(language="python", source="input()")
+    anonymous = build_execution(payload, settings, {}, interactive=True)
+    assert anonymous.limits["wall_time_ms"] == settings.anonymous_interactive_wall_time_ms.default == 120_000
+    signed_in = build_execution(payload, settings, {}, interactive=True, user_id=uuid.uuid4())
+    assert signed_in.limits["wall_time_ms"] == settings.interactive_wall_time_ms.default == 300_000
+    longest = ExecutionCreate(language="python", source="input()", limits=LimitsIn(wall_time_ms=900_000))
+    build_execution(longest, settings, {}, interactive=True, user_id=uuid.uuid4())
+    with pytest.raises(ValidationProblem) as info:
+        build_execution(longest, settings, {}, interactive=True)
+    assert [e.loc for e in info.value.errors or []] == [["body", "limits", "wall_time_ms"]]
+
+
+def test_anonymous_judged_executions_hold_a_slot_for_less_time() -> None:
+    settings = GatewaySettings()
+    cases = [{"stdin": "", "expected_stdout": ""}] * 30
+    payload = ExecutionCreate.model_validate({"language": "python", "source": "", "test_cases": cases})
+    # Thirty cases at the account default wall limit (10 s): 300 s, within judge_max_wall_ms (600 s).
+    build_execution(payload, settings, {}, user_id=uuid.uuid4())
+    # At the anonymous default (5 s): 150 s, past anonymous_judge_max_wall_ms (120 s).
+    with pytest.raises(ValidationProblem) as info:
+        build_execution(payload, settings, {})
+    [error] = info.value.errors or []
+    assert error.loc == ["body", "test_cases"]
+    assert "at most 120000 ms" in error.msg

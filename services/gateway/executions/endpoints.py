@@ -43,8 +43,12 @@ Output streams over `WS /v1/executions/{id}/stream` (`?encoding=text|base64`) as
 `{"type":"status","seq":1,"status":"running","phase":"run"}`,
 `{"type":"stdout"|"stderr","seq":2,"phase":"run","encoding":"text","data":"..."}` and finally
 `{"type":"result","seq":N,"execution":{...}}`, after which the server closes with code 1000.
+When an execution's live output reaches its budget, one
+`{"type":"live_output_limit","seq":K,"phase":"run","message":"..."}` frame says so and no more
+output frames follow; the result (and this resource) still has all the output the limits allow.
 Frames are in `seq` order; a client connecting late or reconnecting receives everything from
-the first frame. Unknown executions close with code 4404.
+the first frame (a minute after the execution finished, frames rebuilt from the stored result,
+numbered after the live ones). Unknown executions close with code 4404.
 """
 
 

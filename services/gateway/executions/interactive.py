@@ -45,14 +45,32 @@ from shared.db.records import execution_job, execution_record
 from shared.interactive import INPUT_BYTES, INPUT_DATA, INPUT_EOF, INPUT_KILL, INPUT_KIND, INPUT_TTL_S
 from shared.problems import FieldError, ProblemError, ValidationProblem
 from shared.redis_keys import execution_input
+from shared.settings import GatewaySettings
 
 logger = logging.getLogger("coderunhub.gateway.interactive")
 
 router = APIRouter(prefix="/v1/executions", tags=["executions"])
 
 
-class InputTooLarge(Exception):
-    pass
+class InputBudget:
+    """What one session may push into its input Stream: max_stdin_bytes, where every frame costs at
+    least interactive_input_frame_cost_bytes (end of input, kill, empty and unparseable frames
+    too), and at most interactive_max_input_frames frames."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.bytes_left = settings.max_stdin_bytes
+        self.frames_left = settings.interactive_max_input_frames
+        self._frame_cost = settings.interactive_input_frame_cost_bytes
+        self._detail = (
+            f"at most {settings.max_stdin_bytes} bytes of input (each frame counting at least "
+            f"{self._frame_cost}) in at most {settings.interactive_max_input_frames} frames are accepted"
+        )
+
+    def charge(self, data_bytes: int) -> None:
+        self.bytes_left -= max(data_bytes, self._frame_cost)
+        self.frames_left -= 1
+        if self.bytes_left < 0 or self.frames_left < 0:
+            raise ProblemError(413, "content-too-large", "Input too large", self._detail)
 
 
 def _problem(error: ProblemError) -> dict[str, Any]:
@@ -89,28 +107,33 @@ def _parse_start(message: object) -> ExecutionCreate:
 async def _pump_input(websocket: WebSocket, state: GatewayState, execution_id: uuid.UUID, send: Send) -> None:
     """Forward client input to the execution's input Stream until the client goes away."""
     key = execution_input(execution_id)
-    budget = state.settings.max_stdin_bytes
+    budget = InputBudget(state.settings)
+    # The budget caps the frames; the Stream's own bound only backs that up.
+    maxlen = state.settings.interactive_max_input_frames + 1
     try:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
             entry = _input_entry(message)
+            budget.charge(len(entry.get(INPUT_BYTES, b"")) if entry else 0)
             if entry is None:
                 await send({"type": "error", "problem": {"title": "Bad frame", "status": 400}})
                 continue
-            budget -= len(entry.get(INPUT_BYTES, b""))
-            if budget < 0:
-                raise InputTooLarge
             async with state.redis.pipeline(transaction=False) as pipe:
-                pipe.xadd(key, entry)  # type: ignore[arg-type]
+                pipe.xadd(key, entry, maxlen=maxlen, approximate=False)  # type: ignore[arg-type]
                 pipe.expire(key, INPUT_TTL_S)
                 await pipe.execute()
-    except InputTooLarge:
-        await _refuse(websocket, send, ProblemError(413, "content-too-large", "Input too large"))
-    # The client left or was refused: a program waiting for input should not hold its sandbox.
+    except ProblemError as refusal:
+        await _refuse(websocket, send, refusal)
+    # The client left or was refused: a program waiting for input should not hold its sandbox. Input
+    # not yet read no longer matters, so only the kill stays (until the executor reads it).
     with contextlib.suppress(RedisError, OSError):
-        await state.redis.xadd(key, {INPUT_KIND: INPUT_KILL})
+        async with state.redis.pipeline(transaction=False) as pipe:
+            pipe.xadd(key, {INPUT_KIND: INPUT_KILL})
+            pipe.xtrim(key, maxlen=1, approximate=False)
+            pipe.expire(key, INPUT_TTL_S)
+            await pipe.execute()
 
 
 def _input_entry(message: Mapping[str, Any]) -> dict[bytes, bytes] | None:
@@ -175,4 +198,10 @@ async def interactive_execution(websocket: WebSocket, state: StateDep) -> None:
     await send({"type": "created", "execution": created.model_dump(mode="json")})
     await enqueue(state, execution_id, execution_job(execution))
     writer = FrameWriter(send, "base64" if websocket.query_params.get("encoding") == "base64" else "text")
-    await serve_events(state, websocket, execution_id, writer, _pump_input(websocket, state, execution_id, send))
+    finished = await serve_events(
+        state, websocket, execution_id, writer, _pump_input(websocket, state, execution_id, send)
+    )
+    if finished:
+        # Nobody reads a finished execution's input: it does not wait out INPUT_TTL_S in Redis.
+        with contextlib.suppress(RedisError, OSError):
+            await state.redis.delete(execution_input(execution_id))

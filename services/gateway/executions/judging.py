@@ -34,9 +34,13 @@ def check_test_cases(
     limits: Limits,
     *,
     interactive: bool,
+    max_wall_ms: int,
     errors: list[FieldError],
 ) -> list[dict[str, Any]] | None:
-    """The cases as stored on the execution (None: not judged); problems go to ``errors`` (422)."""
+    """The cases as stored on the execution (None: not judged); problems go to ``errors`` (422).
+
+    ``max_wall_ms`` bounds cases x the run wall limit: how long the execution may hold an executor
+    slot (judge_max_wall_ms, or anonymous_judge_max_wall_ms for anonymous callers)."""
     cases = payload.test_cases
     if cases is None:
         return None
@@ -70,12 +74,12 @@ def check_test_cases(
             )
         )
     wall_ms = len(cases) * limits.wall_time_ms
-    if wall_ms > settings.judge_max_wall_ms:
+    if wall_ms > max_wall_ms:
         errors.append(
             _error(
                 ["test_cases"],
                 f"{len(cases)} cases at a wall time limit of {limits.wall_time_ms} ms may take {wall_ms} ms; "
-                f"at most {settings.judge_max_wall_ms} ms are allowed: lower limits.wall_time_ms or the number "
+                f"at most {max_wall_ms} ms are allowed: lower limits.wall_time_ms or the number "
                 "of cases",
             )
         )

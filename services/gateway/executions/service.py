@@ -46,7 +46,18 @@ def file_name_problem(name: str) -> str | None:
     for part in parts:
         if not _COMPONENT.match(part):
             return f"invalid path component {part!r}: use letters, digits, '.', '_', '+', '-' (not '.' or '..')"
+        # Names reach compilers and interpreters as argv: "-v" would be read as an option, past the
+        # compile-option allow-list (the catalogue also passes names as ./name or after --).
+        if part.startswith("-"):
+            return f"file name {name!r}: no part of a path may start with '-'"
     return None
+
+
+def caller_policies(settings: GatewaySettings, user_id: uuid.UUID | None) -> tuple[LimitsPolicy, LimitsPolicy]:
+    """The run and compile limits policies of a caller: an account's, or the anonymous ones."""
+    if user_id is not None:
+        return settings.limits, settings.compile_limits
+    return settings.anonymous_limits, settings.anonymous_compile_limits
 
 
 def resolve_limits(
@@ -170,19 +181,23 @@ def build_execution(
     _check_argv(payload, language, settings, errors)
     stdin = _check_text(["stdin"], payload.stdin, errors, nul=True)
 
-    # Anonymous callers get the stricter policy.
-    policy = settings.limits if user_id is not None else settings.anonymous_limits
+    # Anonymous callers get the stricter policies, for compiling too (compilers run code).
+    policy, compile_policy = caller_policies(settings, user_id)
     if interactive:
-        policy = policy.model_copy(update={"wall_time_ms": settings.interactive_wall_time_ms})
+        wall = settings.interactive_wall_time_ms if user_id else settings.anonymous_interactive_wall_time_ms
+        policy = policy.model_copy(update={"wall_time_ms": wall})
     limits = resolve_limits(payload.limits, policy, language.run_limit_defaults, "limits", errors)
     compile_limits = None
     if language.compiled:
         compile_limits = resolve_limits(
-            payload.compile_limits, settings.compile_limits, language.compile_limit_defaults, "compile_limits", errors
+            payload.compile_limits, compile_policy, language.compile_limit_defaults, "compile_limits", errors
         )
     elif payload.compile_limits is not None:
         errors.append(_error(["compile_limits"], f"{language.id} has no compile phase"))
-    test_cases = check_test_cases(payload, settings, limits, interactive=interactive, errors=errors)
+    judge_wall_ms = settings.judge_max_wall_ms if user_id else settings.anonymous_judge_max_wall_ms
+    test_cases = check_test_cases(
+        payload, settings, limits, interactive=interactive, max_wall_ms=judge_wall_ms, errors=errors
+    )
 
     webhook_url = payload.callback_url
     if webhook_url is not None and (problem := webhooks.callback_problem(webhook_url, user_id, settings)):

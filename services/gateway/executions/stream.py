@@ -2,8 +2,14 @@
 
 Order of operations makes late joins and reconnects lossless: subscribe to live events first,
 then replay the Stream from the beginning, then forward live events, skipping what was replayed
-(events carry a sequence number) and re-reading the Stream whenever a gap shows.  When the
-Stream has expired, the finished result is rebuilt from PostgreSQL.
+(events carry a sequence number) and re-reading the Stream whenever a gap shows.
+
+A finished execution's Stream expires a minute after its final event (the executor's
+stream_finished_ttl_s). Whenever the Stream is gone and the execution is finished, its events are
+rebuilt from PostgreSQL, numbered after the last live seq (kept a while longer under
+execution_stream_end) and after anything this connection sent: a client that reconnects after
+the expiry, or one that fell that far behind, still gets a result frame it will not take for one
+it already had.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
 from services.gateway.state import GatewayState
 from shared.events import Event, EventType, stream_entry_id
 from shared.executions import ExecutionRecord, ExecutionStatus
-from shared.redis_keys import execution_channel, execution_stream
+from shared.redis_keys import execution_channel, execution_stream, execution_stream_end
 
 # WebSocket close codes (documented in docs/api.md).
 CLOSE_DONE = 1000
@@ -60,6 +66,9 @@ class FrameWriter:
         elif event.type is EventType.test:
             frame["phase"] = event.phase
             frame["verdict"] = event.verdict
+        elif event.type is EventType.live_output_limit:
+            frame["phase"] = event.phase
+            frame["message"] = event.data.decode(errors="replace")
         else:
             frame["execution"] = result
         # Judging: frames of one test case's run carry its index.
@@ -90,11 +99,13 @@ def final_record(event: Event) -> ExecutionRecord | None:
 
 
 async def replay_from_database(state: GatewayState, execution_id: uuid.UUID, writer: FrameWriter) -> bool:
-    """Rebuild the event sequence of a finished execution whose Stream expired."""
+    """Rebuild the event sequence of a finished execution whose Stream expired: the stored output
+    of each phase and case, their verdicts and the result, numbered after any live seq."""
     record = await load_record(state, execution_id)
     if record is None or record.status is not ExecutionStatus.finished:
         return False
-    seq = 0
+    live_end = await state.redis.get(execution_stream_end(execution_id))
+    seq = max(int(live_end or 0), writer.last_seq)
     for phase in sorted(record.phases, key=lambda p: p.phase != "compile"):
         for kind, data in ((EventType.stdout, phase.stdout), (EventType.stderr, phase.stderr)):
             if data:
@@ -114,9 +125,16 @@ async def replay_from_database(state: GatewayState, execution_id: uuid.UUID, wri
     return True
 
 
-async def _catch_up(state: GatewayState, execution_id: uuid.UUID, writer: FrameWriter) -> bool:
-    """Send Stream entries after the last one sent; True once the final event went out."""
-    entries = await state.redis.xrange(execution_stream(execution_id), min=stream_entry_id(writer.last_seq + 1))
+async def _catch_up(state: GatewayState, execution_id: uuid.UUID, writer: FrameWriter) -> bool | None:
+    """Send Stream entries after the last one sent; True once the final event went out, None when
+    the Stream does not exist (not written yet, or expired)."""
+    key = execution_stream(execution_id)
+    async with state.redis.pipeline(transaction=False) as pipe:
+        pipe.xrange(key, min=stream_entry_id(writer.last_seq + 1))
+        pipe.exists(key)
+        entries, exists = await pipe.execute()
+    if not exists:
+        return None
     for _, fields in entries:
         event = Event.decode(fields[b"e"])
         if event.seq <= writer.last_seq:
@@ -136,22 +154,27 @@ async def _forward(state: GatewayState, execution_id: uuid.UUID, writer: FrameWr
     return False
 
 
+async def _caught_up(state: GatewayState, execution_id: uuid.UUID, writer: FrameWriter) -> bool:
+    """Catch up from the Stream or, when it is gone and the execution finished, from PostgreSQL;
+    True once the result frame went out."""
+    caught = await _catch_up(state, execution_id, writer)
+    if caught is None:
+        return await replay_from_database(state, execution_id, writer)
+    return caught
+
+
 async def relay(state: GatewayState, websocket: WebSocket, execution_id: uuid.UUID, writer: FrameWriter) -> None:
     """Send every event of the execution, in order, ending with the result frame."""
     idle = state.settings.stream_idle_check_s
     async with state.hub.subscribe(execution_channel(execution_id)) as subscription:
-        if await _catch_up(state, execution_id, writer):
-            return
-        if writer.last_seq == 0 and await replay_from_database(state, execution_id, writer):
+        if await _caught_up(state, execution_id, writer):
             return
         while True:
             payload = await subscription.next(wait_s=idle)
             if payload is None:
-                # Quiet, or a gap: whatever was missed is in the Stream.
+                # Quiet, or a gap: whatever was missed is in the Stream (or, once it expired, in PostgreSQL).
                 subscription.take_gap()
-                if await _catch_up(state, execution_id, writer):
-                    return
-                if writer.last_seq == 0 and await replay_from_database(state, execution_id, writer):
+                if await _caught_up(state, execution_id, writer):
                     return
                 continue
             event = Event.decode(payload)

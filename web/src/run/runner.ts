@@ -21,6 +21,7 @@ interface Frame {
   status?: string;
   phase?: "compile" | "run";
   data?: string;
+  message?: string;
   execution?: Execution;
   problem?: { title: string; detail?: string };
 }
@@ -45,6 +46,14 @@ function frameHandler(callbacks: RunCallbacks): (frame: Frame) => boolean {
       case "stdout":
       case "stderr":
         callbacks.onOutput({ stream: frame.type, phase: frame.phase ?? "run", data: frame.data ?? "" });
+        break;
+      case "live_output_limit":
+        // No more live output follows; the result (History) has all of it.
+        callbacks.onOutput({
+          stream: "stderr",
+          phase: frame.phase ?? "run",
+          data: `\n[${frame.message ?? "Live output stopped here."}]\n`,
+        });
         break;
       case "result":
         if (frame.execution) callbacks.onResult(frame.execution);
