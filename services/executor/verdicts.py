@@ -35,7 +35,8 @@ def classify(result: BoxResult, limits: Limits) -> tuple[Verdict, str, Exceeded 
         return Verdict.internal_error, f"Sandbox failure: {result.error or 'no result'}", None
     if record.oom_kills > 0:
         return Verdict.memory_limit, f"Memory limit of {limits.memory_mb} MB exceeded", Exceeded.memory
-    if record.reason == "cpu" or record.signal == signals.SIGXCPU:
+    over_cpu = record.signal in (signals.SIGXCPU, signals.SIGKILL) and record.cpu_us >= limits.cpu_time_ms * 1000
+    if record.reason == "cpu" or record.signal == signals.SIGXCPU or over_cpu:
         return Verdict.time_limit, f"CPU time limit of {_seconds(limits.cpu_time_ms)} exceeded", Exceeded.cpu_time
     if record.reason == "wall":
         return Verdict.time_limit, f"Wall time limit of {_seconds(limits.wall_time_ms)} exceeded", Exceeded.wall_time

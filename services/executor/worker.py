@@ -238,9 +238,14 @@ def pool_settings(settings: ExecutorSettings, socket_memory: SocketMemory = Sock
     for language in LANGUAGES.values():
         image = f"{prefix}{language.runtime}:{tag}"
         size = settings.pool_sizes.get(language.id, settings.pool_size)
-        for policy in (settings.limits, settings.anonymous_limits):
-            run = sandbox_shape(image, language, default_limits(policy, language.run_limit_defaults), Phase.run)
-            targets[run] = max(targets.get(run, 0), size)
+        run = sandbox_shape(image, language, default_limits(settings.limits, language.run_limit_defaults), Phase.run)
+        targets[run] = max(targets.get(run, 0), size)
+        if language.id in settings.pool_sizes:
+            # Anonymous callers' run shape too, for the languages pooled deeper (Python: the web
+            # app's first run); their other shapes are pooled on demand.
+            limits = default_limits(settings.anonymous_limits, language.run_limit_defaults)
+            anonymous = sandbox_shape(image, language, limits, Phase.run)
+            targets[anonymous] = max(targets.get(anonymous, 0), size)
         if language.compiled:
             compile_limits = default_limits(settings.compile_limits, language.compile_limit_defaults)
             shape = sandbox_shape(image, language, compile_limits, Phase.compile)

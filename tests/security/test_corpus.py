@@ -13,20 +13,30 @@ import re
 import subprocess
 import time
 import tomllib
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
+import redis
 
 from services.executor.sandbox.uids import UID_MIN
+from services.gateway.app import create_app
 from shared.languages import LANGUAGES
 from shared.limits import default_limits
+from shared.redis_keys import RUNTIMES
 from shared.settings import GatewaySettings
+from tests.conftest import EXECUTOR_ID, REDIS_URL, gateway_settings, serve, start_executor, wait_until_ready
 from tests.e2e.conftest import run, wait_for_no_leftovers
 
 CORPUS: list[dict[str, Any]] = tomllib.loads((Path(__file__).parent / "corpus.toml").read_text())["case"]
 EXECUTION_CASES = [case for case in CORPUS if case.get("kind", "execution") == "execution"]
+# A subset also runs under gVisor (their cases say so); the full corpus there: bench/gvisor_corpus.
+GVISOR_CASES = [case for case in EXECUTION_CASES if case.get("gvisor")]
+GVISOR_REDIS = "redis://127.0.0.1:6379/9"
+GVISOR_EXECUTOR = "executor-gvisor"
 API_CASES = [case for case in CORPUS if case.get("kind") == "api"]
 
 BENIGN = {
@@ -55,6 +65,38 @@ if os.path.getsize("/usr/bin/python3.11") < 1_000_000:
 print("pristine" if not problems else problems)
 """,
 }
+
+
+@pytest.fixture(scope="module")
+def gvisor_executor(executor: subprocess.Popen[bytes]) -> Iterator[None]:
+    client = redis.Redis.from_url(GVISOR_REDIS)
+    client.flushdb()
+    client.hset(RUNTIMES, mapping=redis.Redis.from_url(REDIS_URL).hgetall(RUNTIMES))  # type: ignore[arg-type]
+    proc = start_executor(
+        GVISOR_EXECUTOR,
+        "executor-gvisor.log",
+        CRH_REDIS_URL=GVISOR_REDIS,
+        CRH_EXECUTOR_RUNTIME="runsc",
+        CRH_EXECUTOR_CONCURRENCY="2",
+        CRH_EXECUTOR_POOL_SIZE="0",
+        CRH_EXECUTOR_POOL_SIZES='{"python": 2}',
+    )
+    try:
+        wait_until_ready(client, GVISOR_EXECUTOR, proc, timeout=120)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        client.close()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def gvisor_api(gvisor_executor: None) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        serve(create_app(gateway_settings(redis_url=GVISOR_REDIS))) as url,
+        httpx.AsyncClient(base_url=url, timeout=120) as client,
+    ):
+        yield client
 
 
 def host_sandbox_processes() -> list[str]:
@@ -151,14 +193,17 @@ def decoded(result: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
     return result, raw
 
 
-@pytest.mark.parametrize("case", EXECUTION_CASES, ids=[c["id"] for c in EXECUTION_CASES])
-async def test_hostile_program(api: httpx.AsyncClient, anonymous_api: httpx.AsyncClient, case: dict[str, Any]) -> None:
+async def check_case(
+    api: httpx.AsyncClient, case: dict[str, Any], executor_id: str, anonymous_api: httpx.AsyncClient | None = None
+) -> None:
+    """Run one case with the corpus invariants: a concurrent benign execution, the pristine probe,
+    no sandbox or process of the execution left."""
     benign = asyncio.create_task(run(api, BENIGN))
     concurrent = asyncio.create_task(run_concurrent(api, case["concurrent"])) if "concurrent" in case else None
     # caller = "anonymous": through a gateway with the shipped anonymous policies (the shared one
     # gives anonymous callers the account policies, to exercise the sandbox's full ranges).
     anonymous = case.get("caller") == "anonymous"
-    client = anonymous_api if anonymous else api
+    client = anonymous_api if anonymous and anonymous_api is not None else api
     result, raw_stdout = decoded(await run_case(client, case))
 
     assert result["verdict"] in case["verdicts"], (result["verdict"], result["message"], result["run"])
@@ -192,8 +237,19 @@ async def test_hostile_program(api: httpx.AsyncClient, anonymous_api: httpx.Asyn
 
     probe = await run(api, PROBE)
     assert probe["run"]["stdout"] == "pristine\n", probe["run"]
-    assert wait_for_no_leftovers() == []
+    assert wait_for_no_leftovers(executor_id) == []
     assert wait_for_no_host_processes() == []
+
+
+@pytest.mark.parametrize("case", EXECUTION_CASES, ids=[c["id"] for c in EXECUTION_CASES])
+async def test_hostile_program(api: httpx.AsyncClient, anonymous_api: httpx.AsyncClient, case: dict[str, Any]) -> None:
+    await check_case(api, case, EXECUTOR_ID, anonymous_api)
+
+
+@pytest.mark.parametrize("case", GVISOR_CASES, ids=[c["id"] for c in GVISOR_CASES])
+async def test_hostile_program_under_gvisor(gvisor_api: httpx.AsyncClient, case: dict[str, Any]) -> None:
+    """The corpus's runtime-independent cases under gVisor (CRH_EXECUTOR_RUNTIME=runsc)."""
+    await check_case(gvisor_api, case, GVISOR_EXECUTOR)
 
 
 @pytest.mark.usefixtures("nothing_queued")

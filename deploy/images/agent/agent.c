@@ -19,6 +19,7 @@
  * Options (the container's command line):
  *   --work-mb N --tmp-mb N --shm-mb N --inodes N   sizes of the cell's tmpfs mounts
  *   --loopback                                       bring lo up in each cell's network namespace
+ *   --rusage-cpu                                     CPU from wait4 and RLIMIT_CPU, not the cgroup
  *   --env NAME=value ... --zygote ARGV...            zygote mode (see zygote.py): each cell starts
  *       ARGV before its request; at 'G' the cell writes "cpu_ms NUL file_size NUL argv..." on the
  *       interpreter's fd 3, and the same process runs the program.
@@ -98,6 +99,9 @@ static const char *reason_names[] = {"none", "cpu", "wall", "output", "killed"};
 /* ---- options ---- */
 static unsigned long long opt_work_mb = 64, opt_tmp_mb = 32, opt_shm_mb = 16, opt_inodes = 16384;
 static int opt_loopback;
+/* --rusage-cpu: the cgroup's CPU counter is not the program's (gVisor's counts sleeping tasks):
+ * the CPU limit is RLIMIT_CPU per process, and the time reported comes from wait4. */
+static int opt_rusage_cpu;
 static char **zygote_argv;
 static char *boot_envs[MAX_ENV];
 static int nboot_envs;
@@ -255,6 +259,7 @@ static unsigned long long read_ull_file(const char *path, const char *key) {
 }
 
 static unsigned long long cgroup_cpu_us(void) {
+    if (opt_rusage_cpu) return 0;
     unsigned long long ns = read_ull_file("/sys/fs/cgroup/cpuacct/cpuacct.usage", NULL);
     if (ns) return ns / 1000;
     return read_ull_file("/sys/fs/cgroup/cpu.stat", "usage_usec");
@@ -1294,6 +1299,7 @@ static void parse_args(int argc, char **argv) {
         else if (strcmp(a, "--shm-mb") == 0 && more) opt_shm_mb = strtoull(argv[++i], NULL, 10);
         else if (strcmp(a, "--inodes") == 0 && more) opt_inodes = strtoull(argv[++i], NULL, 10);
         else if (strcmp(a, "--loopback") == 0) opt_loopback = 1;
+        else if (strcmp(a, "--rusage-cpu") == 0) opt_rusage_cpu = 1;
         else if (strcmp(a, "--zygote") == 0 && more) {
             zygote_argv = argv + i + 1;
             return;

@@ -35,6 +35,9 @@ MIB = 1 << 20
 AGENT_MEMORY_HEADROOM = 8 * MIB
 # The agent and the execution's cell.
 AGENT_PROCESSES = 2
+# gVisor's own threads (its kernel and the stubs running the program's threads) count in the
+# container's pids cgroup; gVisor enforces the program's limit itself.
+GVISOR_PIDS_HEADROOM = 128
 TMPFS_INODES = 16384
 STOP_WAIT_S = 2.0
 SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -70,6 +73,10 @@ class BoxOptions:
     max_file_size_kb: int = 262_144
     max_cpu_time_ms: int = 60_000
 
+    @property
+    def gvisor(self) -> bool:
+        return self.runtime.startswith("runsc")
+
 
 @dataclass(frozen=True, slots=True)
 class Shape:
@@ -100,6 +107,8 @@ class Shape:
         ]
         if options.loopback:
             command.append("--loopback")
+        if options.gvisor:
+            command.append("--rusage-cpu")
         if self.zygote:
             for entry in self.zygote_env:
                 command += ["--env", entry]
@@ -144,7 +153,7 @@ def container_config(shape: Shape, options: BoxOptions, uid: int) -> dict[str, A
             "Memory": memory,
             "MemorySwap": memory,
             "NanoCpus": options.nano_cpus,
-            "PidsLimit": shape.processes + AGENT_PROCESSES,
+            "PidsLimit": shape.processes + AGENT_PROCESSES + (GVISOR_PIDS_HEADROOM if options.gvisor else 0),
             "Ulimits": [
                 {"Name": "nofile", "Soft": 512, "Hard": 512},
                 {"Name": "fsize", "Soft": file_size, "Hard": file_size},
