@@ -461,8 +461,11 @@ static void cell_setup(int rep) {
         memset(&ifr, 0, sizeof ifr);
         strcpy(ifr.ifr_name, "lo");
         if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0) cell_fail(rep, "loopback: %s", strerror(errno));
-        ifr.ifr_flags |= IFF_UP;
-        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) cell_fail(rep, "loopback up: %s", strerror(errno));
+        /* gVisor's new namespaces have it up already (and refuse the ioctl). */
+        if (!(ifr.ifr_flags & IFF_UP)) {
+            ifr.ifr_flags |= IFF_UP;
+            if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) cell_fail(rep, "loopback up: %s", strerror(errno));
+        }
         close(s);
     }
     /* A time namespace whose boot clock starts now: uptime says nothing about the host.  Children
@@ -480,6 +483,33 @@ static void cell_setup(int rep) {
     drop_capabilities(rep);
     int rc = seccomp_load(inner_filter);
     if (rc < 0) cell_fail(rep, "seccomp: %s", strerror(-rc));
+}
+
+/* execvpe without its fallback of running a file the kernel refuses (ENOEXEC) through /bin/sh:
+ * a broken executable is an error, not a shell script. */
+static void exec_program(char **argv, char **envp) {
+    if (strchr(argv[0], '/')) {
+        execve(argv[0], argv, envp);
+        return;
+    }
+    const char *path = "/usr/local/bin:/usr/bin:/bin";
+    for (char **e = envp; *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+    int err = ENOENT;
+    char candidate[PATH_MAX];
+    for (const char *dir = path; *dir;) {
+        const char *end = strchr(dir, ':');
+        size_t len = end ? (size_t)(end - dir) : strlen(dir);
+        if (len > 0 && len + 1 + strlen(argv[0]) < sizeof candidate) {
+            memcpy(candidate, dir, len);
+            candidate[len] = '/';
+            strcpy(candidate + len + 1, argv[0]);
+            execve(candidate, argv, envp);
+            if (errno != ENOENT && errno != ENOTDIR) err = errno;
+        }
+        dir = end ? end + 1 : dir + len;
+    }
+    errno = err;
 }
 
 /* In the program's process, after fork: limits, stdio, identity of a plain process, exec. */
@@ -530,7 +560,7 @@ static void child_exec(char **argv, char **extra_env, int nextra, int in_r, int 
     }
     for (int i = 0; i < nextra; i++) envp[n++] = extra_env[i];
     envp[n] = NULL;
-    execvpe(argv[0], argv, envp);
+    exec_program(argv, envp);
     int e = errno;
     write_all(errpipe_w, &e, sizeof e);
     _exit(127);
@@ -619,6 +649,12 @@ static void send_artifact_file(int rep, int dirfd, const char *name, const char 
     off_t pos = 0;
     while (pos < st.st_size) {
         off_t start = lseek(fd, pos, SEEK_DATA);
+        if (start < 0 && errno != ENXIO) {
+            /* No hole support here: the rest as it is. */
+            ext[next++] = (struct extent){pos, st.st_size - pos};
+            data += (unsigned long long)(st.st_size - pos);
+            break;
+        }
         if (start < 0) break; /* ENXIO: only a hole is left */
         off_t end = lseek(fd, start, SEEK_HOLE);
         if (end < 0) end = st.st_size;
@@ -631,6 +667,13 @@ static void send_artifact_file(int rep, int dirfd, const char *name, const char 
         ext[next++] = (struct extent){start, end - start};
         data += (unsigned long long)(end - start);
         pos = end;
+    }
+    if (data == 0 && st.st_blocks > 0) {
+        /* Allocated, yet no data found: a file system that reports holes wrongly (gVisor's tmpfs).
+         * Never send a file emptier than it is. */
+        next = 1;
+        ext[0] = (struct extent){0, st.st_size};
+        data = (unsigned long long)st.st_size;
     }
     artifact_sent += data;
     if (artifact_sent > artifact_limit)

@@ -273,8 +273,8 @@ class Box:
         self.runs += 1
         try:
             for chunk in _setup_frames(program):
-                await self.stream.write_in(chunk)
-        except (ConnectionError, RuntimeError, OSError) as exc:
+                await self._write(chunk)
+        except ConnectionError as exc:
             result.error = f"the sandbox is not reachable: {exc}"
             return result
         feeder = asyncio.create_task(self._feed(program.stdin_feed)) if program.stdin_feed else None
@@ -294,8 +294,8 @@ class Box:
         if result.record is not None:
             # Input frames of this run still on their way are dropped by the agent up to here.
             try:
-                await self.stream.write_in(protocol.frame(protocol.NEXT))
-            except (ConnectionError, RuntimeError, OSError) as exc:
+                await self._write(protocol.frame(protocol.NEXT))
+            except ConnectionError as exc:
                 result.error = f"the sandbox is not reachable: {exc}"
         if result.record is None and not result.timed_out:
             # The agent is gone without an exit record: the kernel's OOM killer is the usual cause.
@@ -304,9 +304,17 @@ class Box:
                 result.oom_killed = bool(info.get("State", {}).get("OOMKilled"))
         return result
 
+    async def _write(self, data: bytes) -> None:
+        """Write to the agent; a connection that closed under aiodocker's stream (whose own checks
+        are assertions) is a ConnectionError."""
+        try:
+            await self.stream.write_in(data)
+        except (ConnectionError, RuntimeError, OSError, AssertionError, AttributeError) as exc:
+            raise ConnectionError(str(exc) or "the attach connection closed") from exc
+
     async def _feed(self, feed: Callable[[], AsyncIterator[bytes]]) -> None:
         async for frame in feed():
-            await self.stream.write_in(frame)
+            await self._write(frame)
 
     async def _read(self, program: Program, result: BoxResult, on_output: OutputCallback) -> None:
         limit = program.limits.output_bytes
@@ -332,7 +340,7 @@ class Box:
                         payload = payload[: max(room, 0)]
                         if not result.output_exceeded:
                             result.output_exceeded = True
-                            await self.stream.write_in(protocol.frame(protocol.KILL))
+                            await self._write(protocol.frame(protocol.KILL))
                     if payload:
                         buf.extend(payload)
                         on_output(name, payload)
