@@ -184,18 +184,23 @@ class EventPublisher:
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, redis: Redis, execution_id: uuid.UUID, policy: StreamPolicy) -> EventPublisher:
-        """Continue the sequence of an earlier attempt, if any, so replay stays ordered. An account's
-        first block of budget is taken in the same round trip."""
+    async def open(
+        cls, redis: Redis, execution_id: uuid.UUID, policy: StreamPolicy, *, fresh: bool = False
+    ) -> EventPublisher:
+        """Continue the sequence of an earlier attempt, if any, so replay stays ordered (a first try,
+        ``fresh``, has none). An account's first block of budget is taken in the same round trip."""
         stream = execution_stream(execution_id)
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.xrevrange(stream, count=1)
-            if policy.owner:
-                await cls._reserve_call(redis, pipe, policy, str(execution_id), min(RESERVE_BLOCK, policy.budget_bytes))
-            replies = await pipe.execute()
-        last = replies[0]
-        last_seq = int(last[0][0].split(b"-")[0]) if last else 0
-        granted = int(replies[1]) if policy.owner else 0
+        last_seq = granted = 0
+        if not fresh or policy.owner:
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.xrevrange(stream, count=1)
+                if policy.owner:
+                    block = min(RESERVE_BLOCK, policy.budget_bytes)
+                    await cls._reserve_call(redis, pipe, policy, str(execution_id), block)
+                replies = await pipe.execute()
+            last = replies[0]
+            last_seq = int(last[0][0].split(b"-")[0]) if last and not fresh else 0
+            granted = int(replies[1]) if policy.owner else 0
         publisher = cls(redis, execution_id, last_seq=last_seq, policy=policy, granted=granted)
         publisher._task = asyncio.create_task(publisher._run(), name=f"events-{execution_id}")
         return publisher

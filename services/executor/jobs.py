@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from services.executor.events import EventPublisher, stream_policy
 from services.executor.interactive import input_feed
 from services.executor.judging import judge
 from services.executor.runner import ExecutionOutcome, ExecutionSpec, StdinFeed
-from services.executor.sandbox.box import remove_sandboxes, sandbox_owners
+from services.executor.sandbox.box import queue_label, remove_sandboxes, sandbox_owners
 from services.executor.state import ExecutorState
 from services.executor.webhooks import enqueue_delivery, pending_webhook, requeue_stranded
 from shared.db.models import Execution
@@ -102,23 +103,25 @@ def _queue_wait(now: datetime, enqueued: datetime | None) -> int | None:
     return int((now - enqueued).total_seconds() * 1e6) if enqueued else None
 
 
-async def _claim(state: ExecutorState, eid: uuid.UUID, now: datetime, wait_us: int | None) -> bool:
+async def _claim_started(state: ExecutorState, eid: uuid.UUID, now: datetime, wait_us: int | None) -> bool:
     async with state.sessionmaker() as session:
-        claimed = await repo.claim(session, eid, state.settings.executor_id, now, wait_us)
+        claimed = await repo.claim_started(session, eid, state.settings.executor_id, now, wait_us)
         await session.commit()
-    return claimed is not None
+    return claimed
 
 
 async def _run_first_try(state: ExecutorState, job: ExecutionJob, enqueued: datetime | None) -> str:
-    """A first try (arq's job_try 1) cannot have run before, so the program starts at once and the
-    claim is written alongside; it must succeed before the result is saved."""
+    """A first try (arq's job_try 1) cannot have run before, so nothing is written until its user
+    code starts: then one statement claims it and marks the start, alongside the program (it must
+    succeed before the result is saved). An executor that dies before that leaves the job to arq's
+    retry, as if it had never been taken."""
     now = datetime.now(UTC)
     if job.language not in LANGUAGES:
         await _finish_with(state, job.id, Verdict.internal_error, "This language is no longer available")
         return "unknown language"
-    claim = asyncio.create_task(_claim(state, job.id, now, _queue_wait(now, enqueued)))
+    wait_us = _queue_wait(now, enqueued)
     feed = input_feed(state.redis, job.id) if job.interactive else None
-    return await _execute(state, job, now, feed, claim)
+    return await _execute(state, job, now, feed, lambda: _claim_started(state, job.id, now, wait_us))
 
 
 async def _run(state: ExecutorState, eid: uuid.UUID, enqueued: datetime | None) -> str:
@@ -147,18 +150,26 @@ async def _execute(
     job: ExecutionJob,
     started_at: datetime,
     feed: StdinFeed | None,
-    claim: asyncio.Task[bool] | None,
+    claim_at_start: Callable[[], Coroutine[Any, Any, bool]] | None,
 ) -> str:
+    """Run a claimed execution (claim_at_start None), or a first try that claims itself when its
+    user code starts (claim_at_start), and save and publish its outcome."""
     eid = job.id
     spec = build_spec(job, state.settings)
-    events = await EventPublisher.open(state.redis, eid, stream_policy(state.settings, job.user_id))
+    events = await EventPublisher.open(
+        state.redis, eid, stream_policy(state.settings, job.user_id), fresh=claim_at_start is not None
+    )
     events.status(ExecutionStatus.running.value)
+    claim: asyncio.Task[bool] | None = None
     marker: asyncio.Task[None] | None = None
 
     def on_user_code() -> None:
-        nonlocal marker
-        if marker is None:
-            marker = asyncio.create_task(_mark_program_started(state, eid, claim))
+        nonlocal claim, marker
+        if claim_at_start is not None:
+            if claim is None:
+                claim = asyncio.create_task(claim_at_start())
+        elif marker is None:
+            marker = asyncio.create_task(_mark_program_started(state, eid))
 
     try:
         if spec.test_cases:
@@ -219,10 +230,7 @@ async def _execute(
     return outcome.verdict.value
 
 
-async def _mark_program_started(state: ExecutorState, eid: uuid.UUID, claim: asyncio.Task[bool] | None) -> None:
-    if claim is not None:
-        # The claim is the row's first write of this try; the marker must not overtake it.
-        await asyncio.shield(claim)
+async def _mark_program_started(state: ExecutorState, eid: uuid.UUID) -> None:
     async with state.sessionmaker() as session:
         await repo.mark_program_started(session, eid)
         await session.commit()
@@ -290,7 +298,7 @@ async def recover_own(state: ExecutorState) -> None:
 async def reap_orphaned_sandboxes(state: ExecutorState) -> int:
     """Remove sandboxes on this engine whose executor is dead (e.g. scaled down, never restarted)."""
     removed = 0
-    for executor_id in await sandbox_owners(state.docker):
+    for executor_id in await sandbox_owners(state.docker, queue_label(state.settings.redis_url.get_secret_value())):
         if executor_id != state.settings.executor_id and await state.deaths.is_dead(state.redis, executor_id):
             removed += await remove_sandboxes(state.docker, executor_id)
     return removed

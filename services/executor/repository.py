@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Row, Table, func, insert, select, update
+from sqlalchemy import Row, Table, Update, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult
@@ -26,11 +26,10 @@ async def get(session: AsyncSession, execution_id: uuid.UUID) -> Execution | Non
     return await session.get(Execution, execution_id)
 
 
-async def claim(
-    session: AsyncSession, execution_id: uuid.UUID, executor_id: str, started_at: datetime, queue_wait_us: int | None
-) -> Row[tuple[object, ...]] | None:
-    """Mark the execution running, in one statement; None if it is finished or its user code already ran."""
-    stmt = (
+def _claim_statement(
+    execution_id: uuid.UUID, executor_id: str, started_at: datetime, queue_wait_us: int | None
+) -> Update:
+    return (
         update(executions)
         .where(
             executions.c.id == execution_id,
@@ -44,9 +43,29 @@ async def claim(
             started_at=started_at,
             queue_wait_us=func.coalesce(executions.c.queue_wait_us, queue_wait_us),
         )
-        .returning(*executions.c)
     )
+
+
+async def claim(
+    session: AsyncSession, execution_id: uuid.UUID, executor_id: str, started_at: datetime, queue_wait_us: int | None
+) -> Row[tuple[object, ...]] | None:
+    """Mark the execution running, in one statement, and return its row; None if it is finished
+    or its user code already ran."""
+    stmt = _claim_statement(execution_id, executor_id, started_at, queue_wait_us).returning(*executions.c)
     return (await session.execute(stmt)).one_or_none()
+
+
+async def claim_started(
+    session: AsyncSession, execution_id: uuid.UUID, executor_id: str, started_at: datetime, queue_wait_us: int | None
+) -> bool:
+    """Claim and mark its user code started, in one statement (a first try, as its program starts);
+    False if it is finished or its user code already ran elsewhere."""
+    stmt = (
+        _claim_statement(execution_id, executor_id, started_at, queue_wait_us)
+        .values(program_started_at=func.now())
+        .returning(executions.c.id)
+    )
+    return (await session.execute(stmt)).one_or_none() is not None
 
 
 async def mark_program_started(session: AsyncSession, execution_id: uuid.UUID) -> None:

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import aiodocker
 import aiohttp
+import uvloop
 from arq import Worker, func
 from arq.connections import RedisSettings
 from arq.utils import timestamp_ms
@@ -30,7 +31,7 @@ from services.executor.jobs import MAX_JOB_TRIES, recover_own, run_execution, sw
 from services.executor.runner import Runner, sandbox_shape
 from services.executor.runtimes import discover_versions
 from services.executor.sandbox import seccomp
-from services.executor.sandbox.box import BoxOptions, Shape, remove_sandboxes
+from services.executor.sandbox.box import BoxOptions, Shape, queue_label, remove_sandboxes
 from services.executor.sandbox.cgroups import SocketMemory
 from services.executor.sandbox.cgroups import detect as detect_socket_memory
 from services.executor.sandbox.pool import PoolSettings, SandboxPool
@@ -185,6 +186,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         tmp_size_mb=settings.tmp_size_mb,
         shm_size_mb=settings.shm_size_mb,
         seccomp_profile=seccomp.profile_json(),
+        queue=queue_label(settings.redis_url.get_secret_value()),
         loopback=socket_memory is not SocketMemory.unavailable,
         max_file_size_kb=max(settings.limits.file_size_kb.maximum, settings.compile_limits.file_size_kb.maximum),
         max_cpu_time_ms=max(settings.limits.cpu_time_ms.maximum, settings.compile_limits.cpu_time_ms.maximum),
@@ -314,4 +316,7 @@ def create_worker(settings: ExecutorSettings | None = None, **overrides: Any) ->
 def main() -> None:
     settings = ExecutorSettings()
     configure_logging(settings.log_level, json=settings.log_json)
+    # uvloop (as uvicorn uses for the gateway): the executor is mostly socket I/O to Redis,
+    # PostgreSQL and the engine, where the default loop's Python transports cost most of its CPU.
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     create_worker(settings).run()

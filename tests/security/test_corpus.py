@@ -22,7 +22,6 @@ import pytest
 import pytest_asyncio
 import redis
 
-from services.executor.sandbox.uids import UID_MIN
 from services.gateway.app import create_app
 from shared.languages import LANGUAGES
 from shared.limits import default_limits
@@ -102,16 +101,37 @@ async def gvisor_api(gvisor_executor: None) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def host_sandbox_processes() -> list[str]:
-    """Processes of sandbox uids on the host beyond what an idle sandbox holds: its agent, the cell
-    it prepared for the next execution, and that cell's pre-started interpreter. Programs run as
-    their container's own uid (a zygote-started Python program keeps the interpreter's command
-    line, hence the count), so anything more is a program that survived its execution."""
+def sandbox_uids(executor_id: str) -> set[int]:
+    """Host uids of the executor's sandbox containers (each has its own)."""
+    out = subprocess.run(
+        [
+            "docker",
+            "ps",
+            "-a",
+            "--filter",
+            f"label=coderunhub.executor={executor_id}",
+            "--format",
+            '{{.Label "coderunhub.uid"}}',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {int(uid) for uid in out.split() if uid.isdigit()}
+
+
+def host_sandbox_processes(executor_id: str = EXECUTOR_ID) -> list[str]:
+    """Processes of the executor's sandbox uids on the host beyond what an idle sandbox holds: its
+    agent, the cell it prepared for the next execution, and that cell's pre-started interpreter.
+    Programs run as their container's own uid (a zygote-started Python program keeps the
+    interpreter's command line, hence the count), so anything more is a program that survived its
+    execution. (Other suites' sandboxes on this engine are theirs to check.)"""
+    uids = sandbox_uids(executor_id)
     out = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
     by_uid: dict[int, list[str]] = {}
     for line in out.splitlines():
         number, _, command = line.strip().partition(" ")
-        if number.isdigit() and int(number) >= UID_MIN:
+        if number.isdigit() and int(number) in uids:
             by_uid.setdefault(int(number), []).append(command.strip())
     survivors = []
     for uid, commands in by_uid.items():
@@ -125,10 +145,10 @@ def host_sandbox_processes() -> list[str]:
     return survivors
 
 
-def wait_for_no_host_processes(timeout: float = 10.0) -> list[str]:
+def wait_for_no_host_processes(executor_id: str = EXECUTOR_ID, timeout: float = 10.0) -> list[str]:
     """Processes of removed sandboxes may take a moment to be reaped."""
     deadline = time.monotonic() + timeout
-    while (left := host_sandbox_processes()) and time.monotonic() < deadline:
+    while (left := host_sandbox_processes(executor_id)) and time.monotonic() < deadline:
         time.sleep(0.1)
     return left
 
@@ -241,7 +261,7 @@ async def check_case(
     probe = await run(api, PROBE)
     assert probe["run"]["stdout"] == "pristine\n", probe["run"]
     assert wait_for_no_leftovers(executor_id) == []
-    assert wait_for_no_host_processes() == []
+    assert wait_for_no_host_processes(executor_id) == []
 
 
 @pytest.mark.parametrize("case", EXECUTION_CASES, ids=[c["id"] for c in EXECUTION_CASES])

@@ -149,7 +149,7 @@ async def test_one_container_two_users_nothing_carries_over(
     assert daemon_ready == "daemon ready"
     # The daemon died with the first execution's cell, before the second one starts (which waits
     # until the container's agent has prepared its next cell, as the pool does).
-    assert wait_for_no_host_processes() == []
+    assert wait_for_no_host_processes(REUSE_EXECUTOR) == []
     await asyncio.sleep(CELL_READY_S * 2)
 
     checked = await run_as(reuse_gateway, second["access_token"], CHECK)

@@ -72,6 +72,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 
 #define MAX_FRAME (256u * 1024u * 1024u)
 #define MAX_ARGS 256
@@ -299,6 +302,8 @@ static unsigned long long program_cpu_us(unsigned long long cg_before, unsigned 
  * ============================================================================================= */
 
 static scmp_filter_ctx inner_filter;
+/* The filter compiled once, at start-up: each cell loads it without libseccomp's per-load work. */
+static struct sock_fprog inner_program;
 
 static void cell_fail(int rep, const char *fmt, ...) {
     char msg[512];
@@ -379,6 +384,14 @@ static void build_inner_filter(void) {
                      SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_NE, 0));
     seccomp_rule_add(inner_filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
                      SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+    int fd = memfd_create("inner-filter", MFD_CLOEXEC);
+    if (fd < 0 || seccomp_export_bpf(inner_filter, fd) < 0) fail("cannot compile the seccomp filter");
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0) fail("bad seccomp filter");
+    struct sock_filter *code = malloc((size_t)size);
+    if (!code || pread(fd, code, (size_t)size, 0) != size) fail("cannot read the seccomp filter");
+    close(fd);
+    inner_program = (struct sock_fprog){(unsigned short)(size / (off_t)sizeof(struct sock_filter)), code};
 }
 
 static void mount_or_fail(int rep, const char *src, const char *target, const char *type, unsigned long flags,
@@ -481,8 +494,7 @@ static void cell_setup(int rep) {
     prctl(PR_SET_DUMPABLE, 0);
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     drop_capabilities(rep);
-    int rc = seccomp_load(inner_filter);
-    if (rc < 0) cell_fail(rep, "seccomp: %s", strerror(-rc));
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &inner_program) < 0) cell_fail(rep, "seccomp: %s", strerror(errno));
 }
 
 /* execvpe without its fallback of running a file the kernel refuses (ENOEXEC) through /bin/sh:
@@ -851,8 +863,12 @@ static void cell_main(int ctl, int rep, int in_r, int out_w, int err_w) {
     /* The program is done: nothing it started may outlive it. */
     kill(-1, SIGKILL);
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
-    char rec[32];
-    int len = snprintf(rec, sizeof rec, "%d", status);
+    /* Every process of the execution is reaped: the measurements are final.  The agent reports
+     * from here, while this cell's namespaces are torn down after it exits. */
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    char rec[96];
+    int len = snprintf(rec, sizeof rec, "%d %ld %llu", status, ru.ru_maxrss, rusage_cpu_us(&ru));
     frame_to(rep, 'W', rec, (size_t)len);
     char cmd = 'Q';
     if (read_exact(ctl, &cmd, 1) == 0 && cmd == 'C')
@@ -1136,7 +1152,7 @@ static void run_request(void) {
     unsigned char *pend = NULL;
     size_t pendlen = 0, pendoff = 0;
     int stdin_eof = 0, exec_open = 1, rep_open = 1, cell_alive = 1, exited = 0, status = 0, started = 0;
-    int user_error = 0;
+    int user_error = 0, reported = 0, collecting = 0;
     enum reason reason = R_NONE;
     unsigned long long end = 0, drain_deadline = 0;
     struct rusage cell_ru;
@@ -1174,7 +1190,9 @@ static void run_request(void) {
             else if (cpu_before && program_cpu_us(cpu_before, self_before) >= cpu_limit_ms * 1000ull) reason = R_CPU;
             if (reason != R_NONE) kill_cell();
         }
-        if (!cell_alive && !rep_open) {
+        /* Done when the cell is gone, or when it reported the program's end and has nothing more to
+         * send (its teardown then overlaps the report), and the output is in. */
+        if ((!cell_alive && !rep_open) || (reported && !collecting)) {
             if (!end) end = t;
             if (!drain_deadline) drain_deadline = t + DRAIN_MS * 1000ull;
             if ((outs[0].fd < 0 && outs[1].fd < 0) || t >= drain_deadline) break;
@@ -1243,7 +1261,12 @@ static void run_request(void) {
                     send_frame('S', NULL, 0);
                 } else if (hdr[0] == 'W') {
                     exited = 1;
-                    status = atoi(msg);
+                    long maxrss = 0;
+                    unsigned long long cpu = 0;
+                    sscanf(msg, "%d %ld %llu", &status, &maxrss, &cpu);
+                    cell_ru.ru_maxrss = maxrss;
+                    cell_ru.ru_utime.tv_sec = (time_t)(cpu / 1000000ull);
+                    cell_ru.ru_utime.tv_usec = (suseconds_t)(cpu % 1000000ull);
                     end = now_us();
                     if (stdin_fd >= 0) close_fd(&stdin_fd);
                     int clean = reason == R_NONE && WIFEXITED(status) && WEXITSTATUS(status) == 0 && ncollect > 0;
@@ -1266,6 +1289,8 @@ static void run_request(void) {
                     }
                     char cmd = clean ? 'C' : 'Q';
                     to_cell(&cmd, 1);
+                    reported = 1;
+                    collecting = clean;
                 } else if (hdr[0] == 'U') {
                     user_error = 1;
                     snprintf(error, sizeof error, "%s", msg);
@@ -1310,11 +1335,11 @@ static void run_request(void) {
     close_fd(&stdin_fd);
     close_fd(&outs[0].fd);
     close_fd(&outs[1].fd);
-    discard_cell();
     if (!exec_open) _exit(0);
     if (user_error) {
         send_frame('U', error, strlen(error));
     } else if (!started) {
+        discard_cell();
         fail("%s", error[0] ? error : "the sandbox could not start the program");
     }
     unsigned long long cg_cpu = cpu_before ? program_cpu_us(cpu_before, self_before) : 0;
@@ -1329,6 +1354,8 @@ static void run_request(void) {
                        (unsigned long long)cell_ru.ru_maxrss * 1024ull, cgroup_oom_kills() - oom_before, outs[0].bytes,
                        outs[1].bytes);
     send_frame('X', rec, (size_t)len);
+    /* After the report: the cell has ended (or ends now), its namespaces go with it. */
+    discard_cell();
     if (!skip_to_next()) _exit(0);
 }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import math
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -46,6 +47,10 @@ MAX_AGENT_STDERR = 4096
 LABEL_ROLE = "coderunhub.role"
 LABEL_EXECUTOR = "coderunhub.executor"
 LABEL_UID = "coderunhub.uid"
+# Which queue (Redis) the owning executor serves: sweepers only reap sandboxes of executors they
+# can see die, i.e. of their own queue; suites sharing one engine (make run, make test, a bench)
+# never touch each other's.
+LABEL_QUEUE = "coderunhub.queue"
 ROLE_SANDBOX = "sandbox"
 
 OutputCallback = Callable[[str, bytes], None]
@@ -65,6 +70,8 @@ class BoxOptions:
     tmp_size_mb: int
     # The container's seccomp profile as JSON (seccomp.profile_json()).
     seccomp_profile: str
+    # queue_label() of the executor's Redis.
+    queue: str = ""
     shm_size_mb: int = 16
     # Loopback networking inside each execution's network namespace; off where socket buffers
     # cannot be capped (cgroups.py).
@@ -137,7 +144,12 @@ def container_config(shape: Shape, options: BoxOptions, uid: int) -> dict[str, A
         "OpenStdin": True,
         "StdinOnce": True,
         "Tty": False,
-        "Labels": {LABEL_ROLE: ROLE_SANDBOX, LABEL_EXECUTOR: options.executor_id, LABEL_UID: str(uid)},
+        "Labels": {
+            LABEL_ROLE: ROLE_SANDBOX,
+            LABEL_EXECUTOR: options.executor_id,
+            LABEL_UID: str(uid),
+            LABEL_QUEUE: options.queue,
+        },
         "HostConfig": {
             "NetworkMode": "none",
             "CapDrop": ["ALL"],
@@ -417,9 +429,17 @@ async def _remove(container: DockerContainer, attempts: int = 5) -> None:
             await asyncio.sleep(0.05 * (attempt + 1))
 
 
-async def sandbox_owners(docker: aiodocker.Docker) -> set[str]:
-    """Executor ids that own sandboxes on this engine."""
-    containers = await docker.containers.list(all=True, filters={"label": [f"{LABEL_ROLE}={ROLE_SANDBOX}"]})
+def queue_label(redis_url: str) -> str:
+    """A stable name for a Redis database (host, port, database; never the password)."""
+    url = URL(redis_url)
+    where = f"{url.host}:{url.port}{url.path or '/0'}"
+    return hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
+async def sandbox_owners(docker: aiodocker.Docker, queue: str) -> set[str]:
+    """Executor ids that own sandboxes of this queue on this engine."""
+    labels = [f"{LABEL_ROLE}={ROLE_SANDBOX}", f"{LABEL_QUEUE}={queue}"]
+    containers = await docker.containers.list(all=True, filters={"label": labels})
     return {c._container.get("Labels", {}).get(LABEL_EXECUTOR, "") for c in containers} - {""}
 
 

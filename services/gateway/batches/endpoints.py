@@ -70,8 +70,7 @@ async def create_batch(
     if flight is not None:
         await flight.admit(members)
     try:
-        for execution in executions:
-            executions_repo.add(session, execution)
+        await executions_repo.add(session, *executions)
         await session.commit()
     except BaseException:
         if flight is not None:

@@ -107,7 +107,7 @@ async def submit(
 ) -> ExecutionOut | Response:
     """Persist, then queue (never the other way round); answer 202 with the execution, or with
     ``wait`` 200 and the finished result unless the configured wait ends first."""
-    repo.add(session, execution)
+    await repo.add(session, execution)
     await session.commit()
     execution_id = execution.id
     job = execution_job(execution)

@@ -186,9 +186,8 @@ async def interactive_execution(websocket: WebSocket, state: StateDep) -> None:
     committed = False
     try:
         async with state.sessionmaker() as session:
-            repo.add(session, execution)
+            await repo.add(session, execution)
             await session.commit()
-            await session.refresh(execution)
             committed = True
     finally:
         if reservation is not None:

@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult
 from shared.db.records import execution_record
 from shared.executions import ExecutionRecord
 
+_executions = cast(Table, Execution.__table__)
 
-def add(session: AsyncSession, execution: Execution) -> Execution:
-    session.add(execution)
-    return execution
+
+async def add(session: AsyncSession, *executions: Execution) -> None:
+    """INSERT new executions in one Core statement (the ORM's unit of work costs about a
+    millisecond a hello world feels); each object gets the defaults the ORM would have given it,
+    its id first, so callers go on using it."""
+    rows = []
+    for execution in executions:
+        row = {}
+        for column in _executions.columns:
+            value = getattr(execution, column.key)
+            if value is None and column.default is not None:
+                default: Any = column.default
+                value = default.arg(None) if default.is_callable else default.arg
+                setattr(execution, column.key, value)
+            if value is not None:
+                row[column.key] = value
+        rows.append(row)
+    await session.execute(insert(_executions), rows)
 
 
 async def get(session: AsyncSession, execution_id: uuid.UUID) -> Execution | None:
