@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -112,6 +114,106 @@ def wait_for_warm_pool(timeout_s: float = 180.0, executor_id: str = SUITE_ENV["C
     finally:
         client.close()
     raise TimeoutError("the executor's pool did not fill")
+
+
+@dataclass(frozen=True)
+class Suite:
+    url: str
+    # Authorization header with an API key (an account's policy and budgets, as integrators call).
+    headers: dict[str, str]
+
+
+def _api_key(auth_url: str, log_path: Path) -> str:
+    """Sign in by phone with the development provider (its code is in the auth log, as in
+    development), then create an API key, as a developer would."""
+    phone = f"+1628{int(time.time() * 1000) % 10_000_000:07d}"
+    with httpx.Client(base_url=auth_url, timeout=30) as client:
+        started = client.post("/auth/v1/phone/start", json={"phone": phone})
+        started.raise_for_status()
+        e164 = started.json()["phone"]
+        deadline = time.monotonic() + 10
+        code = None
+        while code is None and time.monotonic() < deadline:
+            found = re.search(rf"code for {re.escape(e164)} is (\d+)", log_path.read_text(errors="replace"))
+            code = found.group(1) if found else None
+            time.sleep(0.1)
+        if code is None:
+            raise RuntimeError(f"no development code for {e164} in {log_path}")
+        verified = client.post("/auth/v1/phone/verify", json={"phone": e164, "code": code})
+        verified.raise_for_status()
+        token = verified.json()["access_token"]
+        created = client.post(
+            "/auth/v1/api-keys",
+            json={"name": "bench", "scopes": ["executions:write", "executions:read"]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        created.raise_for_status()
+        key: str = created.json()["key"]
+        return key
+
+
+@contextmanager
+def keyed_suite(url: str | None = None, **env: str) -> Iterator[Suite]:
+    """A suite with an API key: the one at ``url`` (key in CRH_BENCH_API_KEY), else gateway,
+    executor and auth started here (``env`` overrides their settings, e.g. the sandbox mode)."""
+    if url and _ready(url):
+        yield Suite(url, {"Authorization": f"Bearer {os.environ['CRH_BENCH_API_KEY']}"})
+        return
+    port, auth_port = free_port(), free_port()
+    auth_url = f"http://127.0.0.1:{auth_port}"
+    auth_log = Path("/tmp/coderunhub-bench-auth.log")
+    auth_log.write_text("")
+    base = {
+        **os.environ,
+        **SUITE_ENV,
+        "CRH_GATEWAY_PORT": str(port),
+        "CRH_AUTH_PORT": str(auth_port),
+        "CRH_AUTH_PUBLIC_URL": auth_url,
+        "CRH_GATEWAY_AUTH_JWKS_URL": f"{auth_url}/auth/v1/.well-known/jwks.json",
+        "CRH_LOG_JSON": "false",
+        "CRH_GATEWAY_USER_RATE_LIMITS": SUITE_ENV["CRH_GATEWAY_ANONYMOUS_RATE_LIMITS"],
+        **env,
+    }
+    procs = []
+    with open("/tmp/coderunhub-bench.log", "ab") as logs, open(auth_log, "ab") as auth_logs:
+        for module in ("services.executor", "services.gateway"):
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", module], cwd=ROOT, env=base, stdout=logs, stderr=subprocess.STDOUT
+                )
+            )
+        auth_env = {**base, "CRH_LOG_LEVEL": "WARNING"}
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "services.auth"],
+                cwd=ROOT,
+                env=auth_env,
+                stdout=auth_logs,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        started = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while not _ready(started) or not _up(f"{auth_url}/healthz"):
+                if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                    raise RuntimeError("the suite did not start; see /tmp/coderunhub-bench*.log")
+                time.sleep(0.2)
+            key = _api_key(auth_url, auth_log)
+            wait_for_warm_pool()
+            yield Suite(started, {"Authorization": f"Bearer {key}"})
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(60)
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 @contextmanager

@@ -8,7 +8,6 @@ processes before and after (a service process that restarts mid-way would be mis
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,9 @@ GROUPS: dict[str, Callable[[str, str], bool]] = {
     "auth": lambda comm, cmd: "services.auth" in cmd,
     "postgres": lambda comm, cmd: comm in ("postgres", "postmaster"),
     "redis": lambda comm, cmd: comm == "redis-server",
-    "engine": lambda comm, cmd: comm in ("dockerd", "containerd", "runc", "docker-init")
-    or comm.startswith(("containerd-shim", "runc:")),
+    "engine": lambda comm, cmd: (
+        comm in ("dockerd", "containerd", "runc", "docker-init") or comm.startswith(("containerd-shim", "runc:"))
+    ),
     "nginx": lambda comm, cmd: comm == "nginx",
 }
 
@@ -77,13 +77,13 @@ def sample() -> Sample:
 def split(before: Sample, after: Sample) -> dict[str, float]:
     """CPU seconds per group between two samples; 'sandboxes' is everything inside containers,
     'other' what no group claims (the benchmark's own client, the kernel's workers...)."""
-    groups: Counter[str] = Counter()
+    groups: dict[str, float] = {}
     for pid, (comm, cmd, cpu) in after.by_pid.items():
         start = before.by_pid.get(pid)
         used = cpu - (start[2] if start and start[0] == comm else 0.0)
         for name, matches in GROUPS.items():
             if matches(comm, cmd):
-                groups[name] += used
+                groups[name] = groups.get(name, 0.0) + used
                 break
     groups["sandboxes"] = after.sandboxes - before.sandboxes
     total = after.machine - before.machine

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 import uuid
@@ -35,7 +36,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from shared.events import Event, EventType, stream_entry_id
 from shared.redis_keys import (
@@ -100,6 +101,19 @@ class StreamPolicy:
     caller_budget_bytes: int = 0
     # Fraction of Redis' maxmemory past which output is not published; 0: never checked.
     memory_ceiling: float = 0.0
+
+
+# Digests of the ledger scripts Redis has loaded. In a pipeline, redis-py's Script objects ask
+# SCRIPT EXISTS first, a round trip of its own on every flush: these are loaded once instead.
+_LOADED: set[str] = set()
+
+
+async def _queue_script(redis: Redis, pipe: Pipeline, script: str, keys: list[str], args: list[str | int]) -> Any:
+    sha = hashlib.sha1(script.encode()).hexdigest()  # noqa: S324  (Redis names scripts by SHA-1)
+    if sha not in _LOADED:
+        await redis.script_load(script)
+        _LOADED.add(sha)
+    return pipe.evalsha(sha, len(keys), *keys, *[str(arg) for arg in args])
 
 
 def stream_policy(settings: ExecutorSettings, user_id: uuid.UUID | None = None) -> StreamPolicy:
@@ -192,12 +206,20 @@ class EventPublisher:
         stream = execution_stream(execution_id)
         last_seq = granted = 0
         if not fresh or policy.owner:
-            async with redis.pipeline(transaction=False) as pipe:
-                pipe.xrevrange(stream, count=1)
-                if policy.owner:
-                    block = min(RESERVE_BLOCK, policy.budget_bytes)
-                    await cls._reserve_call(redis, pipe, policy, str(execution_id), block)
-                replies = await pipe.execute()
+            for attempt in range(2):
+                try:
+                    async with redis.pipeline(transaction=False) as pipe:
+                        pipe.xrevrange(stream, count=1)
+                        if policy.owner:
+                            block = min(RESERVE_BLOCK, policy.budget_bytes)
+                            await cls._reserve_call(redis, pipe, policy, str(execution_id), block)
+                        replies = await pipe.execute()
+                    break
+                except NoScriptError:
+                    # Redis lost its scripts (a restart): load them again, once.
+                    _LOADED.clear()
+                    if attempt:
+                        raise
             last = replies[0]
             last_seq = int(last[0][0].split(b"-")[0]) if last and not fresh else 0
             granted = int(replies[1]) if policy.owner else 0
@@ -278,7 +300,9 @@ class EventPublisher:
             now,
             policy.ttl_s * 1000,
         ]
-        return await redis.register_script(_RESERVE)(keys=keys, args=args, client=client)
+        if isinstance(client, Pipeline):
+            return await _queue_script(redis, client, _RESERVE, keys, args)
+        return await redis.register_script(_RESERVE)(keys=keys, args=args)
 
     async def _reserve(self, want: int) -> None:
         """Ask the caller's ledger for more budget (a block at least), never past the execution's own."""
@@ -319,13 +343,14 @@ class EventPublisher:
                     if self._ledger:
                         unused = max(0, self._granted - self._spent)
                         until = _now_ms() + self._policy.finished_ttl_s * 1000
-                        settle = self._redis.register_script(_SETTLE)
                         args: list[str | int] = [self._id, unused, until]
-                        await settle(keys=list(self._ledger), args=args, client=pipe)
+                        await _queue_script(self._redis, pipe, _SETTLE, list(self._ledger), args)
                 else:
                     pipe.expire(self._stream, self._policy.ttl_s)
                 await pipe.execute()
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, NoScriptError):
+                _LOADED.clear()
             # Live delivery is best effort: results are in PostgreSQL, and readers fall back to it.
             logger.warning("publishing %d events to %s failed", len(events), self._channel, exc_info=True)
 

@@ -27,6 +27,7 @@ from services.executor.state import ExecutorState
 from services.executor.webhooks import enqueue_delivery, pending_webhook, requeue_stranded
 from shared.db.models import Execution
 from shared.db.records import execution_job
+from shared.db.session import single_statement
 from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus, Verdict
 from shared.languages import LANGUAGES
 from shared.observability import EXECUTION_DURATION, EXECUTIONS, IN_FLIGHT, QUEUE_WAIT
@@ -105,6 +106,7 @@ def _queue_wait(now: datetime, enqueued: datetime | None) -> int | None:
 
 async def _claim_started(state: ExecutorState, eid: uuid.UUID, now: datetime, wait_us: int | None) -> bool:
     async with state.sessionmaker() as session:
+        await single_statement(session)
         claimed = await repo.claim_started(session, eid, state.settings.executor_id, now, wait_us)
         await session.commit()
     return claimed
@@ -190,6 +192,7 @@ async def _execute(
     version = state.versions.get(spec.language.id) or job.version
     finished_at = datetime.now(UTC)
     async with state.sessionmaker() as session:
+        await single_statement(session)
         webhook_url = await repo.save_outcome(
             session,
             eid,

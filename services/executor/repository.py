@@ -87,16 +87,12 @@ async def save_outcome(
     finished_at: datetime,
     tests: Sequence[CaseRecord] = (),
 ) -> str | None:
-    """Store the final result; returns the execution's webhook URL if its webhook awaits delivery."""
-    # Phases are written once, with the final state: a retried execution never saved any.
-    if phases:
-        rows = [{"execution_id": execution_id, **phase.model_dump()} for phase in phases]
-        await session.execute(insert(phases_table), rows)
-    if tests:
-        rows = [{"execution_id": execution_id, **test.model_dump()} for test in tests]
-        await session.execute(insert(test_results), rows)
+    """Store the final result; returns the execution's webhook URL if its webhook awaits delivery.
+
+    One statement (the phases and test results inserted by CTEs of the execution's UPDATE), so the
+    caller may commit it by itself, in one round trip."""
     run = next((phase for phase in phases if phase.phase == Phase.run), None)
-    saved = await session.execute(
+    stmt = (
         update(executions)
         .where(executions.c.id == execution_id)
         .values(
@@ -110,7 +106,14 @@ async def save_outcome(
         )
         .returning(executions.c.webhook_url, executions.c.webhook_status)
     )
-    row = saved.one_or_none()
+    # Phases are written once, with the final state: a retried execution never saved any.
+    if phases:
+        rows = [{"execution_id": execution_id, **phase.model_dump()} for phase in phases]
+        stmt = stmt.add_cte(insert(phases_table).values(rows).cte("saved_phases"))
+    if tests:
+        rows = [{"execution_id": execution_id, **test.model_dump()} for test in tests]
+        stmt = stmt.add_cte(insert(test_results).values(rows).cte("saved_tests"))
+    row = (await session.execute(stmt)).one_or_none()
     return row.webhook_url if row is not None and row.webhook_status == "pending" else None
 
 

@@ -22,6 +22,7 @@ from shared.auth.api_keys import hash_secret, looks_like_api_key
 from shared.auth.cookies import ACCESS_COOKIE, csrf_ok
 from shared.auth.scopes import ALL_SCOPES, Role, Scope
 from shared.auth.tokens import InvalidToken, verify_access_token
+from shared.db.session import single_statement
 from shared.problems import ProblemError
 from shared.redis_keys import api_key_touched, revoked_access_token
 
@@ -81,6 +82,8 @@ async def _from_access_token(state: GatewayState, token: str) -> Principal:
 
 async def _from_api_key(state: GatewayState, token: str) -> Principal:
     async with state.sessionmaker() as session:
+        # One statement: no BEGIN and ROLLBACK around it.
+        await single_statement(session)
         found = await repo.api_key_with_owner(session, hash_secret(token))
     if found is None:
         raise unauthorized("Unknown API key.")
@@ -100,7 +103,21 @@ async def _touch(state: GatewayState, key_id: uuid.UUID) -> None:
         await session.commit()
 
 
+# Where a request keeps its resolved principal: the rate limiter and the endpoint both ask.
+SCOPE_PRINCIPAL = "crh.principal"
+
+
 async def resolve_principal(connection: HTTPConnection, state: StateDep) -> Principal:
+    """The caller, resolved once per request (an API key costs a database read)."""
+    known = connection.scope.get(SCOPE_PRINCIPAL)
+    if isinstance(known, Principal):
+        return known
+    principal = await _resolve(connection, state)
+    connection.scope[SCOPE_PRINCIPAL] = principal
+    return principal
+
+
+async def _resolve(connection: HTTPConnection, state: GatewayState) -> Principal:
     header = connection.headers.get("authorization")
     if header:
         scheme, _, token = header.partition(" ")

@@ -19,6 +19,7 @@ from services.gateway.ratelimit.service import Budget, InFlight, ensure_queue_ro
 from services.gateway.ratelimit.wiring import charge_request, identify
 from shared.auth.scopes import Scope
 from shared.db.records import execution_job
+from shared.db.session import single_statement
 from shared.executions import ExecutionStatus
 from shared.ids import new_id
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem, problem_responses
@@ -70,6 +71,7 @@ async def create_batch(
     if flight is not None:
         await flight.admit(members)
     try:
+        await single_statement(session)
         await executions_repo.add(session, *executions)
         await session.commit()
     except BaseException:

@@ -29,6 +29,7 @@ from services.gateway.state import GatewayState
 from shared.auth.scopes import Scope
 from shared.db.models import Execution
 from shared.db.records import execution_job
+from shared.db.session import single_statement
 from shared.events import Event
 from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem
@@ -107,6 +108,7 @@ async def submit(
 ) -> ExecutionOut | Response:
     """Persist, then queue (never the other way round); answer 202 with the execution, or with
     ``wait`` 200 and the finished result unless the configured wait ends first."""
+    await single_statement(session)
     await repo.add(session, execution)
     await session.commit()
     execution_id = execution.id

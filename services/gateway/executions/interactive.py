@@ -42,6 +42,7 @@ from services.gateway.executions.stream import (
 from services.gateway.ratelimit.wiring import admit_execution
 from services.gateway.state import GatewayState
 from shared.db.records import execution_job, execution_record
+from shared.db.session import single_statement
 from shared.interactive import INPUT_BYTES, INPUT_DATA, INPUT_EOF, INPUT_KILL, INPUT_KIND, INPUT_TTL_S
 from shared.problems import FieldError, ProblemError, ValidationProblem
 from shared.redis_keys import execution_input
@@ -186,6 +187,7 @@ async def interactive_execution(websocket: WebSocket, state: StateDep) -> None:
     committed = False
     try:
         async with state.sessionmaker() as session:
+            await single_statement(session)
             await repo.add(session, execution)
             await session.commit()
             committed = True
