@@ -27,6 +27,7 @@ import redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
+from bench import cpu
 from bench.common import ROOT, SUITE_ENV, free_port, machine, summary, wait_for_warm_pool
 from bench.nginx import nginx, wait_for_port
 
@@ -97,6 +98,7 @@ async def scenario(url: str, rate: float, duration_s: float, viewers: int) -> di
     tally, recent = Tally(), list[str]()
     limits = httpx.Limits(max_connections=400, max_keepalive_connections=100)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        before = cpu.sample()
         start = time.perf_counter()
         stop = start + duration_s
         ws_base = url.replace("http", "ws", 1)
@@ -108,6 +110,7 @@ async def scenario(url: str, rate: float, duration_s: float, viewers: int) -> di
         await asyncio.gather(*submissions)
         await asyncio.gather(*watchers)
         wall = time.perf_counter() - start
+        used = cpu.split(before, cpu.sample())
     errors = sum(n for outcome, n in tally.outcomes.items() if outcome not in ("ok", "429 (intended)"))
     return {
         "rate_per_s": rate,
@@ -121,6 +124,11 @@ async def scenario(url: str, rate: float, duration_s: float, viewers: int) -> di
         "stream_first_frame_ms": summary(tally.first_frame_ms) if tally.first_frame_ms else {},
         "streams_completed": tally.streams,
         "frames": tally.frames,
+        # Where the machine's CPU went, in CPU-seconds per second of the run (2.0 = both cores);
+        # "other" is mostly this load generator itself.
+        "cpu_cores_busy": {
+            name: round(seconds / wall, 2) for name, seconds in sorted(used.items(), key=lambda kv: -kv[1])
+        },
     }
 
 

@@ -1,122 +1,157 @@
-"""Bursts and sustained load of Python hello worlds, with the machine's CPU cost per execution.
+"""Closed-loop throughput of Python hello worlds, with the machine's CPU per execution split by
+where it went, next to baselines measured in the same run.
 
-Burst: N submissions at once (`wait=true`), from a warm pool. Sustained: open-loop arrivals at a
-fixed rate for a fixed time; every submission must end `ok`. Baselines in the same run: bare
-processes and `docker run --rm` one after another (what one core of each sustains).
+N clients (8 by default) each submit ``POST /v1/executions?wait=true`` with an API key, the next
+as soon as the previous answer arrives, for T seconds (wrk with a Lua script that checks every
+answer is 200 and ``"verdict":"ok"``; wrk's own CPU is a few percent of a core). CPU per
+execution: program and sandbox (the containers' cgroups: interpreter, agent, cells), the Docker
+engine, executor, gateway, auth, PostgreSQL, Redis, and the rest (the load generator, kernel
+workers). Modes: reuse (containers serve execution after execution), fresh (a never-used container
+per execution), both on runc, and gVisor (runsc, fresh) with --runtime runsc. Baselines: bare
+Python one after another, and ``docker run --rm`` with N concurrent loops.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+from bench import cpu
+from bench.common import BARE_PYTHON, busy_cpu_seconds, docker_run_argv, keyed_suite, machine, time_command
 
-from bench.common import BARE_PYTHON, busy_cpu_seconds, docker_run_argv, machine, suite, summary, time_command
+LUA = """
+wrk.method = "POST"
+wrk.path = "/v1/executions?wait=true"
+wrk.body = '{"language":"python","source":"print(1)"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = os.getenv("CRH_BENCH_AUTHORIZATION")
+local bad = 0
+response = function(status, headers, body)
+  if status ~= 200 or not string.find(body, '"verdict":"ok"', 1, true) then bad = bad + 1 end
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %.3f %.3f %.3f\\n", summary.requests, bad,
+    e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
 
-PAYLOAD = {"language": "python", "source": "print(1)"}
 
-
-async def submit(client: httpx.AsyncClient) -> tuple[float, bool]:
-    start = time.perf_counter()
-    try:
-        response = await client.post("/v1/executions", params={"wait": "true"}, json=PAYLOAD)
-        ok = response.status_code == 200 and response.json()["verdict"] == "ok"
-    except httpx.HTTPError:
-        ok = False
-    return (time.perf_counter() - start) * 1000, ok
-
-
-async def burst(url: str, size: int) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=size * 2)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        cpu, start = busy_cpu_seconds(), time.perf_counter()
-        results = await asyncio.gather(*(submit(client) for _ in range(size)))
-        wall = time.perf_counter() - start
-        cpu = busy_cpu_seconds() - cpu
+def closed_loop(url: str, headers: dict[str, str], clients: int, duration_s: float) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it)")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(LUA)
+        script.flush()
+        env = {**os.environ, "CRH_BENCH_AUTHORIZATION": headers["Authorization"]}
+        before, start = cpu.sample(), time.perf_counter()
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{clients}", f"-d{int(duration_s)}s", "--timeout", "60s", "-s", script.name, url],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout
+        wall, after = time.perf_counter() - start, cpu.sample()
+    found = re.search(r"RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
+    if found is None:
+        raise RuntimeError(f"wrk said: {out}")
+    done, bad, socket_errors = int(found[1]), int(found[2]), int(found[3])
+    split = cpu.split(before, after)
     return {
-        "size": size,
-        "wall_s": wall,
-        "errors": sum(not ok for _, ok in results),
-        "latency_ms": summary([ms for ms, _ in results]),
-        "cpu_s_per_execution": cpu / size,
+        "clients": clients,
+        "executions": done,
+        "per_s": done / wall,
+        "errors": bad + socket_errors,
+        "latency_ms": {"p50": float(found[4]), "p95": float(found[5]), "p99": float(found[6])},
+        "cpu_ms_per_execution": {name: seconds * 1000 / max(done, 1) for name, seconds in split.items()},
     }
 
 
-async def sustained(url: str, rate: float, duration_s: float) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=httpx.Limits(max_connections=200)) as client:
-        tasks: list[asyncio.Task[tuple[float, bool]]] = []
-        cpu, start = busy_cpu_seconds(), time.perf_counter()
-        for i in range(int(rate * duration_s)):
-            # Open loop: arrivals follow the clock, not the completions.
-            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            tasks.append(asyncio.create_task(submit(client)))
-        results = await asyncio.gather(*tasks)
-        wall = time.perf_counter() - start
-        cpu = busy_cpu_seconds() - cpu
-    return {
-        "offered_per_s": rate,
-        "completed": len(results),
-        "completed_per_s": len(results) / wall,
-        "errors": sum(not ok for _, ok in results),
-        "latency_ms": summary([ms for ms, _ in results]),
-        "cpu_s_per_execution": cpu / len(results),
-    }
+def docker_run_loops(clients: int, duration_s: float) -> dict[str, float]:
+    """`docker run --rm` of the same hello world, from `clients` concurrent loops."""
+    argv = docker_run_argv("python3", "-c", "print(1)")
+    done: list[int] = []
+    stop = time.monotonic() + duration_s
+
+    def loop() -> None:
+        while time.monotonic() < stop:
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+            done.append(1)
+
+    threads = [threading.Thread(target=loop) for _ in range(clients)]
+    machine_before, start = busy_cpu_seconds(), time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall, used = time.perf_counter() - start, busy_cpu_seconds() - machine_before
+    return {"per_s": len(done) / wall, "cpu_ms_per_run": used * 1000 / max(len(done), 1)}
 
 
-def sequential_rate(argv: list[str], runs: int) -> dict[str, float]:
-    cpu = busy_cpu_seconds()
-    samples = time_command(argv, runs)
-    cpu = busy_cpu_seconds() - cpu
-    return {"per_s": 1000 / (sum(samples) / len(samples)), "cpu_s_per_run": cpu / runs}
+def describe(name: str, figures: dict[str, Any]) -> str:
+    split = figures["cpu_ms_per_execution"]
+    parts = ", ".join(f"{key} {value:.1f}" for key, value in sorted(split.items(), key=lambda kv: -kv[1]))
+    lat = figures["latency_ms"]
+    return (
+        f"{name}: {figures['per_s']:.1f}/s ({figures['executions']} in the run), errors {figures['errors']}, "
+        f"latency p50 {lat['p50']:.0f} ms p95 {lat['p95']:.0f} ms p99 {lat['p99']:.0f} ms\n"
+        f"    machine CPU per execution (ms): {parts}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default=os.environ.get("CRH_BENCH_URL"), help="use a running suite")
-    parser.add_argument("--burst", type=int, default=16)
-    parser.add_argument("--rate", type=float, default=6.5, help="sustained submissions per second")
-    parser.add_argument("--duration", type=float, default=60.0, help="sustained test length, seconds")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--modes", default="reuse,fresh", help="comma-separated: reuse, fresh, gvisor")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    bare = sequential_rate([BARE_PYTHON, "-c", "print(1)"], 50)
-    docker = sequential_rate(docker_run_argv("python3", "-c", "print(1)"), 10)
-    with suite(args.url) as url:
-        burst_figures = asyncio.run(burst(url, args.burst))
-        time.sleep(10)  # let the pool refill between the two tests
-        sustained_figures = asyncio.run(sustained(url, args.rate, args.duration))
+    runs = 60
+    samples = time_command([BARE_PYTHON, "-c", "print(1)"], runs)
+    bare_cpu_before = busy_cpu_seconds()
+    time_command([BARE_PYTHON, "-c", "print(1)"], runs)
+    bare = {
+        "per_s": 1000 / (sum(samples) / len(samples)),
+        "cpu_ms_per_run": (busy_cpu_seconds() - bare_cpu_before) * 1000 / runs,
+    }
+    docker = docker_run_loops(args.clients, min(args.duration, 20.0))
+
+    results: dict[str, Any] = {"bare": bare, "docker_run": docker}
+    environments = {
+        "reuse": {"CRH_EXECUTOR_SANDBOX_MODE": "reuse"},
+        "fresh": {"CRH_EXECUTOR_SANDBOX_MODE": "fresh"},
+        "gvisor": {"CRH_EXECUTOR_SANDBOX_MODE": "fresh", "CRH_EXECUTOR_RUNTIME": "runsc"},
+    }
+    for mode in args.modes.split(","):
+        with keyed_suite(None, CRH_EXECUTOR_CONCURRENCY=str(args.clients), **environments[mode]) as suite:
+            closed_loop(suite.url, suite.headers, args.clients, 5)  # warm-up
+            results[mode] = closed_loop(suite.url, suite.headers, args.clients, args.duration)
 
     print(f"machine: {machine()}")
     print(
         f"baseline bare {BARE_PYTHON}, one after another: {bare['per_s']:.1f}/s, "
-        f"{bare['cpu_s_per_run'] * 1000:.1f} ms CPU each"
+        + f"{bare['cpu_ms_per_run']:.1f} ms CPU each"
     )
     print(
-        f"baseline docker run --rm, one after another: {docker['per_s']:.2f}/s, "
-        f"{docker['cpu_s_per_run'] * 1000:.0f} ms CPU each"
+        f"baseline docker run --rm, {args.clients} concurrent loops: {docker['per_s']:.2f}/s, "
+        f"{docker['cpu_ms_per_run']:.0f} ms of machine CPU each"
     )
-    b = burst_figures
-    print(
-        f"burst of {b['size']} concurrent: all done in {b['wall_s'] * 1000:.0f} ms, errors {b['errors']}, "
-        f"latency p50 {b['latency_ms']['p50']:.0f} ms p99 {b['latency_ms']['p99']:.0f} ms, "
-        f"{b['cpu_s_per_execution'] * 1000:.0f} ms machine CPU per execution"
-    )
-    s = sustained_figures
-    print(
-        f"sustained {s['offered_per_s']}/s for {args.duration:.0f} s: {s['completed']} completed "
-        f"({s['completed_per_s']:.2f}/s), errors {s['errors']}, latency p50 {s['latency_ms']['p50']:.0f} ms "
-        f"p95 {s['latency_ms']['p95']:.0f} ms p99 {s['latency_ms']['p99']:.0f} ms, "
-        f"{s['cpu_s_per_execution'] * 1000:.0f} ms machine CPU per execution "
-        f"(x{s['cpu_s_per_execution'] / docker['cpu_s_per_run']:.2f} of a docker run)"
-    )
+    for mode in args.modes.split(","):
+        print(describe(f"closed loop, {args.clients} clients, {args.duration:.0f} s, {mode}", results[mode]))
     if args.json:
-        args.json.write_text(json.dumps({"bare": bare, "docker": docker, "burst": b, "sustained": s}, indent=2))
+        args.json.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from shared.problems import ProblemError
 from shared.redis_keys import revoked_access_token
 
 
-def get_state(request: Request) -> AuthState:
+async def get_state(request: Request) -> AuthState:
     state: AuthState = request.app.state.auth
     return state
 

@@ -14,7 +14,9 @@ from services.gateway.state import GatewayState
 from shared.settings import GatewaySettings
 
 
-def get_state(connection: HTTPConnection) -> GatewayState:
+# Dependencies are coroutines even when they need not be: FastAPI runs a plain function in its
+# thread pool, a thread hop on every request.
+async def get_state(connection: HTTPConnection) -> GatewayState:
     state: GatewayState = connection.app.state.gateway
     return state
 
@@ -22,7 +24,7 @@ def get_state(connection: HTTPConnection) -> GatewayState:
 StateDep = Annotated[GatewayState, Depends(get_state)]
 
 
-def get_settings(state: StateDep) -> GatewaySettings:
+async def get_settings(state: StateDep) -> GatewaySettings:
     return state.settings
 
 

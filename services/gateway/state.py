@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.gateway.auth.jwks import JwksCache
+from services.gateway.executions.recent import RecentExecutions
 from services.gateway.languages.service import VersionCache
 from services.gateway.relay import EventHub
 from shared.settings import GatewaySettings
@@ -26,3 +27,5 @@ class GatewayState:
     jwks: JwksCache
     # The development proxy's client to the auth service (auth_proxy_url; None otherwise).
     auth_proxy: httpx.AsyncClient | None = None
+    # Owners and result frames of recent executions, shared by all their viewers.
+    recent: RecentExecutions = field(default_factory=RecentExecutions)

@@ -61,7 +61,7 @@ class ViewArgs:
     span: Window
 
 
-def _query(
+async def _query(
     settings: SettingsDep,
     principal: PrincipalDep,
     scope: ScopeQuery = AnalyticsScope.mine,

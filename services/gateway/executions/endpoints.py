@@ -14,15 +14,13 @@ from services.gateway.deps import EncodingQuery, SessionDep, StateDep
 from services.gateway.executions import repository as repo
 from services.gateway.executions import service
 from services.gateway.executions.queueing import enqueue, versions_or_empty
+from services.gateway.executions.recent import MISSING
 from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut, FileOut, OutputEncoding, SubmissionOut
 from services.gateway.executions.stream import (
     CLOSE_BAD_REQUEST,
     CLOSE_NOT_FOUND,
-    FrameWriter,
     final_record,
-    json_sender,
-    serve_events,
-    until_disconnect,
+    stream_with_transcripts,
 )
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, Idempotency, IdempotencyDep
 from services.gateway.state import GatewayState
@@ -214,11 +212,16 @@ async def stream_execution(websocket: WebSocket, execution_id: str, state: State
     principal = await websocket_principal(websocket, state)
     if principal is None:
         return
-    async with state.sessionmaker() as session:
-        execution = await repo.get(session, eid)
-    if execution is None or not principal.may_see(execution.user_id):
+    user_id = state.recent.owners.get(eid)
+    if user_id is MISSING:
+        async with state.sessionmaker() as session:
+            await single_statement(session)
+            exists, owner = await repo.owner(session, eid)
+        if exists:
+            state.recent.owners.put(eid, owner)
+            user_id = owner
+    if user_id is MISSING or not principal.may_see(user_id):
         await websocket.close(CLOSE_NOT_FOUND, "unknown execution")
         return
 
-    writer = FrameWriter(json_sender(websocket), "base64" if encoding == "base64" else "text")
-    await serve_events(state, websocket, eid, writer, until_disconnect(websocket))
+    await stream_with_transcripts(state, websocket, eid, "base64" if encoding == "base64" else "text")

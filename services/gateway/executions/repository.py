@@ -35,6 +35,12 @@ async def add(session: AsyncSession, *executions: Execution) -> None:
     await session.execute(insert(_executions), rows)
 
 
+async def owner(session: AsyncSession, execution_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
+    """Whether the execution exists, and whose it is (None: anonymous), without loading the row."""
+    row = (await session.execute(select(Execution.user_id).where(Execution.id == execution_id))).one_or_none()
+    return (row is not None, row[0] if row is not None else None)
+
+
 async def get(session: AsyncSession, execution_id: uuid.UUID) -> Execution | None:
     return await session.get(Execution, execution_id, populate_existing=True)
 

@@ -18,6 +18,7 @@ import asyncio
 import base64
 import codecs
 import contextlib
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from services.gateway.executions import repository as repo
+from services.gateway.executions.recent import MISSING
 from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
 from services.gateway.state import GatewayState
 from shared.events import Event, EventType, stream_entry_id
@@ -146,8 +148,12 @@ async def _catch_up(state: GatewayState, execution_id: uuid.UUID, writer: FrameW
 
 async def _forward(state: GatewayState, execution_id: uuid.UUID, writer: FrameWriter, event: Event) -> bool:
     if event.is_final:
-        record = final_record(event) or await load_record(state, execution_id)
-        result = ExecutionOut.build(record, with_output=False).model_dump(mode="json") if record else None
+        result: dict[str, Any] | None = state.recent.results.get(execution_id)
+        if result is MISSING:
+            record = final_record(event) or await load_record(state, execution_id)
+            result = ExecutionOut.build(record, with_output=False).model_dump(mode="json") if record else None
+            if result is not None:
+                state.recent.results.put(execution_id, result)
         await writer.event(event, result)
         return True
     await writer.event(event)
@@ -166,6 +172,9 @@ async def _caught_up(state: GatewayState, execution_id: uuid.UUID, writer: Frame
 async def relay(state: GatewayState, websocket: WebSocket, execution_id: uuid.UUID, writer: FrameWriter) -> None:
     """Send every event of the execution, in order, ending with the result frame."""
     idle = state.settings.stream_idle_check_s
+    # A finished execution's Stream holds everything up to its result: no subscription needed.
+    if await _catch_up(state, execution_id, writer):
+        return
     async with state.hub.subscribe(execution_channel(execution_id)) as subscription:
         if await _caught_up(state, execution_id, writer):
             return
@@ -186,15 +195,44 @@ async def relay(state: GatewayState, websocket: WebSocket, execution_id: uuid.UU
                 return
 
 
-def json_sender(websocket: WebSocket) -> Send:
-    """Frames go out one at a time, whichever task sends them."""
+def json_sender(websocket: WebSocket, transcript: list[str] | None = None) -> Send:
+    """Frames go out one at a time, whichever task sends them (as starlette's send_json would
+    write them); with ``transcript``, their texts are kept too."""
     lock = asyncio.Lock()
 
     async def send(frame: dict[str, Any]) -> None:
+        text = json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+        if transcript is not None:
+            transcript.append(text)
         async with lock:
-            await websocket.send_json(frame)
+            await websocket.send_text(text)
 
     return send
+
+
+# Streams of finished executions are kept per gateway when their frames are this small: each of
+# an execution's many viewers then costs a few writes (see recent.py).
+TRANSCRIPT_MAX_CHARS = 64 * 1024
+
+
+async def stream_with_transcripts(
+    state: GatewayState, websocket: WebSocket, execution_id: uuid.UUID, encoding: OutputEncoding
+) -> None:
+    """Serve an execution's stream: from a finished execution's transcript when this gateway has
+    one, else relayed, keeping the transcript when it is complete and small."""
+    key = (execution_id, encoding)
+    kept = state.recent.transcripts.get(key)
+    if kept is not MISSING:
+        for text in kept:
+            await websocket.send_text(text)
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.close(CLOSE_DONE)
+        return
+    transcript: list[str] = []
+    writer = FrameWriter(json_sender(websocket, transcript), encoding)
+    delivered = await serve_events(state, websocket, execution_id, writer, until_disconnect(websocket))
+    if delivered and sum(len(text) for text in transcript) <= TRANSCRIPT_MAX_CHARS:
+        state.recent.transcripts.put(key, transcript)
 
 
 async def until_disconnect(websocket: WebSocket) -> None:

@@ -1,0 +1,49 @@
+"""What the gateway remembers of recent executions, so many viewers of one execution cost little.
+
+A popular execution (a classroom watching one run, the load bench's 200 viewers) is streamed to
+every viewer: its owner is checked, its result frame built and (once finished, when small) its
+whole stream encoded once per gateway, not per viewer.
+Both never change once known (the owner from creation, the result once finished), so the caches
+only need bounding, not invalidation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from typing import Any, Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+MISSING: Any = object()
+
+
+class Recent(Generic[K, V]):
+    """A small least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V:
+        """The value, or MISSING."""
+        value = self._items.get(key, MISSING)
+        if value is not MISSING:
+            self._items.move_to_end(key)
+        return value  # type: ignore[no-any-return]
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+class RecentExecutions:
+    def __init__(self, size: int = 4096) -> None:
+        # execution id -> owner (None: anonymous); only executions that exist.
+        self.owners: Recent[uuid.UUID, uuid.UUID | None] = Recent(size)
+        # execution id -> the result frame's "execution" object (without output: encoding-free).
+        self.results: Recent[uuid.UUID, dict[str, Any]] = Recent(size)
+        # (execution id, encoding) -> every frame of its finished stream, as sent (small ones only).
+        self.transcripts: Recent[tuple[uuid.UUID, str], list[str]] = Recent(size // 4)
