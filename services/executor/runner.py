@@ -101,10 +101,6 @@ class Runner:
 
     async def acquire(self, spec: ExecutionSpec, phase: Phase, limits: Limits) -> Box:
         box, _warm = await self.pool.acquire(self.shape(spec.language, limits, phase), reuse=spec.reuse)
-        if not spec.reuse:
-            # A single-use container is named after its execution, so a leftover can be traced to
-            # one (bookkeeping, off the critical path; reused containers keep their pool name).
-            self.pool.spawn(box.assign(spec.id, phase.value))
         return box
 
     def artifact_room(self, run_sources: Sequence[tuple[str, bytes, int]]) -> int:
@@ -128,6 +124,11 @@ class Runner:
             box = (
                 await launch if launch is not None and attempt == 0 else await self.acquire(spec, phase, program.limits)
             )
+            if not spec.reuse:
+                # A single-use container is named after its execution once it runs it, so a
+                # leftover can be traced to one (off the critical path; a sandbox taken but
+                # unused goes back to the pool under its pool name, reused ones keep theirs).
+                self.pool.spawn(box.assign(spec.id, phase.value if test is None else f"{phase.value}-{test}"))
             try:
                 if on_user_code is not None:
                     on_user_code()

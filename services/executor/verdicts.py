@@ -6,12 +6,26 @@ import signal as signals
 from datetime import datetime
 
 from services.executor.sandbox.box import BoxResult
+from services.executor.sandbox.protocol import ExitRecord
 from shared.executions import Exceeded, Limits, Phase, PhaseRecord, Verdict
 from shared.signals import signal_name
 
 
 def _seconds(ms: int) -> str:
     return f"{ms / 1000:g} s"
+
+
+# A program stopped by a time limit while its resident set was at its memory limit and the
+# container kept reading pages back from disk was thrashing there: cgroup v1 reclaims the program's
+# own code pages again and again rather than OOM-killing it, so it spends its time on page faults.
+# Its memory limit is what ended it.
+STALL_RSS_SHARE = 0.9
+STALL_MAJOR_FAULTS = 1_000
+
+
+def _stalled_at_memory_limit(record: ExitRecord, limits: Limits) -> bool:
+    at_limit = record.maxrss_kb * 1024 >= limits.memory_mb * (1 << 20) * STALL_RSS_SHARE
+    return at_limit and record.major_faults >= STALL_MAJOR_FAULTS
 
 
 def classify(result: BoxResult, limits: Limits) -> tuple[Verdict, str, Exceeded | None]:
@@ -35,6 +49,12 @@ def classify(result: BoxResult, limits: Limits) -> tuple[Verdict, str, Exceeded 
         return Verdict.internal_error, f"Sandbox failure: {result.error or 'no result'}", None
     if record.oom_kills > 0:
         return Verdict.memory_limit, f"Memory limit of {limits.memory_mb} MB exceeded", Exceeded.memory
+    if record.reason in ("wall", "cpu") and _stalled_at_memory_limit(record, limits):
+        return (
+            Verdict.memory_limit,
+            f"Memory limit of {limits.memory_mb} MB exceeded (the program thrashed at it until a time limit)",
+            Exceeded.memory,
+        )
     over_cpu = record.signal in (signals.SIGXCPU, signals.SIGKILL) and record.cpu_us >= limits.cpu_time_ms * 1000
     if record.reason == "cpu" or record.signal == signals.SIGXCPU or over_cpu:
         return Verdict.time_limit, f"CPU time limit of {_seconds(limits.cpu_time_ms)} exceeded", Exceeded.cpu_time

@@ -53,6 +53,16 @@ async def test_wall_time_limit(api: httpx.AsyncClient) -> None:
     assert "Wall time" in result["message"]
 
 
+async def test_peak_memory_of_a_program_stopped_by_a_limit(api: httpx.AsyncClient) -> None:
+    """The agent stops the program: its peak still reaches the result (its rusage dies with it)."""
+    source = "import time\nheld = bytearray(80 << 20)\nprint('holding', flush=True)\ntime.sleep(30)"
+    payload = {"language": "python", "source": source, "limits": {"wall_time_ms": 1500, "memory_mb": 256}}
+    result = await run(api, payload)
+    assert result["verdict"] == "time_limit", result["message"]
+    assert result["run"]["stdout"] == "holding\n"
+    assert 80 * 1024 <= result["run"]["memory_kb"] < 256 * 1024
+
+
 async def test_cpu_time_limit(api: httpx.AsyncClient) -> None:
     payload = {"language": "python", "source": "while True:\n    pass", "limits": {"cpu_time_ms": 500}}
     result = await run(api, payload)

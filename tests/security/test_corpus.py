@@ -13,29 +13,29 @@ import re
 import subprocess
 import time
 import tomllib
-from collections.abc import AsyncIterator, Iterator
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 import redis
 
-from services.gateway.app import create_app
 from shared.languages import LANGUAGES
 from shared.limits import default_limits
-from shared.redis_keys import RUNTIMES
+from shared.redis_keys import execution_stream
 from shared.settings import GatewaySettings
-from tests.conftest import EXECUTOR_ID, REDIS_URL, gateway_settings, serve, start_executor, wait_until_ready
+from tests.conftest import EXECUTOR_ID, REDIS_URL
 from tests.e2e.conftest import run, wait_for_no_leftovers
+from tests.security.conftest import FRESH_EXECUTOR, FRESH_REDIS, GVISOR_EXECUTOR, GVISOR_REDIS
 
 CORPUS: list[dict[str, Any]] = tomllib.loads((Path(__file__).parent / "corpus.toml").read_text())["case"]
 EXECUTION_CASES = [case for case in CORPUS if case.get("kind", "execution") == "execution"]
 # A subset also runs under gVisor (their cases say so); the full corpus there: bench/gvisor_corpus.
 GVISOR_CASES = [case for case in EXECUTION_CASES if case.get("gvisor")]
-GVISOR_REDIS = "redis://127.0.0.1:6379/9"
-GVISOR_EXECUTOR = "executor-gvisor"
+# Every case also runs in fresh containers (one per execution), but those about the gateway's
+# anonymous policy, which the sandbox mode does not touch.
+FRESH_CASES = [case for case in EXECUTION_CASES if case.get("caller") != "anonymous"]
 API_CASES = [case for case in CORPUS if case.get("kind") == "api"]
 
 BENIGN = {
@@ -64,41 +64,6 @@ if os.path.getsize("/usr/bin/python3.11") < 1_000_000:
 print("pristine" if not problems else problems)
 """,
 }
-
-
-@pytest.fixture(scope="module")
-def gvisor_executor(executor: subprocess.Popen[bytes]) -> Iterator[None]:
-    client = redis.Redis.from_url(GVISOR_REDIS)
-    client.flushdb()
-    client.hset(RUNTIMES, mapping=redis.Redis.from_url(REDIS_URL).hgetall(RUNTIMES))  # type: ignore[arg-type]
-    proc = start_executor(
-        GVISOR_EXECUTOR,
-        "executor-gvisor.log",
-        CRH_REDIS_URL=GVISOR_REDIS,
-        CRH_EXECUTOR_RUNTIME="runsc",
-        # gVisor's namespaces are partial (kill(-1) reaches past the cell, non-dumpable is not
-        # enforced): under it every execution gets a container of its own (docs/security.md).
-        CRH_EXECUTOR_SANDBOX_MODE="fresh",
-        CRH_EXECUTOR_CONCURRENCY="2",
-        CRH_EXECUTOR_POOL_SIZE="0",
-        CRH_EXECUTOR_POOL_SIZES='{"python": 2}',
-    )
-    try:
-        wait_until_ready(client, GVISOR_EXECUTOR, proc, timeout=120)
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        client.close()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def gvisor_api(gvisor_executor: None) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        serve(create_app(gateway_settings(redis_url=GVISOR_REDIS))) as url,
-        httpx.AsyncClient(base_url=url, timeout=120) as client,
-    ):
-        yield client
 
 
 def sandbox_uids(executor_id: str) -> set[int]:
@@ -187,7 +152,7 @@ def anonymous_limits(language: str) -> tuple[dict[str, int], dict[str, int] | No
 
 async def run_case(api: httpx.AsyncClient, case: dict[str, Any]) -> dict[str, Any]:
     payload: dict[str, Any] = {"language": case["language"], "source": case["source"]}
-    for key in ("limits", "compile_limits", "stdin"):
+    for key in ("limits", "compile_limits", "stdin", "test_cases"):
         if key in case:
             payload[key] = case[key]
     if "stdin_repeat" in case:
@@ -217,7 +182,11 @@ def decoded(result: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
 
 
 async def check_case(
-    api: httpx.AsyncClient, case: dict[str, Any], executor_id: str, anonymous_api: httpx.AsyncClient | None = None
+    api: httpx.AsyncClient,
+    case: dict[str, Any],
+    executor_id: str,
+    redis_url: str = REDIS_URL,
+    anonymous_api: httpx.AsyncClient | None = None,
 ) -> None:
     """Run one case with the corpus invariants: a concurrent benign execution, the pristine probe,
     no sandbox or process of the execution left."""
@@ -244,6 +213,8 @@ async def check_case(
         assert result["run"]["cpu_time_ms"] <= result["run"]["wall_time_ms"] + 100
     if case.get("ended_before_wall"):
         assert result["run"]["wall_time_ms"] < result["limits"]["wall_time_ms"]
+    if "live_output_max_bytes" in case:
+        check_redis_footprint(redis_url, result["id"], case["live_output_max_bytes"])
 
     benign_result = await benign
     assert benign_result["verdict"] == "ok", benign_result
@@ -264,9 +235,30 @@ async def check_case(
     assert wait_for_no_host_processes(executor_id) == []
 
 
+def check_redis_footprint(redis_url: str, execution_id: str, max_bytes: int) -> None:
+    """What the execution left in Redis: its live stream's payload is within the budget, and it
+    expires within the finished TTL (a minute), not the hour a running stream gets."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        stream = execution_stream(uuid.UUID(execution_id))
+        entries: list[tuple[bytes, dict[bytes, bytes]]] = client.xrange(stream)  # type: ignore[assignment]
+        held = sum(len(fields[b"e"]) for _, fields in entries)
+        ttl = int(client.ttl(stream))  # type: ignore[arg-type]
+    finally:
+        client.close()
+    assert held <= max_bytes, f"{held} bytes of live output in Redis"
+    assert 0 < ttl <= 60, ttl
+
+
 @pytest.mark.parametrize("case", EXECUTION_CASES, ids=[c["id"] for c in EXECUTION_CASES])
 async def test_hostile_program(api: httpx.AsyncClient, anonymous_api: httpx.AsyncClient, case: dict[str, Any]) -> None:
-    await check_case(api, case, EXECUTOR_ID, anonymous_api)
+    await check_case(api, case, EXECUTOR_ID, anonymous_api=anonymous_api)
+
+
+@pytest.mark.parametrize("case", FRESH_CASES, ids=[c["id"] for c in FRESH_CASES])
+async def test_hostile_program_in_fresh_containers(fresh_api: httpx.AsyncClient, case: dict[str, Any]) -> None:
+    """The same corpus with CRH_EXECUTOR_SANDBOX_MODE=fresh: a never-used container per execution."""
+    await check_case(fresh_api, case, FRESH_EXECUTOR, FRESH_REDIS)
 
 
 @pytest.mark.parametrize("case", GVISOR_CASES, ids=[c["id"] for c in GVISOR_CASES])
@@ -275,7 +267,7 @@ async def test_hostile_program_under_gvisor(gvisor_api: httpx.AsyncClient, case:
     expected = {**case, **case.get("gvisor_expect", {})}
     if not expected.get("exceeded"):
         expected.pop("exceeded", None)
-    await check_case(gvisor_api, expected, GVISOR_EXECUTOR)
+    await check_case(gvisor_api, expected, GVISOR_EXECUTOR, GVISOR_REDIS)
 
 
 @pytest.mark.usefixtures("nothing_queued")

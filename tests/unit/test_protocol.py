@@ -57,8 +57,11 @@ def test_sparse_file_frames_are_checked(payload: bytes) -> None:
 
 
 def test_exit_record_parsing_is_strict() -> None:
-    record = ExitRecord.parse(b"exit_code=0\nsignal=0\nreason=cpu\ncpu_us=5\nwall_us=9\nmaxrss_kb=3\noom_kills=1\n")
+    record = ExitRecord.parse(
+        b"exit_code=0\nsignal=0\nreason=cpu\ncpu_us=5\nwall_us=9\nmaxrss_kb=3\noom_kills=1\nmajor_faults=7\n"
+    )
     assert (record.exit_code, record.reason, record.cpu_us, record.oom_kills) == (0, "cpu", 5, 1)
+    assert record.major_faults == 7
     with pytest.raises(ProtocolError):
         ExitRecord.parse(b"reason=escape\n")
     with pytest.raises(ProtocolError):

@@ -274,6 +274,14 @@ static unsigned long long cgroup_oom_kills(void) {
     return read_ull_file("/sys/fs/cgroup/memory.events", "oom_kill");
 }
 
+/* Pages the container's processes had to read back from disk (a program thrashing at its memory
+ * limit re-reads its own code pages, thousands a second). */
+static unsigned long long cgroup_major_faults(void) {
+    unsigned long long v = read_ull_file("/sys/fs/cgroup/memory/memory.stat", "total_pgmajfault");
+    if (v) return v;
+    return read_ull_file("/sys/fs/cgroup/memory.stat", "pgmajfault");
+}
+
 static unsigned long long rusage_cpu_us(const struct rusage *ru) {
     return (unsigned long long)ru->ru_utime.tv_sec * 1000000ull + (unsigned long long)ru->ru_utime.tv_usec +
            (unsigned long long)ru->ru_stime.tv_sec * 1000000ull + (unsigned long long)ru->ru_stime.tv_usec;
@@ -890,9 +898,46 @@ struct cell {
 static struct cell cell = {-1, -1, -1, -1, -1, -1, 0};
 static int sfd = -1;
 
+/* Largest peak resident set (VmHWM, KiB) among the container's processes but the agent's own.
+ * Only the cell and its program run beside the agent, so this is the execution's peak. */
+static long cell_peak_rss_kb(void) {
+    DIR *dir = opendir("/proc");
+    if (!dir) return 0;
+    long best = 0;
+    long self = (long)getpid();
+    struct dirent *entry;
+    char path[64], buf[4096];
+    while ((entry = readdir(dir))) {
+        char *end;
+        long pid = strtol(entry->d_name, &end, 10);
+        if (*end || pid <= 0 || pid == self) continue;
+        snprintf(path, sizeof path, "/proc/%ld/status", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0) continue;
+        buf[n] = 0;
+        char *hwm = strstr(buf, "\nVmHWM:");
+        if (hwm) {
+            long kb = strtol(hwm + 7, NULL, 10);
+            if (kb > best) best = kb;
+        }
+    }
+    closedir(dir);
+    return best;
+}
+
+/* The peak of the programs the agent killed: their rusage dies with them (only the cell's own
+ * reaches the agent), so it is read from /proc just before. */
+static long killed_peak_kb;
+
 /* Never kill(-1): a cell already reaped has no pid. */
 static void kill_cell(void) {
-    if (cell.pid > 0) kill(cell.pid, SIGKILL);
+    if (cell.pid <= 0) return;
+    long kb = cell_peak_rss_kb();
+    if (kb > killed_peak_kb) killed_peak_kb = kb;
+    kill(cell.pid, SIGKILL);
 }
 
 static void close_fd(int *fd) {
@@ -1137,6 +1182,8 @@ static int forward_frame(int from, unsigned char type, uint32_t len) {
 /* Runs the request in the prepared cell; sends 'S', output, artifacts and 'X'. */
 static void run_request(void) {
     unsigned long long oom_before = cgroup_oom_kills();
+    unsigned long long majflt_before = cgroup_major_faults();
+    killed_peak_kb = 0;
     unsigned long long cpu_before = cgroup_cpu_us();
     unsigned long long self_before = self_cpu_us();
     unsigned long long start = now_us();
@@ -1344,14 +1391,17 @@ static void run_request(void) {
     }
     unsigned long long cg_cpu = cpu_before ? program_cpu_us(cpu_before, self_before) : 0;
     unsigned long long ru_cpu = rusage_cpu_us(&cell_ru);
+    if (killed_peak_kb > cell_ru.ru_maxrss) cell_ru.ru_maxrss = killed_peak_kb;
     char rec[1024];
     int len = snprintf(rec, sizeof rec,
                        "exit_code=%d\nsignal=%d\nreason=%s\ncpu_us=%llu\nrusage_cpu_us=%llu\nwall_us=%llu\n"
-                       "maxrss_kb=%ld\nmem_peak_bytes=%llu\noom_kills=%llu\nstdout_bytes=%llu\nstderr_bytes=%llu\n",
+                       "maxrss_kb=%ld\nmem_peak_bytes=%llu\noom_kills=%llu\nmajor_faults=%llu\n"
+                       "stdout_bytes=%llu\nstderr_bytes=%llu\n",
                        started && WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                        started && WIFSIGNALED(status) ? WTERMSIG(status) : 0, reason_names[reason],
                        cg_cpu ? cg_cpu : ru_cpu, ru_cpu, started ? end - start : 0, cell_ru.ru_maxrss,
-                       (unsigned long long)cell_ru.ru_maxrss * 1024ull, cgroup_oom_kills() - oom_before, outs[0].bytes,
+                       (unsigned long long)cell_ru.ru_maxrss * 1024ull, cgroup_oom_kills() - oom_before,
+                       cgroup_major_faults() - majflt_before, outs[0].bytes,
                        outs[1].bytes);
     send_frame('X', rec, (size_t)len);
     /* After the report: the cell has ended (or ends now), its namespaces go with it. */

@@ -158,6 +158,8 @@ class ExitRecord:
     maxrss_kb: int
     mem_peak_bytes: int
     oom_kills: int
+    # Pages the container read back from disk meanwhile (a thrashing program's own code).
+    major_faults: int
     stdout_bytes: int
     stderr_bytes: int
 
@@ -181,6 +183,7 @@ class ExitRecord:
                 maxrss_kb=int(values.get("maxrss_kb", "0")),
                 mem_peak_bytes=int(values.get("mem_peak_bytes", "0")),
                 oom_kills=int(values.get("oom_kills", "0")),
+                major_faults=int(values.get("major_faults", "0")),
                 stdout_bytes=int(values.get("stdout_bytes", "0")),
                 stderr_bytes=int(values.get("stderr_bytes", "0")),
             )
