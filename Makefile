@@ -9,7 +9,7 @@ TEST_DB ?= postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 TEST_LOCK ?= /tmp/coderunhub-test.lock
 
-.PHONY: help setup venv services docker images service-images nginx database migrate run ts-client web web-api-types chromium test lint bench clean-sandboxes
+.PHONY: bench-tools help setup venv services docker images service-images nginx database migrate run ts-client web web-api-types chromium test lint bench clean-sandboxes
 
 help:
 	@echo "make run     set up what is missing and start gateway (:8000), auth (:8001) and executor"
@@ -97,7 +97,11 @@ chromium:
 test: venv services images nginx lint ts-client web chromium
 	CRH_DATABASE_URL=$(TEST_DB) CRH_REDIS_URL=$(TEST_REDIS) flock $(TEST_LOCK) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
-bench: setup nginx
+# wrk drives the closed-loop throughput bench (Debian's package).
+bench-tools:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+
+bench: setup nginx bench-tools
 	$(PY) -m bench.latency
 	$(PY) -m bench.stream
 	$(PY) -m bench.throughput
