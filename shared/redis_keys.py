@@ -67,6 +67,12 @@ def api_key_touched(key_id: object) -> str:
     return f"crh:auth:key-touched:{key_id}"
 
 
+def api_key_changed(key_id: object) -> str:
+    """Present for a minute after an API key was revoked: no gateway trusts its cached copy of the
+    key meanwhile (shared.auth.api_keys.CACHE_S)."""
+    return f"crh:auth:key-changed:{key_id}"
+
+
 def idempotency_key(caller: str, route: str, key_digest: str) -> str:
     """A request made with an Idempotency-Key: its body's fingerprint and, once done, its response.
     ``caller`` is ``user:<id>`` or ``ip:<address>``; ``key_digest`` the SHA-256 of the client's key."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 from arq.connections import ArqRedis
@@ -11,8 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.gateway.auth.jwks import JwksCache
 from services.gateway.executions.recent import RecentExecutions
 from services.gateway.languages.service import VersionCache
+from services.gateway.lru import Recent
 from services.gateway.relay import EventHub
 from shared.settings import GatewaySettings
+
+if TYPE_CHECKING:
+    from services.gateway.auth.principal import CheckedKey
 
 
 @dataclass(slots=True)
@@ -29,3 +34,5 @@ class GatewayState:
     auth_proxy: httpx.AsyncClient | None = None
     # Owners and result frames of recent executions, shared by all their viewers.
     recent: RecentExecutions = field(default_factory=RecentExecutions)
+    # API keys found valid lately, by their hash (services/gateway/auth/principal.py).
+    api_keys: Recent[bytes, CheckedKey] = field(default_factory=lambda: Recent(4096))

@@ -8,6 +8,13 @@ import hashlib
 import re
 import secrets
 
+# How long a gateway may answer for a key it found valid without reading the database again (its
+# expiry is still checked on every use). A revocation does not wait for it: the auth service first
+# sets a marker (redis_keys.api_key_changed) that lives CHANGED_MARKER_S, and while it exists
+# gateways read the key from the database on every use.
+CACHE_S = 10.0
+CHANGED_MARKER_S = 6 * int(CACHE_S)
+
 KEY_PATTERN = re.compile(r"^crh_([a-z0-9]{10})_([A-Za-z0-9_-]{43})$")
 
 

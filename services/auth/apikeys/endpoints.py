@@ -7,11 +7,12 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.auth.apikeys import repository as repo
-from services.auth.deps import SessionDep, UserDep
-from shared.auth.api_keys import generate_api_key, hash_secret
+from services.auth.deps import SessionDep, StateDep, UserDep
+from shared.auth.api_keys import CHANGED_MARKER_S, generate_api_key, hash_secret
 from shared.auth.scopes import Scope
 from shared.db.models import ApiKey
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem, ProblemError
+from shared.redis_keys import api_key_changed
 
 router = APIRouter(prefix="/auth/v1/api-keys", tags=["api keys"])
 
@@ -74,8 +75,10 @@ async def list_keys(user: UserDep, session: SessionDep) -> list[ApiKeyOut]:
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=PROBLEM_RESPONSES)
-async def revoke_key(key_id: uuid.UUID, user: UserDep, session: SessionDep) -> Response:
-    """Takes effect at once: the gateway checks keys on every request."""
+async def revoke_key(key_id: uuid.UUID, user: UserDep, session: SessionDep, state: StateDep) -> Response:
+    """Takes effect at once: gateways stop trusting their cached copy of the key before it is
+    revoked (the marker outlives any copy), and read it from the database meanwhile."""
+    await state.redis.set(api_key_changed(key_id), b"1", ex=CHANGED_MARKER_S)
     if not await repo.revoke(session, user.id, key_id, datetime.now(UTC)):
         raise NotFoundProblem(f"API key {key_id}")
     await session.commit()

@@ -1,11 +1,14 @@
 """Who is calling: an access token (bearer or session cookie), an API key (bearer), or nobody.
 
 Access tokens are verified locally against the auth service's JWKS; sign-outs are honoured
-through a Redis deny-list; API keys are checked in the database on every use."""
+through a Redis deny-list. API keys are read from the database, then trusted for a few seconds
+(shared.auth.api_keys.CACHE_S) as long as no revocation marker exists for them in Redis: a
+steady caller's request then costs one Redis round trip instead of a database read (~2 ms)."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,18 +16,20 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, WebSocket
 from joserfc.errors import InvalidKeyIdError
+from redis.exceptions import RedisError
 from starlette.requests import HTTPConnection
 
 from services.gateway.auth import repository as repo
 from services.gateway.deps import StateDep
+from services.gateway.lru import MISSING
 from services.gateway.state import GatewayState
-from shared.auth.api_keys import hash_secret, looks_like_api_key
+from shared.auth.api_keys import CACHE_S, hash_secret, looks_like_api_key
 from shared.auth.cookies import ACCESS_COOKIE, csrf_ok
 from shared.auth.scopes import ALL_SCOPES, Role, Scope
 from shared.auth.tokens import InvalidToken, verify_access_token
 from shared.db.session import single_statement
 from shared.problems import ProblemError
-from shared.redis_keys import api_key_touched, revoked_access_token
+from shared.redis_keys import api_key_changed, api_key_touched, revoked_access_token
 
 # last_used_at of an API key is written at most this often.
 KEY_TOUCH_S = 60
@@ -80,21 +85,56 @@ async def _from_access_token(state: GatewayState, token: str) -> Principal:
     return Principal("user", claims.user_id, claims.role, claims.scopes & ALL_SCOPES)
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedKey:
+    """An API key found valid in the database, and when."""
+
+    principal: Principal
+    key_id: uuid.UUID
+    expires_at: datetime | None
+    checked_at: float
+
+
 async def _from_api_key(state: GatewayState, token: str) -> Principal:
+    digest = hash_secret(token)
+    checked: CheckedKey = state.api_keys.get(digest)
+    if (
+        checked is not MISSING
+        and time.monotonic() - checked.checked_at < CACHE_S
+        and not (checked.expires_at and checked.expires_at <= datetime.now(UTC))
+    ):
+        try:
+            async with state.redis.pipeline(transaction=False) as pipe:
+                pipe.exists(api_key_changed(checked.key_id))
+                pipe.set(api_key_touched(checked.key_id), b"1", nx=True, ex=KEY_TOUCH_S)
+                changed, stale = await pipe.execute()
+        except RedisError:
+            changed, stale = True, False
+        if not changed:
+            if stale:
+                _spawn_touch(state, checked.key_id)
+            return checked.principal
+    state.api_keys.pop(digest)
     async with state.sessionmaker() as session:
         # One statement: no BEGIN and ROLLBACK around it.
         await single_statement(session)
-        found = await repo.api_key_with_owner(session, hash_secret(token))
+        found = await repo.api_key_with_owner(session, digest)
     if found is None:
         raise unauthorized("Unknown API key.")
     key, user = found
     if key.revoked_at is not None or (key.expires_at and key.expires_at <= datetime.now(UTC)) or not user.is_active:
         raise unauthorized("The API key is revoked or expired.")
     if await state.redis.set(api_key_touched(key.id), b"1", nx=True, ex=KEY_TOUCH_S):
-        task = asyncio.create_task(_touch(state, key.id))
-        _touches.add(task)
-        task.add_done_callback(_touches.discard)
-    return Principal("api_key", user.id, user.role, frozenset(key.scopes) & ALL_SCOPES)
+        _spawn_touch(state, key.id)
+    principal = Principal("api_key", user.id, user.role, frozenset(key.scopes) & ALL_SCOPES)
+    state.api_keys.put(digest, CheckedKey(principal, key.id, key.expires_at, time.monotonic()))
+    return principal
+
+
+def _spawn_touch(state: GatewayState, key_id: uuid.UUID) -> None:
+    task = asyncio.create_task(_touch(state, key_id))
+    _touches.add(task)
+    task.add_done_callback(_touches.discard)
 
 
 async def _touch(state: GatewayState, key_id: uuid.UUID) -> None:
