@@ -107,11 +107,12 @@ async def _from_api_key(state: GatewayState, token: str) -> Principal:
             async with state.redis.pipeline(transaction=False) as pipe:
                 pipe.exists(api_key_changed(checked.key_id))
                 pipe.set(api_key_touched(checked.key_id), b"1", nx=True, ex=KEY_TOUCH_S)
-                changed, stale = await pipe.execute()
+                changed, due = await pipe.execute()
         except RedisError:
-            changed, stale = True, False
+            changed, due = True, False
         if not changed:
-            if stale:
+            # last_used_at is due for an update (the throttle key was not there).
+            if due:
                 _spawn_touch(state, checked.key_id)
             return checked.principal
     state.api_keys.pop(digest)
