@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +37,7 @@ from shared.settings import CompileLimitsPolicy, GatewaySettings, LimitsPolicy
 pytest_plugins = ["tests.auth_support"]
 
 ROOT = Path(__file__).resolve().parent.parent
+PR_SET_PDEATHSIG = 1
 DATABASE_URL = os.environ.setdefault("CRH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test")
 REDIS_URL = os.environ.setdefault("CRH_REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("CRH_LOG_JSON", "false")
@@ -72,6 +75,12 @@ def redis_client() -> Iterator[redis.Redis]:
     client.close()
 
 
+def _die_with_the_test_run() -> None:
+    """An executor outliving a killed test run would keep taking the next run's jobs from the same
+    Redis database (and sweeping its executions): it gets SIGTERM when pytest dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start_executor(executor_id: str, log_name: str, **env: str) -> subprocess.Popen[bytes]:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = (LOG_DIR / log_name).open("ab")
@@ -82,6 +91,7 @@ def start_executor(executor_id: str, log_name: str, **env: str) -> subprocess.Po
         env={**os.environ, "CRH_EXECUTOR_EXECUTOR_ID": executor_id, "CRH_EXECUTOR_METRICS_PORT": "0", **env},
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_the_test_run,
     )
 
 
