@@ -92,8 +92,8 @@ web-api-types: web/node_modules/.installed venv
 chromium:
 	@bash deploy/scripts/ensure-chromium.sh
 
-# One test run at a time per machine: runs share the test database and Redis, and the fault tests
-# restart the machine's Redis and PostgreSQL.
+# One test run at a time per machine: runs share the test database and Redis database. Tests that
+# stop or restart a server start their own (tests/deploy/servers.py).
 test: venv services images nginx lint ts-client web chromium
 	CRH_DATABASE_URL=$(TEST_DB) CRH_REDIS_URL=$(TEST_REDIS) flock $(TEST_LOCK) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 

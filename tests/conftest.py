@@ -111,6 +111,23 @@ def wait_until_ready(
     raise TimeoutError(f"executor {executor_id} did not become ready; see {LOG_DIR}")
 
 
+@contextlib.contextmanager
+def side_executor(executor_id: str, redis_url: str, **env: str) -> Iterator[None]:
+    """Another executor on a Redis database of its own (emptied first, the session executor's
+    runtimes copied there), stopped when the block ends."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    client.hset(RUNTIMES, mapping=redis.Redis.from_url(REDIS_URL).hgetall(RUNTIMES))  # type: ignore[arg-type]
+    proc = start_executor(executor_id, f"{executor_id}.log", CRH_REDIS_URL=redis_url, **env)
+    try:
+        wait_until_ready(client, executor_id, proc, timeout=120)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        client.close()
+
+
 @pytest.fixture(scope="session")
 def executor(database: str, redis_client: redis.Redis) -> Iterator[subprocess.Popen[bytes]]:
     # The sentinel stands for the executor's secrets: the corpus checks it never reaches a sandbox.

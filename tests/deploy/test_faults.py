@@ -1,18 +1,20 @@
 """Faults: Redis restarted mid-run, PostgreSQL restarted, an executor SIGKILLed mid-execution.
 No accepted execution is lost or stuck, and the suite recovers without manual steps.
 
-These restart the machine's real Redis and PostgreSQL (as CI's machine has them), so test runs
-are serialised (see the Makefile) and Redis loses what it held, as a real restart would."""
+The Redis and PostgreSQL restarted here are the module's own (tests/deploy/servers.py): a gateway
+and two executors run against them, so the machine's servers, and any suite using them, are never
+disturbed. Redis loses what it held, as a real restart without persistence would."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
+import os
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -21,9 +23,12 @@ import redis
 from sqlalchemy import select
 
 from services.gateway.app import create_app
+from shared.db.bootstrap import ensure_database
 from shared.db.models import Execution
 from shared.db.session import create_engine, create_sessionmaker
-from tests.conftest import DATABASE_URL, REDIS_URL, gateway_settings, serve, start_executor, wait_until_ready
+from shared.redis_keys import RUNTIMES
+from tests.conftest import ROOT, gateway_settings, serve, start_executor, wait_until_ready
+from tests.deploy.servers import OwnPostgres, OwnRedis, own_postgres, own_redis
 
 SLEEPY = "import time\nprint('start', flush=True)\ntime.sleep(2)\nprint('done')\n"
 EXECUTOR_ENV = {
@@ -33,50 +38,41 @@ EXECUTOR_ENV = {
 }
 
 
-def restart_redis() -> None:
-    """Shut the server down without saving and start it again with the same settings."""
-    client = redis.Redis.from_url(REDIS_URL)
-    info: dict[str, Any] = client.info("server")  # type: ignore[assignment]
-    config: dict[str, str] = {}
-    for key in ("bind", "port", "dir", "logfile", "save", "appendonly"):
-        config.update(client.config_get(key))  # type: ignore[arg-type]
-    client.close()
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if info.get("config_file"):
-        argv = [binary, str(info["config_file"]), "--daemonize", "yes"]
-    else:
-        argv = [binary, "--daemonize", "yes", "--port", config["port"], "--dir", config["dir"]]
-        argv += ["--bind", *config["bind"].split(), "--save", config["save"], "--appendonly", config["appendonly"]]
-        if config["logfile"]:
-            argv += ["--logfile", config["logfile"]]
-    subprocess.run(["redis-cli", "-p", config["port"], "shutdown", "nosave"], check=False, capture_output=True)
-    time.sleep(1.0)  # down long enough for clients to notice
-    subprocess.run(argv, check=True)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if redis.Redis.from_url(REDIS_URL).ping():
-                return
-        except redis.ConnectionError:
-            time.sleep(0.1)
-    raise TimeoutError("redis did not come back")
+@dataclass(frozen=True)
+class Servers:
+    redis: OwnRedis
+    postgres: OwnPostgres
 
-
-def restart_postgres() -> None:
-    clusters = subprocess.run(["pg_lsclusters", "--no-header"], check=True, capture_output=True, text=True).stdout
-    version, name = clusters.split()[:2]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"], check=True)
+    @property
+    def database_url(self) -> str:
+        return self.postgres.url("coderunhub_faults")
 
 
 @pytest.fixture(scope="module")
-def executors(database: str, redis_client: redis.Redis) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+def servers(redis_client: redis.Redis) -> Iterator[Servers]:
+    with own_redis() as cache, own_postgres() as database:
+        owned = Servers(cache, database)
+        asyncio.run(ensure_database(owned.database_url, recreate=True))
+        env = {**os.environ, "CRH_DATABASE_URL": owned.database_url}
+        subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True, env=env)
+        yield owned
+
+
+@pytest.fixture(scope="module")
+def executors(
+    servers: Servers, redis_client: redis.Redis, executor: subprocess.Popen[bytes]
+) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    client = redis.Redis.from_url(servers.redis.url)
+    # The runtimes the session's executor probed (an executor reads them at start).
+    client.hset(RUNTIMES, mapping=redis_client.hgetall(RUNTIMES))  # type: ignore[arg-type]
+    urls = {"CRH_DATABASE_URL": servers.database_url, "CRH_REDIS_URL": servers.redis.url}
     procs = {
-        f"executor-fault-{n}": start_executor(f"executor-fault-{n}", f"executor-fault-{n}.log", **EXECUTOR_ENV)
+        f"executor-fault-{n}": start_executor(f"executor-fault-{n}", f"executor-fault-{n}.log", **EXECUTOR_ENV, **urls)
         for n in (1, 2)
     }
     try:
         for executor_id, proc in procs.items():
-            wait_until_ready(redis_client, executor_id, proc)
+            wait_until_ready(client, executor_id, proc)
         yield procs
     finally:
         for proc in procs.values():
@@ -87,11 +83,13 @@ def executors(database: str, redis_client: redis.Redis) -> Iterator[dict[str, su
                 proc.wait(90)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        client.close()
 
 
 @pytest_asyncio.fixture(scope="module")
-async def api(executors: dict[str, subprocess.Popen[bytes]]) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(create_app(gateway_settings())) as url, httpx.AsyncClient(base_url=url, timeout=60) as client:
+async def api(servers: Servers, executors: dict[str, subprocess.Popen[bytes]]) -> AsyncIterator[httpx.AsyncClient]:
+    settings = gateway_settings(database_url=servers.database_url, redis_url=servers.redis.url)
+    async with serve(create_app(settings)) as url, httpx.AsyncClient(base_url=url, timeout=60) as client:
         yield client
 
 
@@ -138,10 +136,12 @@ def assert_alive(executors: dict[str, subprocess.Popen[bytes]]) -> None:
     assert {name: proc.poll() for name, proc in executors.items()} == dict.fromkeys(executors)
 
 
-async def test_redis_restart_mid_run(api: httpx.AsyncClient, executors: dict[str, subprocess.Popen[bytes]]) -> None:
+async def test_redis_restart_mid_run(
+    api: httpx.AsyncClient, servers: Servers, executors: dict[str, subprocess.Popen[bytes]]
+) -> None:
     ids = await submit(api, 6)
     await asyncio.sleep(0.5)  # some running, some queued
-    await asyncio.to_thread(restart_redis)
+    await asyncio.to_thread(servers.redis.restart)
     finished = await all_finish(api, ids)
     # Queued jobs lost with Redis's memory were queued again from PostgreSQL and ran; running ones
     # carried on: every heartbeat vanished with Redis, yet no live executor was taken for dead
@@ -154,9 +154,11 @@ async def test_redis_restart_mid_run(api: httpx.AsyncClient, executors: dict[str
     assert_alive(executors)
 
 
-async def test_postgres_restart(api: httpx.AsyncClient, executors: dict[str, subprocess.Popen[bytes]]) -> None:
+async def test_postgres_restart(
+    api: httpx.AsyncClient, servers: Servers, executors: dict[str, subprocess.Popen[bytes]]
+) -> None:
     ids = await submit(api, 4)
-    await asyncio.to_thread(restart_postgres)
+    await asyncio.to_thread(servers.postgres.ctl, "restart")
     # While it comes back, submissions are accepted or refused cleanly, never a 500.
     for _ in range(5):
         response = await api.post("/v1/executions", json={"language": "python", "source": "print(2)"})
@@ -172,11 +174,11 @@ async def test_postgres_restart(api: httpx.AsyncClient, executors: dict[str, sub
 
 
 async def test_an_executor_killed_mid_execution(
-    api: httpx.AsyncClient, executors: dict[str, subprocess.Popen[bytes]]
+    api: httpx.AsyncClient, servers: Servers, executors: dict[str, subprocess.Popen[bytes]]
 ) -> None:
     ids = await submit(api, 4)
     # Find an executor of ours running one of them, and kill it outright.
-    victim = await _running_executor(ids, set(executors))
+    victim = await _running_executor(servers.database_url, ids, set(executors))
     executors[victim].kill()
     executors[victim].wait()
     finished = await all_finish(api, ids, timeout=120)
@@ -196,8 +198,8 @@ async def test_an_executor_killed_mid_execution(
     assert not left, "the dead executor's sandboxes were reaped"
 
 
-async def _running_executor(ids: list[str], candidates: set[str]) -> str:
-    engine = create_engine(DATABASE_URL)
+async def _running_executor(database_url: str, ids: list[str], candidates: set[str]) -> str:
+    engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
     try:
         deadline = time.monotonic() + 30

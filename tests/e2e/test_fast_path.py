@@ -20,8 +20,14 @@ import pytest_asyncio
 import redis
 
 from services.gateway.app import create_app
-from shared.redis_keys import RUNTIMES, executor_heartbeat
-from tests.conftest import EXECUTOR_ID, REDIS_URL, gateway_settings, serve, start_executor, wait_until_ready
+from shared.redis_keys import executor_heartbeat
+from tests.conftest import (
+    EXECUTOR_ID,
+    REDIS_URL,
+    gateway_settings,
+    serve,
+    side_executor,
+)
 from tests.e2e.conftest import run, wait_for_no_leftovers
 
 WHO_AM_I = """
@@ -74,25 +80,15 @@ async def test_sandboxes_serve_execution_after_execution(api: httpx.AsyncClient)
 
 @pytest.fixture
 def burst_executor(executor: subprocess.Popen[bytes]) -> Iterator[None]:
-    client = redis.Redis.from_url(BURST_REDIS)
-    client.flushdb()
-    client.hset(RUNTIMES, mapping=redis.Redis.from_url(REDIS_URL).hgetall(RUNTIMES))  # type: ignore[arg-type]
-    proc = start_executor(
+    with side_executor(
         BURST_EXECUTOR,
-        "executor-burst.log",
-        CRH_REDIS_URL=BURST_REDIS,
+        BURST_REDIS,
         CRH_EXECUTOR_CONCURRENCY="4",
         CRH_EXECUTOR_SANDBOX_MODE="fresh",
         CRH_EXECUTOR_POOL_SIZE="0",
         CRH_EXECUTOR_POOL_SIZES='{"python": 2}',
-    )
-    try:
-        wait_until_ready(client, BURST_EXECUTOR, proc, timeout=60)
+    ):
         yield
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        client.close()
 
 
 @pytest_asyncio.fixture

@@ -18,14 +18,12 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import pytest_asyncio
-import redis
 
 from services.executor.sandbox.pool import CELL_READY_S
 from services.gateway.app import create_app as create_gateway_app
-from shared.redis_keys import RUNTIMES
 from tests.auth.fakes import FakeTwilio
 from tests.auth_support import AuthService, bearer, fresh_phone, phone_sign_in
-from tests.conftest import REDIS_URL, gateway_settings, serve, start_executor, wait_until_ready
+from tests.conftest import gateway_settings, serve, side_executor
 from tests.e2e.conftest import wait_for_no_leftovers
 from tests.security.test_corpus import wait_for_no_host_processes
 
@@ -97,25 +95,15 @@ print(json.dumps(report))
 
 @pytest.fixture(scope="module")
 def reuse_executor() -> Iterator[None]:
-    client = redis.Redis.from_url(REUSE_REDIS)
-    client.flushdb()
-    client.hset(RUNTIMES, mapping=redis.Redis.from_url(REDIS_URL).hgetall(RUNTIMES))  # type: ignore[arg-type]
-    proc = start_executor(
+    with side_executor(
         REUSE_EXECUTOR,
-        "executor-reuse.log",
-        CRH_REDIS_URL=REUSE_REDIS,
+        REUSE_REDIS,
         CRH_EXECUTOR_CONCURRENCY="1",
         CRH_EXECUTOR_SANDBOX_MODE="reuse",
         CRH_EXECUTOR_POOL_SIZE="0",
         CRH_EXECUTOR_POOL_SIZES='{"python": 1}',
-    )
-    try:
-        wait_until_ready(client, REUSE_EXECUTOR, proc, timeout=60)
+    ):
         yield
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        client.close()
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -14,7 +14,6 @@ from services.gateway.deps import EncodingQuery, SessionDep, StateDep
 from services.gateway.executions import repository as repo
 from services.gateway.executions import service
 from services.gateway.executions.queueing import enqueue, versions_or_empty
-from services.gateway.executions.recent import MISSING
 from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut, FileOut, OutputEncoding, SubmissionOut
 from services.gateway.executions.stream import (
     CLOSE_BAD_REQUEST,
@@ -23,6 +22,7 @@ from services.gateway.executions.stream import (
     stream_with_transcripts,
 )
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, Idempotency, IdempotencyDep
+from services.gateway.lru import MISSING
 from services.gateway.state import GatewayState
 from shared.auth.scopes import Scope
 from shared.db.models import Execution

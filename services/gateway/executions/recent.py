@@ -12,9 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.gateway.lru import MISSING, Recent
-
-__all__ = ["MISSING", "Recent", "RecentExecutions"]
+from services.gateway.lru import Recent
 
 
 class RecentExecutions:

@@ -26,8 +26,8 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from services.gateway.executions import repository as repo
-from services.gateway.executions.recent import MISSING
 from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
+from services.gateway.lru import MISSING
 from services.gateway.state import GatewayState
 from shared.events import Event, EventType, stream_entry_id
 from shared.executions import ExecutionRecord, ExecutionStatus
