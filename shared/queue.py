@@ -9,11 +9,13 @@ idle executor blocks on, so dispatch does not wait for arq's poll.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from arq.connections import ArqRedis
 from arq.constants import job_key_prefix, result_key_prefix
-from arq.jobs import serialize_job
+from arq.jobs import Serializer, serialize_job
 from arq.utils import timestamp_ms
+from redis.asyncio.client import Pipeline
 
 from shared.executions import ExecutionJob
 from shared.redis_keys import EXECUTION_QUEUE, EXECUTION_WAKE
@@ -33,16 +35,28 @@ return 1
 """
 
 
+def queue_execution(
+    pipe: Pipeline, serializer: Serializer | None, execution_id: uuid.UUID, job: ExecutionJob | None = None
+) -> None:
+    """Add the enqueue to ``pipe`` (its reply: 1 if queued, 0 if it already was), so a caller can
+    send it with other commands in one round trip."""
+    job_id = str(execution_id)
+    now = timestamp_ms()
+    kwargs = {"job": job.model_dump(mode="json")} if job is not None else {}
+    payload = serialize_job(RUN_EXECUTION_JOB, (job_id,), kwargs, None, now, serializer=serializer)
+    keys = [job_key_prefix + job_id, result_key_prefix + job_id, EXECUTION_QUEUE, EXECUTION_WAKE]
+    # EVAL rather than EVALSHA: a pipeline cannot recover from NOSCRIPT by itself, and Redis finds
+    # the compiled script by the body's digest anyway.
+    args: list[Any] = [payload, JOB_EXPIRES_MS, now, job_id, MAX_WAKE_TOKENS]
+    pipe.eval(_ENQUEUE, len(keys), *keys, *args)
+
+
 async def enqueue_execution(pool: ArqRedis, execution_id: uuid.UUID, job: ExecutionJob | None = None) -> bool:
     """Enqueue (idempotent: the arq job id is the execution id); False if it already was.
 
     With ``job``, the executor can start without reading the execution from the database.
     """
-    job_id = str(execution_id)
-    now = timestamp_ms()
-    kwargs = {"job": job.model_dump(mode="json")} if job is not None else {}
-    payload = serialize_job(RUN_EXECUTION_JOB, (job_id,), kwargs, None, now, serializer=pool.job_serializer)
-    script = pool.register_script(_ENQUEUE)
-    keys = [job_key_prefix + job_id, result_key_prefix + job_id, EXECUTION_QUEUE, EXECUTION_WAKE]
-    added = await script(keys=keys, args=[payload, JOB_EXPIRES_MS, now, job_id, MAX_WAKE_TOKENS])
+    async with pool.pipeline(transaction=False) as pipe:
+        queue_execution(pipe, pool.job_serializer, execution_id, job)
+        (added,) = await pipe.execute()
     return bool(added)

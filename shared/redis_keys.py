@@ -88,6 +88,12 @@ def webhook_job_id(execution_id: uuid.UUID | str) -> str:
 RATE_LIMIT_PREFIX = "crh:ratelimit"
 
 
+def execution_budget(bucket: str) -> str:
+    """Sorted set of the charges to a caller's executions budget in its moving window (score: when;
+    the limits library keeps the other budgets under RATE_LIMIT_PREFIX too)."""
+    return f"{RATE_LIMIT_PREFIX}:executions:{bucket}"
+
+
 def in_flight(caller: str) -> str:
     """Sorted set of a caller's queued or running executions (ids; score = admission time), and
     reservations (``pending:<token>``) of requests creating one. ``caller`` is ``user:<id>`` or ``ip:<address>``."""

@@ -83,8 +83,10 @@ class EventHub:
                 await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
-        """Yields once Redis confirmed the subscription: anything published afterwards arrives."""
+    async def subscribe(self, channel: str, *, confirmed: bool = True) -> AsyncIterator[Subscription]:
+        """Yields once Redis confirmed the subscription: anything published afterwards arrives.
+        ``confirmed=False`` yields as soon as the SUBSCRIBE is sent, for a caller whose publisher
+        cannot start before Redis has read it (a job queued after it)."""
         assert self._pubsub is not None, "EventHub.start() was not called"
         sub = Subscription()
         confirmation: asyncio.Future[None] | None = None
@@ -96,7 +98,7 @@ class EventHub:
                 self._confirmations[channel].append(confirmation)
                 await self._pubsub.subscribe(channel)
         try:
-            if confirmation is not None:
+            if confirmation is not None and confirmed:
                 await asyncio.wait_for(asyncio.shield(confirmation), SUBSCRIBE_TIMEOUT_S)
             yield sub
         finally:

@@ -137,6 +137,54 @@ async def test_python_has_numpy_and_pandas(api: httpx.AsyncClient) -> None:
     assert result["run"]["stdout"] == "10 2\n"
 
 
+# The pre-started interpreter ends a program the cheap way (zygote.py): what a program can see of
+# CPython's exit must not change. The same files run by a bare python3 print exactly this.
+PYTHON_EXIT_MAIN = """import atexit, sys, threading, time
+class Noisy:
+    def __del__(self):
+        print("main object finalized")
+kept = Noisy()
+log = open("/tmp/log.txt", "w")
+log.write("written at exit")
+atexit.register(lambda: print("atexit ran", open("/tmp/log.txt").read() == ""))
+def late():
+    time.sleep(0.2)
+    print("thread joined")
+threading.Thread(target=late).start()
+import helper
+print("main done")
+sys.exit(int(sys.argv[1]))
+"""
+PYTHON_EXIT_HELPER = """out = open(1, "w", closefd=False)
+out.write("helper flushed at exit\\n")
+"""
+PYTHON_EXIT_STDOUT = "main done\nthread joined\natexit ran True\nmain object finalized\nhelper flushed at exit\n"
+
+
+@pytest.mark.parametrize("status", [0, 3])
+async def test_python_programs_end_as_cpython_ends_them(api: httpx.AsyncClient, status: int) -> None:
+    files = [{"name": "main.py", "content": PYTHON_EXIT_MAIN}, {"name": "helper.py", "content": PYTHON_EXIT_HELPER}]
+    result = await run(api, {"language": "python", "files": files, "args": [str(status)]})
+    assert result["run"]["stdout"] == PYTHON_EXIT_STDOUT, result
+    assert result["run"]["exit_code"] == status
+    assert result["verdict"] == ("ok" if status == 0 else "runtime_error")
+
+
+async def test_python_output_that_cannot_be_flushed_at_exit(api: httpx.AsyncClient) -> None:
+    source = (
+        "import atexit, os, sys\n"
+        "atexit.register(lambda: os.write(2, b'atexit ran\\n'))\n"
+        "sys.stdout = open(os.dup(1), 'w')\n"
+        "print('lost')\n"
+        "os.close(sys.stdout.fileno())\n"
+    )
+    result = await run(api, {"language": "python", "source": source})
+    # As CPython: atexit callbacks once, the failed flush reported, exit status 120.
+    assert result["run"]["exit_code"] == 120, result
+    assert result["run"]["stderr"].startswith("atexit ran\nException ignored in: <_io.TextIOWrapper"), result
+    assert result["run"]["stderr"].count("atexit ran") == 1
+
+
 async def test_allowed_compile_options_are_passed_as_argv(api: httpx.AsyncClient) -> None:
     source = '#include <stdio.h>\nint main(void) { printf("%d\\n", ANSWER); return 0; }'
     payload = {"language": "c", "source": source, "compile_options": ["-O3", "-DANSWER=42", "-Wall"]}

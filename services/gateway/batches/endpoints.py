@@ -12,14 +12,12 @@ from services.gateway.batches import service
 from services.gateway.batches.repository import BatchRecord
 from services.gateway.batches.schemas import BatchCreate, BatchOut
 from services.gateway.deps import EncodingQuery, SessionDep, StateDep
-from services.gateway.executions import repository as executions_repo
+from services.gateway.executions import submission
 from services.gateway.executions.queueing import enqueue, versions_or_empty
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
-from services.gateway.ratelimit.service import Budget, InFlight, ensure_queue_room
-from services.gateway.ratelimit.wiring import charge_request, identify
+from services.gateway.ratelimit.wiring import admit_batch
 from shared.auth.scopes import Scope
 from shared.db.records import execution_job
-from shared.db.session import single_statement
 from shared.executions import ExecutionStatus
 from shared.ids import new_id
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem, problem_responses
@@ -62,18 +60,9 @@ async def create_batch(
     executions = await service.build_all(payload, state.settings, await versions_or_empty(state), user_id)
     ids = [execution.id for execution in executions]
     members = [str(eid) for eid in ids]
-    flight = None
-    if state.settings.rate_limits_enabled:
-        caller = await identify(request, state)
-        await charge_request(request, state, caller, Budget.executions, cost=len(executions))
-        flight = InFlight(state, caller)
-    await ensure_queue_room(state, len(executions))
-    if flight is not None:
-        await flight.admit(members)
+    flight = await admit_batch(request, state, members)
     try:
-        await single_statement(session)
-        await executions_repo.add(session, *executions)
-        await session.commit()
+        await submission.persist(session, *executions)
     except BaseException:
         if flight is not None:
             await flight.release(members)

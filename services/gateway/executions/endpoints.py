@@ -1,37 +1,28 @@
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, WebSocket, status
-from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.auth.principal import Principal, PrincipalDep, submitter, websocket_principal
+from services.gateway.auth.principal import PrincipalDep, submitter, websocket_principal
 from services.gateway.deps import EncodingQuery, SessionDep, StateDep
 from services.gateway.executions import repository as repo
-from services.gateway.executions import service
-from services.gateway.executions.queueing import enqueue, versions_or_empty
-from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut, FileOut, OutputEncoding, SubmissionOut
+from services.gateway.executions import service, submission
+from services.gateway.executions.queueing import versions_or_empty
+from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut, FileOut, SubmissionOut
 from services.gateway.executions.stream import (
     CLOSE_BAD_REQUEST,
     CLOSE_NOT_FOUND,
-    final_record,
     stream_with_transcripts,
 )
-from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, Idempotency, IdempotencyDep
+from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
 from services.gateway.lru import MISSING
-from services.gateway.state import GatewayState
+from services.gateway.ratelimit.wiring import ReservationDep
 from shared.auth.scopes import Scope
-from shared.db.models import Execution
-from shared.db.records import execution_job
 from shared.db.session import single_statement
-from shared.events import Event
-from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem
-from shared.redis_keys import execution_channel
 
 logger = logging.getLogger("coderunhub.gateway.executions")
 
@@ -51,17 +42,6 @@ numbered after the live ones). Unknown executions close with code 4404.
 """
 
 
-async def _load(
-    state: GatewayState, execution_id: uuid.UUID, encoding: OutputEncoding, principal: Principal | None = None
-) -> ExecutionOut:
-    async with state.sessionmaker() as session:
-        record = await repo.load_record(session, execution_id)
-    # Someone else's execution does not exist, as far as this caller can tell.
-    if record is None or (principal is not None and not principal.may_see(record.user_id)):
-        raise NotFoundProblem(f"Execution {execution_id}")
-    return ExecutionOut.build(record, encoding)
-
-
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
@@ -78,6 +58,7 @@ async def _load(
 async def create_execution(
     payload: ExecutionCreate,
     state: StateDep,
+    reservation: ReservationDep,
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
@@ -91,69 +72,9 @@ async def create_execution(
     execution = await service.prepare_execution(
         payload, state.settings, await versions_or_empty(state), user_id=user_id
     )
-    return await submit(state, session, execution, response, idempotency, wait=wait, encoding=encoding)
-
-
-async def submit(
-    state: GatewayState,
-    session: AsyncSession,
-    execution: Execution,
-    response: Response,
-    idempotency: Idempotency,
-    *,
-    wait: bool,
-    encoding: OutputEncoding,
-) -> ExecutionOut | Response:
-    """Persist, then queue (never the other way round); answer 202 with the execution, or with
-    ``wait`` 200 and the finished result unless the configured wait ends first."""
-    await single_statement(session)
-    await repo.add(session, execution)
-    await session.commit()
-    execution_id = execution.id
-    job = execution_job(execution)
-    response.headers["Location"] = f"/v1/executions/{execution_id}"
-
-    if not wait:
-        await enqueue(state, execution_id, job)
-        return await idempotency.done(await _load(state, execution_id, encoding), response)
-
-    record = await _wait_for_result(state, execution_id, job)
-    result = ExecutionOut.build(record, encoding) if record else await _load(state, execution_id, encoding)
-    if result.status is ExecutionStatus.finished:
-        response.status_code = status.HTTP_200_OK
-    return await idempotency.done(result, response)
-
-
-async def _wait_for_result(state: GatewayState, execution_id: uuid.UUID, job: ExecutionJob) -> ExecutionRecord | None:
-    """Enqueue and wait (bounded) for the final event; its record, when it carries one."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + state.settings.wait_timeout_s
-    try:
-        async with state.hub.subscribe(execution_channel(execution_id)) as subscription:
-            # Subscribed before enqueueing, so the final event cannot be missed.
-            await enqueue(state, execution_id, job)
-            while (remaining := deadline - loop.time()) > 0:
-                payload = await subscription.next(wait_s=min(remaining, state.settings.stream_idle_check_s))
-                if payload is not None:
-                    event = Event.decode(payload)
-                    if event.is_final:
-                        return final_record(event)
-                    continue
-                # Quiet for a while, or a gap: the database knows whether it finished meanwhile.
-                subscription.take_gap()
-                if await _finished(state, execution_id):
-                    return None
-    except (RedisError, OSError):
-        # Without Redis there is no live signal; the database still tells when it is done.
-        await enqueue(state, execution_id, job)
-        while loop.time() < deadline and not await _finished(state, execution_id):  # noqa: ASYNC110
-            await asyncio.sleep(0.25)
-    return None
-
-
-async def _finished(state: GatewayState, execution_id: uuid.UUID) -> bool:
-    async with state.sessionmaker() as session:
-        return await repo.status(session, execution_id) == ExecutionStatus.finished
+    return await submission.submit(
+        state, session, execution, response, idempotency, reservation, wait=wait, encoding=encoding
+    )
 
 
 @router.get(
@@ -167,7 +88,7 @@ async def get_execution(
 ) -> ExecutionOut:
     if principal.kind == "api_key":
         principal.require(Scope.executions_read)
-    return await _load(state, execution_id, encoding, principal)
+    return await submission.load(state, execution_id, encoding, principal)
 
 
 @router.get(

@@ -25,8 +25,7 @@ from redis.exceptions import RedisError
 
 from services.gateway.auth.principal import submitter, websocket_principal
 from services.gateway.deps import StateDep
-from services.gateway.executions import repository as repo
-from services.gateway.executions import service
+from services.gateway.executions import service, submission
 from services.gateway.executions.queueing import enqueue, versions_or_empty
 from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut
 from services.gateway.executions.stream import (
@@ -42,7 +41,6 @@ from services.gateway.executions.stream import (
 from services.gateway.ratelimit.wiring import admit_execution
 from services.gateway.state import GatewayState
 from shared.db.records import execution_job, execution_record
-from shared.db.session import single_statement
 from shared.interactive import INPUT_BYTES, INPUT_DATA, INPUT_EOF, INPUT_KILL, INPUT_KIND, INPUT_TTL_S
 from shared.problems import FieldError, ProblemError, ValidationProblem
 from shared.redis_keys import execution_input
@@ -184,20 +182,17 @@ async def interactive_execution(websocket: WebSocket, state: StateDep) -> None:
     except WebSocketDisconnect:
         return
 
-    committed = False
     try:
         async with state.sessionmaker() as session:
-            await single_statement(session)
-            await repo.add(session, execution)
-            await session.commit()
-            committed = True
-    finally:
+            await submission.persist(session, execution)
+    except BaseException:
         if reservation is not None:
-            await reservation.settle(str(execution.id) if committed else None)
+            await reservation.release()
+        raise
     execution_id = execution.id
     created = ExecutionOut.build(execution_record(execution, []))
     await send({"type": "created", "execution": created.model_dump(mode="json")})
-    await enqueue(state, execution_id, execution_job(execution))
+    await enqueue(state, execution_id, execution_job(execution), reservation)
     writer = FrameWriter(send, "base64" if websocket.query_params.get("encoding") == "base64" else "text")
     finished = await serve_events(
         state, websocket, execution_id, writer, _pump_input(websocket, state, execution_id, send)

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 
 from services.gateway.auth.principal import PrincipalDep
 from services.gateway.deps import StateDep
+from services.gateway.ratelimit import admission
 from services.gateway.ratelimit.schemas import BudgetOut, InFlightOut, LimitsOut, QueueOut
 from services.gateway.ratelimit.service import Budget, InFlight, caller_of, queue_depth
 from services.gateway.ratelimit.wiring import limiter
@@ -28,7 +29,10 @@ async def get_limits(request: Request, state: StateDep, principal: PrincipalDep)
     rate_limiter = limiter(request, state)
     budgets = []
     for budget in Budget:
-        usage = await rate_limiter.peek(caller, budget)
+        if budget is Budget.executions:
+            usage = await admission.peek(state, caller)
+        else:
+            usage = await rate_limiter.peek(caller, budget)
         budgets.append(
             BudgetOut(
                 name=budget,

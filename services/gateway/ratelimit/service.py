@@ -15,7 +15,6 @@ from __future__ import annotations
 import enum
 import logging
 import math
-import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Sequence
@@ -48,28 +47,12 @@ UNCOMMITTED_GRACE_S = 60
 # A caller at the in-flight cap is told to come back after this many seconds.
 IN_FLIGHT_RETRY_AFTER_S = 2
 
-# Drop expired entries (and, in ARGV[4..], finished ones); then add ARGV[4+n..] if they fit under the cap.
-# KEYS[1] the set; ARGV: now, max age, cap, count of ids to remove, ids to remove..., ids to add...
-_ADMIT = """
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
-local removing = tonumber(ARGV[4])
-for i = 5, 4 + removing do redis.call('ZREM', KEYS[1], ARGV[i]) end
-local adding = #ARGV - 4 - removing
-local current = redis.call('ZCARD', KEYS[1])
-if adding == 0 then return {1, current} end
-if current + adding > tonumber(ARGV[3]) then return {0, current} end
-for i = 5 + removing, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return {1, current + adding}
-"""
-
-# Replace a reservation (ARGV[1]) with the execution it became (ARGV[2], or nothing if empty).
-_SETTLE = """
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[1], ARGV[1])
-if score and ARGV[2] ~= '' then redis.call('ZADD', KEYS[1], score, ARGV[2]) end
-return 1
+# Forget expired entries and, in ARGV[3..], finished ones; then count what is left.
+# KEYS[1] the set; ARGV: now, max age, ids to forget...
+_COUNT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+for i = 3, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
+return redis.call('ZCARD', KEYS[1])
 """
 
 
@@ -197,25 +180,9 @@ async def queue_depth(redis: Redis) -> int:
     return int(await redis.zcount(EXECUTION_QUEUE, "-inf", int(time.time() * 1000)))
 
 
-async def ensure_queue_room(state: GatewayState, count: int = 1) -> None:
-    """503 while the queue cannot take ``count`` more executions; nothing has been persisted yet."""
-    try:
-        depth = await queue_depth(state.redis)
-    except (RedisError, OSError):
-        return  # without Redis nothing is queued now anyway: the sweeper queues committed rows later
-    limit = state.settings.max_queued
-    if depth + count > limit:
-        raise ProblemError(
-            503,
-            "queue-full",
-            "Queue full",
-            f"The execution queue is full ({depth} of {limit} jobs); retry later.",
-            headers={"Retry-After": str(state.settings.queue_full_retry_after_s)},
-        )
-
-
 class InFlight:
-    """A caller's executions in flight (queued or running), capped at its policy's max_in_flight."""
+    """A caller's executions in flight (queued or running), capped at its policy's max_in_flight;
+    admission.py takes the slots."""
 
     def __init__(self, state: GatewayState, caller: Caller) -> None:
         self.state = state
@@ -223,11 +190,7 @@ class InFlight:
         self.key = in_flight(caller.owner)
         self.cap = caller.policy.max_in_flight
 
-    async def _eval(self, script: str, *args: str | int) -> Any:
-        redis = self.state.redis
-        return await cast(Awaitable[Any], redis.eval(script, 1, self.key, *[str(a) for a in args]))
-
-    async def _settled(self) -> list[str]:
+    async def settled(self) -> list[str]:
         """Entries whose execution finished, or was never committed: their slots are free."""
         now = time.time()
         # A request holds its reservation at most until its wait ends.
@@ -255,50 +218,11 @@ class InFlight:
                 settled.append(member)
         return settled
 
-    async def _run_admit(self, settled: Sequence[str], members: Sequence[str]) -> tuple[bool, int]:
-        result = await self._eval(
-            _ADMIT, f"{time.time():.6f}", IN_FLIGHT_MAX_AGE_S, self.cap, len(settled), *settled, *members
-        )
-        return bool(result[0]), int(result[1])
-
     async def count(self) -> int:
         """Executions in flight now (after forgetting the finished ones)."""
-        _, current = await self._run_admit(await self._settled(), [])
-        return current
-
-    async def admit(self, members: Sequence[str]) -> None:
-        """Reserve slots for ``members`` (execution ids, or pending tokens); 429 over the cap."""
-        try:
-            admitted, current = await self._run_admit([], members)
-            if not admitted:
-                # Looks full: forget executions that finished meanwhile, then try once more.
-                admitted, current = await self._run_admit(await self._settled(), members)
-        except (RedisError, OSError):
-            logger.warning("in-flight cap unavailable (Redis); letting the request through", exc_info=True)
-            return
-        if not admitted:
-            who = "your account" if self.caller.owner.startswith("user:") else "your address"
-            raise ProblemError(
-                429,
-                "too-many-in-flight",
-                "Too many executions in flight",
-                f"{current} executions of {who} are queued or running (at most {self.cap}, "
-                f"{len(members)} more requested); retry when some have finished.",
-                headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER_S)},
-            )
-
-    async def reserve(self) -> str:
-        """A reservation for an execution a request is about to create; 429 over the cap."""
-        token = PENDING_PREFIX + secrets.token_hex(8)
-        await self.admit([token])
-        return token
-
-    async def settle(self, token: str, execution_id: str | None) -> None:
-        """The request ended: its reservation becomes the execution it created (or goes)."""
-        try:
-            await self._eval(_SETTLE, token, execution_id or "")
-        except (RedisError, OSError):
-            logger.warning("could not settle an in-flight reservation; it expires on its own", exc_info=True)
+        forget = await self.settled()
+        args = [str(time.time()), str(IN_FLIGHT_MAX_AGE_S), *forget]
+        return int(await cast(Awaitable[Any], self.state.redis.eval(_COUNT, 1, self.key, *args)))
 
     async def release(self, members: Sequence[str]) -> None:
         try:

@@ -2,25 +2,25 @@
 the budget from the method and the route template, a small middleware puts the RateLimit headers
 on whatever response follows (errors included), and the OpenAPI document describes them.
 
-Creating executions (POST /v1/executions, POST /v1/snippets/{id}/run) also passes the queue bound
-and the caller's in-flight cap here, before the endpoint persists anything. POST /v1/batches charges
-itself, per item, once it has validated them."""
+Creating executions (POST /v1/executions, POST /v1/snippets/{id}/run) is admitted here instead,
+before the endpoint persists anything (admission.py: budget, queue bound and in-flight cap in one
+round trip); the endpoint finds the request's reservation with ``reservation_of``. POST /v1/batches
+admits itself, per item, once it has validated them."""
 
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Response
+from fastapi import Depends, FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.auth.principal import ANONYMOUS, Principal, resolve_principal
 from services.gateway.deps import StateDep
+from services.gateway.ratelimit.admission import Reservation, admit, reserve
 from services.gateway.ratelimit.service import (
     Budget,
     Caller,
@@ -29,13 +29,14 @@ from services.gateway.ratelimit.service import (
     Usage,
     caller_of,
     charge,
-    ensure_queue_room,
 )
 from services.gateway.state import GatewayState
 from shared.problems import ProblemError
 
 # Where a request's RateLimit headers wait for its response (a dict shared through the ASGI scope).
 SCOPE_KEY = "crh.rate_limit_headers"
+# Where an execution-creating request's reservation waits for its endpoint.
+RESERVATION_KEY = "crh.reservation"
 LIMITED_PREFIX = "/v1/"
 # Matched against the request path (routes are already matched when dependencies run).
 CREATES_EXECUTION = re.compile(r"^/v1/(executions|snippets/[^/]+/run)/?$")
@@ -85,7 +86,7 @@ async def charge_request(
     publish(connection, usage)
 
 
-async def enforce_rate_limits(connection: HTTPConnection, state: StateDep, response: Response) -> AsyncIterator[None]:
+async def enforce_rate_limits(connection: HTTPConnection, state: StateDep) -> AsyncIterator[None]:
     path = str(connection.scope.get("path", ""))
     if (
         connection.scope["type"] != "http"
@@ -100,23 +101,13 @@ async def enforce_rate_limits(connection: HTTPConnection, state: StateDep, respo
         yield
         return
     reservation = await admit_execution(connection, state)
+    connection.scope[RESERVATION_KEY] = reservation
     try:
         yield
     finally:
+        # Settled when the execution was queued; otherwise the request made none.
         if reservation is not None:
-            await reservation.settle(created_execution(response))
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """An in-flight slot held for an execution about to be created."""
-
-    flight: InFlight
-    token: str
-
-    async def settle(self, execution_id: str | None) -> None:
-        """It became this execution (None: none was created, the slot is free again)."""
-        await self.flight.settle(self.token, execution_id)
+            await reservation.release()
 
 
 async def admit_execution(connection: HTTPConnection, state: GatewayState) -> Reservation | None:
@@ -124,22 +115,27 @@ async def admit_execution(connection: HTTPConnection, state: GatewayState) -> Re
     execution budget (429), the queue bound (503) and the caller's in-flight cap (429, else a slot
     reserved; None when limits are off)."""
     caller = await identify(connection, state) if state.settings.rate_limits_enabled else None
-    if caller is not None:
-        await charge_request(connection, state, caller, Budget.executions)
-    await ensure_queue_room(state)
-    if caller is None:
-        return None
-    flight = InFlight(state, caller)
-    return Reservation(flight, await flight.reserve())
+    usage, reservation = await reserve(state, caller)
+    publish(connection, usage)
+    return reservation
 
 
-def created_execution(response: Response) -> str | None:
-    """The execution a creating endpoint made, from the Location it set (none: it made nothing)."""
-    location = response.headers.get("location", "")
-    try:
-        return str(uuid.UUID(location.rsplit("/", 1)[-1])) if location.startswith("/v1/executions/") else None
-    except ValueError:
-        return None
+async def admit_batch(connection: HTTPConnection, state: GatewayState, members: Sequence[str]) -> InFlight | None:
+    """A batch's admission: one execution of budget and one in-flight slot per execution id (the
+    caller's in-flight set, to release them if the batch cannot be stored; None without limits)."""
+    caller = await identify(connection, state) if state.settings.rate_limits_enabled else None
+    publish(connection, await admit(state, caller, members))
+    return InFlight(state, caller) if caller is not None else None
+
+
+def reservation_of(connection: HTTPConnection) -> Reservation | None:
+    """The in-flight reservation this request's admission made (None: limits off, or a route that
+    does not create one execution)."""
+    reservation = connection.scope.get(RESERVATION_KEY)
+    return reservation if isinstance(reservation, Reservation) else None
+
+
+ReservationDep = Annotated[Reservation | None, Depends(reservation_of)]
 
 
 class RateLimitHeadersMiddleware:

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.gateway.auth.principal import Principal, PrincipalDep, submitter
 from services.gateway.deps import CursorQuery, EncodingQuery, SessionDep, SettingsDep, StateDep
 from services.gateway.executions import service as executions_service
-from services.gateway.executions.endpoints import submit
+from services.gateway.executions import submission
 from services.gateway.executions.queueing import versions_or_empty
 from services.gateway.executions.schemas import ExecutionOut
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
+from services.gateway.ratelimit.wiring import ReservationDep
 from services.gateway.snippets import repository as repo
 from services.gateway.snippets import service
 from services.gateway.snippets.schemas import (
@@ -325,6 +326,7 @@ async def _fork(
 async def run_snippet(
     snippet_id: SnippetId,
     state: StateDep,
+    reservation: ReservationDep,
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
@@ -344,4 +346,6 @@ async def run_snippet(
         request, state.settings, await versions_or_empty(state), user_id=user_id
     )
     execution.snippet_id = snippet.id
-    return await submit(state, session, execution, response, idempotency, wait=wait, encoding=encoding)
+    return await submission.submit(
+        state, session, execution, response, idempotency, reservation, wait=wait, encoding=encoding
+    )
