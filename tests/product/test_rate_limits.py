@@ -279,6 +279,11 @@ async def test_snippet_runs_count_as_executions(auth: AuthService, executor: obj
         assert_rate_headers(first, "executions", 1, 0)
         assert (await client.post(run, headers=account.headers)).status_code == 429
         assert (await client.post("/v1/executions", json=QUICK, headers=account.headers)).status_code == 429
+        # Routes that create executions are admitted by their declaration, never also charged as
+        # writes: only the snippet's creation took from that budget.
+        limits = (await client.get("/v1/limits", headers=account.headers)).json()
+        writes = next(budget for budget in limits["budgets"] if budget["name"] == "writes")
+        assert writes["remaining"] == 99
 
 
 async def test_openapi_documents_the_headers(gw: httpx.AsyncClient) -> None:

@@ -15,7 +15,7 @@ from services.gateway.deps import EncodingQuery, SessionDep, StateDep
 from services.gateway.executions import submission
 from services.gateway.executions.queueing import enqueue, versions_or_empty
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
-from services.gateway.ratelimit.wiring import admit_batch
+from services.gateway.ratelimit.wiring import SelfAdmitted, admit_batch
 from shared.auth.scopes import Scope
 from shared.db.records import execution_job
 from shared.executions import ExecutionStatus
@@ -29,6 +29,7 @@ router = APIRouter(prefix="/v1/batches", tags=["batches"])
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=BatchOut,
+    dependencies=[SelfAdmitted],
     summary="Submit several executions at once",
     description="Validates every execution first: any invalid one is a 422 whose `errors` name it by index "
     "(`body.executions.<i>...`), and nothing is created. Then persists them all, queues them, and answers 202 "

@@ -19,7 +19,7 @@ from services.gateway.executions.stream import (
 )
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
 from services.gateway.lru import MISSING
-from services.gateway.ratelimit.wiring import ReservationDep
+from services.gateway.ratelimit.wiring import AdmittedExecution
 from shared.auth.scopes import Scope
 from shared.db.session import single_statement
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem
@@ -58,7 +58,7 @@ numbered after the live ones). Unknown executions close with code 4404.
 async def create_execution(
     payload: ExecutionCreate,
     state: StateDep,
-    reservation: ReservationDep,
+    reservation: AdmittedExecution,
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,

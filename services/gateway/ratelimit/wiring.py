@@ -2,18 +2,20 @@
 the budget from the method and the route template, a small middleware puts the RateLimit headers
 on whatever response follows (errors included), and the OpenAPI document describes them.
 
-Creating executions (POST /v1/executions, POST /v1/snippets/{id}/run) is admitted here instead,
-before the endpoint persists anything (admission.py: budget, queue bound and in-flight cap in one
-round trip); the endpoint finds the request's reservation with ``reservation_of``. POST /v1/batches
-admits itself, per item, once it has validated them."""
+Routes that create executions declare their admission instead, and are not charged here: one
+execution (``AdmittedExecution``: POST /v1/executions, POST /v1/snippets/{id}/run; admission.py
+takes the budget, queue room and an in-flight slot in one round trip, before the route builds
+anything), or their own count (``SelfAdmitted``: POST /v1/batches, one per item once validated).
+The interactive WebSocket calls admit_execution itself."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,22 +37,17 @@ from shared.problems import ProblemError
 
 # Where a request's RateLimit headers wait for its response (a dict shared through the ASGI scope).
 SCOPE_KEY = "crh.rate_limit_headers"
-# Where an execution-creating request's reservation waits for its endpoint.
-RESERVATION_KEY = "crh.reservation"
 LIMITED_PREFIX = "/v1/"
-# Matched against the request path (routes are already matched when dependencies run).
-CREATES_EXECUTION = re.compile(r"^/v1/(executions|snippets/[^/]+/run)/?$")
-# Routes that charge their own budget (a batch costs one execution per item).
-SELF_CHARGED = re.compile(r"^/v1/batches/?$")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def budget_for(method: str, path: str) -> Budget | None:
-    if method == "POST" and SELF_CHARGED.match(path):
+def budget_for(connection: HTTPConnection) -> Budget | None:
+    """The budget a request is charged here: None for routes that declare their own admission
+    (``AdmittedExecution``, ``SelfAdmitted``); else reads or writes by its method."""
+    route = connection.scope.get("route")
+    if isinstance(route, APIRoute) and admits_itself(route):
         return None
-    if method == "POST" and CREATES_EXECUTION.match(path):
-        return Budget.executions
-    return Budget.reads if method in READ_METHODS else Budget.writes
+    return Budget.reads if connection.scope["method"] in READ_METHODS else Budget.writes
 
 
 def limiter(connection: HTTPConnection, state: GatewayState) -> Limiter:
@@ -86,28 +83,16 @@ async def charge_request(
     publish(connection, usage)
 
 
-async def enforce_rate_limits(connection: HTTPConnection, state: StateDep) -> AsyncIterator[None]:
+async def enforce_rate_limits(connection: HTTPConnection, state: StateDep) -> None:
     path = str(connection.scope.get("path", ""))
     if (
         connection.scope["type"] != "http"
         or not path.startswith(LIMITED_PREFIX)
-        or (budget := budget_for(connection.scope["method"], path)) is None
+        or (budget := budget_for(connection)) is None
+        or not state.settings.rate_limits_enabled
     ):
-        yield
         return
-    if budget is not Budget.executions:
-        if state.settings.rate_limits_enabled:
-            await charge_request(connection, state, await identify(connection, state), budget)
-        yield
-        return
-    reservation = await admit_execution(connection, state)
-    connection.scope[RESERVATION_KEY] = reservation
-    try:
-        yield
-    finally:
-        # Settled when the execution was queued; otherwise the request made none.
-        if reservation is not None:
-            await reservation.release()
+    await charge_request(connection, state, await identify(connection, state), budget)
 
 
 async def admit_execution(connection: HTTPConnection, state: GatewayState) -> Reservation | None:
@@ -128,14 +113,42 @@ async def admit_batch(connection: HTTPConnection, state: GatewayState, members: 
     return InFlight(state, caller) if caller is not None else None
 
 
-def reservation_of(connection: HTTPConnection) -> Reservation | None:
-    """The in-flight reservation this request's admission made (None: limits off, or a route that
-    does not create one execution)."""
-    reservation = connection.scope.get(RESERVATION_KEY)
-    return reservation if isinstance(reservation, Reservation) else None
+async def admitted_execution(connection: HTTPConnection, state: StateDep) -> AsyncIterator[Reservation | None]:
+    """What a route that creates one execution declares (``AdmittedExecution``): admitted before
+    the route builds anything, and the request's in-flight reservation, which the submission
+    settles when it queues the execution; released if the request created none."""
+    reservation = await admit_execution(connection, state)
+    try:
+        yield reservation
+    finally:
+        if reservation is not None:
+            await reservation.release()
 
 
-ReservationDep = Annotated[Reservation | None, Depends(reservation_of)]
+async def self_admitted() -> None:
+    """What a route that admits its executions itself declares (``SelfAdmitted``), once it knows
+    how many (a batch: one execution of budget and one in-flight slot per item, admit_batch)."""
+
+
+AdmittedExecution = Annotated[Reservation | None, Depends(admitted_execution)]
+SelfAdmitted = Depends(self_admitted)
+ADMISSIONS = (admitted_execution, self_admitted)
+
+
+def _declares(dependant: Dependant, calls: tuple[Callable[..., Any], ...]) -> bool:
+    return dependant.call in calls or any(_declares(sub, calls) for sub in dependant.dependencies)
+
+
+# Per route object (routes are not hashable; the route is kept to tell a reused id apart).
+_ADMITS_ITSELF: dict[int, tuple[APIRoute, bool]] = {}
+
+
+def admits_itself(route: APIRoute) -> bool:
+    """Whether the route declares an admission of its own (then the method's budget is not charged)."""
+    known = _ADMITS_ITSELF.get(id(route))
+    if known is None or known[0] is not route:
+        known = _ADMITS_ITSELF[id(route)] = (route, _declares(route.dependant, ADMISSIONS))
+    return known[1]
 
 
 class RateLimitHeadersMiddleware:
@@ -198,6 +211,6 @@ def _document_headers(generate: Callable[[], dict[str, Any]]) -> Callable[[], di
 
 def install_rate_limits(app: FastAPI) -> None:
     """Call before including routers (they copy the app's dependencies when included)."""
-    app.router.dependencies.append(Depends(enforce_rate_limits, scope="function"))
+    app.router.dependencies.append(Depends(enforce_rate_limits))
     app.add_middleware(RateLimitHeadersMiddleware)
     app.openapi = _document_headers(app.openapi)  # type: ignore[method-assign]

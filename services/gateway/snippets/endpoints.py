@@ -15,7 +15,7 @@ from services.gateway.executions import submission
 from services.gateway.executions.queueing import versions_or_empty
 from services.gateway.executions.schemas import ExecutionOut
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
-from services.gateway.ratelimit.wiring import ReservationDep
+from services.gateway.ratelimit.wiring import AdmittedExecution
 from services.gateway.snippets import repository as repo
 from services.gateway.snippets import service
 from services.gateway.snippets.schemas import (
@@ -326,7 +326,7 @@ async def _fork(
 async def run_snippet(
     snippet_id: SnippetId,
     state: StateDep,
-    reservation: ReservationDep,
+    reservation: AdmittedExecution,
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
