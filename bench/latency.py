@@ -41,6 +41,8 @@ COMPILED = {
 # Before this change (container per execution), measured on this machine the same day
 # (../shared/reference/performance.md): end-to-end compile + run.
 BEFORE_MS = {"c": 90.0, "java": 680.0}
+# Bare runs and back-to-back submissions alternate in blocks of this many.
+BLOCK = 50
 
 
 async def time_api(
@@ -107,18 +109,28 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
-    bare = summary(time_command([BARE_PYTHON, "-c", "print(1)"], args.runs))
     docker = summary(time_command(docker_run_argv("python3", "-c", "print(1)"), args.docker_runs))
     env = {"CRH_EXECUTOR_SANDBOX_MODE": args.sandbox_mode, "CRH_EXECUTOR_RUNTIME": args.runtime}
     compiled: dict[str, tuple[list[float], list[float] | None]] = {}
+    bare_samples: list[float] = []
+    back_to_back: list[float] = []
+    ids: list[uuid.UUID] = []
     with keyed_suite(args.url, **env) as suite:
-        back_to_back, ids = asyncio.run(time_api(suite, PYTHON, args.runs, warmup=20, pause_s=0))
+        # Bare runs and back-to-back submissions alternate in blocks, so both see the machine at
+        # the same moments: this VM's speed drifts by tens of percent over minutes.
+        for start in range(0, args.runs, BLOCK):
+            count = min(BLOCK, args.runs - start)
+            bare_samples += time_command([BARE_PYTHON, "-c", "print(1)"], count)
+            samples, block_ids = asyncio.run(time_api(suite, PYTHON, count, warmup=20 if start == 0 else 5, pause_s=0))
+            back_to_back += samples
+            ids += block_ids
         paused, _ = asyncio.run(time_api(suite, PYTHON, args.paused_runs, warmup=5, pause_s=args.pause_ms / 1000))
         for language in COMPILED:
             samples, _ = asyncio.run(time_api(suite, COMPILED[language][0], args.compiled_runs, warmup=3, pause_s=0))
             compiled[language] = (samples, bare_compile(language, args.compiled_runs))
     dispatch = summary(asyncio.run(dispatch_latency(ids)))
 
+    bare = summary(bare_samples)
     mode = f"{args.sandbox_mode}, {args.runtime}"
     rows = [
         (f"bare {BARE_PYTHON} -c 'print(1)'", bare),
@@ -133,12 +145,12 @@ def main() -> None:
         f"p90 {dispatch['p90']:.2f} ms, p99 {dispatch['p99']:.2f} ms"
     )
     figures: dict[str, Any] = {name: values for name, values in rows} | {"dispatch": dispatch}
-    for language, (samples, bare_samples) in compiled.items():
+    for language, (samples, bare_compiler) in compiled.items():
         api = summary(samples)
         line = f"{language} hello, compile + run through the API: p50 {api['p50']:.0f} ms, p99 {api['p99']:.0f} ms"
         line += f" (before: {BEFORE_MS[language]:.0f} ms)"
-        if bare_samples:
-            bare_compiled = summary(bare_samples)
+        if bare_compiler:
+            bare_compiled = summary(bare_compiler)
             line += f"; the same compiler and program bare: p50 {bare_compiled['p50']:.0f} ms"
             figures[f"{language} bare"] = bare_compiled
         print(line)
