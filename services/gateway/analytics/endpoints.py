@@ -18,7 +18,7 @@ from services.gateway.analytics.schemas import (
     Timeline,
     VerdictDistribution,
 )
-from services.gateway.auth.principal import PrincipalDep
+from services.gateway.auth.access import ExecutionsRead
 from services.gateway.deps import SessionDep, SettingsDep
 from shared.problems import documented_problem, problem_responses
 
@@ -63,7 +63,7 @@ class ViewArgs:
 
 async def _query(
     settings: SettingsDep,
-    principal: PrincipalDep,
+    principal: ExecutionsRead,
     scope: ScopeQuery = AnalyticsScope.mine,
     since: SinceQuery = None,
     until: UntilQuery = None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import Depends, WebSocket
+from fastapi import Depends
 from joserfc.errors import InvalidKeyIdError
 from redis.exceptions import RedisError
 from starlette.requests import HTTPConnection
@@ -180,22 +180,3 @@ async def _resolve(connection: HTTPConnection, state: GatewayState) -> Principal
 
 
 PrincipalDep = Annotated[Principal, Depends(resolve_principal)]
-
-
-def submitter(principal: Principal, state: GatewayState) -> uuid.UUID | None:
-    """Who an execution belongs to; anonymous submissions only where they are allowed."""
-    if principal.kind == "anonymous":
-        if not state.settings.anonymous_enabled:
-            raise unauthorized("Anonymous executions are disabled: sign in or send an API key.")
-        return None
-    principal.require(Scope.executions_write)
-    return principal.user_id
-
-
-async def websocket_principal(websocket: WebSocket, state: GatewayState) -> Principal | None:
-    """The caller of an accepted WebSocket, or None after closing it (4401 / 4403)."""
-    try:
-        return await resolve_principal(websocket, state)
-    except ProblemError as error:
-        await websocket.close(4401 if error.status == 401 else 4403, error.title)
-        return None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from services.gateway.auth.principal import PrincipalDep, submitter
+from services.gateway.auth.access import ExecutionsReadOpen, ExecutionsWrite
 from services.gateway.batches import repository as repo
 from services.gateway.batches import service
 from services.gateway.batches.repository import BatchRecord
@@ -16,7 +16,6 @@ from services.gateway.executions import submission
 from services.gateway.executions.queueing import enqueue, versions_or_empty
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
 from services.gateway.ratelimit.wiring import SelfAdmitted, admit_batch
-from shared.auth.scopes import Scope
 from shared.db.records import execution_job
 from shared.executions import ExecutionStatus
 from shared.ids import new_id
@@ -48,13 +47,13 @@ async def create_batch(
     request: Request,
     state: StateDep,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ExecutionsWrite,
     response: Response,
     idempotency: IdempotencyDep,
     wait: Annotated[bool, Query(description="Answer once every execution has finished.")] = False,
     encoding: EncodingQuery = "text",
 ) -> BatchOut | Response:
-    user_id = submitter(principal, state)
+    user_id = principal.user_id
     service.check_size(payload, state.settings)
     if (replay := await idempotency.begin()) is not None:
         return replay
@@ -92,10 +91,8 @@ async def create_batch(
     responses=PROBLEM_RESPONSES,
 )
 async def get_batch(
-    batch_id: uuid.UUID, state: StateDep, principal: PrincipalDep, encoding: EncodingQuery = "text"
+    batch_id: uuid.UUID, state: StateDep, principal: ExecutionsReadOpen, encoding: EncodingQuery = "text"
 ) -> BatchOut:
-    if principal.kind == "api_key":
-        principal.require(Scope.executions_read)
     record = await repo.load(state.redis, batch_id)
     if record is None or not principal.may_see(record.user_id):
         raise NotFoundProblem(f"Batch {batch_id}")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, WebSocket, status
 
-from services.gateway.auth.principal import PrincipalDep, submitter, websocket_principal
+from services.gateway.auth.access import ExecutionsReadOpen, ExecutionsWrite, OpenSocket
 from services.gateway.deps import EncodingQuery, SessionDep, StateDep
 from services.gateway.executions import repository as repo
 from services.gateway.executions import service, submission
@@ -20,7 +20,6 @@ from services.gateway.executions.stream import (
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
 from services.gateway.lru import MISSING
 from services.gateway.ratelimit.wiring import AdmittedExecution
-from shared.auth.scopes import Scope
 from shared.db.session import single_statement
 from shared.problems import PROBLEM_RESPONSES, NotFoundProblem
 
@@ -60,17 +59,16 @@ async def create_execution(
     state: StateDep,
     reservation: AdmittedExecution,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ExecutionsWrite,
     response: Response,
     idempotency: IdempotencyDep,
     wait: Annotated[bool, Query(description="Answer with the finished result.")] = False,
     encoding: EncodingQuery = "text",
 ) -> ExecutionOut | Response:
-    user_id = submitter(principal, state)
     if (replay := await idempotency.begin()) is not None:
         return replay
     execution = await service.prepare_execution(
-        payload, state.settings, await versions_or_empty(state), user_id=user_id
+        payload, state.settings, await versions_or_empty(state), user_id=principal.user_id
     )
     return await submission.submit(
         state, session, execution, response, idempotency, reservation, wait=wait, encoding=encoding
@@ -84,10 +82,8 @@ async def create_execution(
     responses=PROBLEM_RESPONSES,
 )
 async def get_execution(
-    execution_id: uuid.UUID, state: StateDep, principal: PrincipalDep, encoding: EncodingQuery = "text"
+    execution_id: uuid.UUID, state: StateDep, principal: ExecutionsReadOpen, encoding: EncodingQuery = "text"
 ) -> ExecutionOut:
-    if principal.kind == "api_key":
-        principal.require(Scope.executions_read)
     return await submission.load(state, execution_id, encoding, principal)
 
 
@@ -99,9 +95,7 @@ async def get_execution(
     "the execution.",
     responses=PROBLEM_RESPONSES,
 )
-async def get_submission(execution_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> SubmissionOut:
-    if principal.kind == "api_key":
-        principal.require(Scope.executions_read)
+async def get_submission(execution_id: uuid.UUID, session: SessionDep, principal: ExecutionsReadOpen) -> SubmissionOut:
     execution = await repo.get(session, execution_id)
     if execution is None or not principal.may_see(execution.user_id):
         raise NotFoundProblem(f"Execution {execution_id}")
@@ -119,7 +113,7 @@ async def get_submission(execution_id: uuid.UUID, session: SessionDep, principal
 
 
 @router.websocket("/{execution_id}/stream")
-async def stream_execution(websocket: WebSocket, execution_id: str, state: StateDep) -> None:
+async def stream_execution(websocket: WebSocket, execution_id: str, state: StateDep, access: OpenSocket) -> None:
     await websocket.accept()
     encoding = websocket.query_params.get("encoding", "text")
     try:
@@ -130,7 +124,7 @@ async def stream_execution(websocket: WebSocket, execution_id: str, state: State
     if encoding not in ("text", "base64"):
         await websocket.close(CLOSE_BAD_REQUEST, "encoding must be text or base64")
         return
-    principal = await websocket_principal(websocket, state)
+    principal = await access.admit(websocket)
     if principal is None:
         return
     user_id = state.recent.owners.get(eid)

@@ -23,7 +23,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from services.gateway.auth.principal import submitter, websocket_principal
+from services.gateway.auth.access import ExecutionsWriteSocket
 from services.gateway.deps import StateDep
 from services.gateway.executions import service, submission
 from services.gateway.executions.queueing import enqueue, versions_or_empty
@@ -158,19 +158,18 @@ def _input_entry(message: Mapping[str, Any]) -> dict[bytes, bytes] | None:
 
 
 @router.websocket("/interactive")
-async def interactive_execution(websocket: WebSocket, state: StateDep) -> None:
+async def interactive_execution(websocket: WebSocket, state: StateDep, access: ExecutionsWriteSocket) -> None:
     await websocket.accept()
-    principal = await websocket_principal(websocket, state)
+    send = json_sender(websocket)
+    principal = await access.admit(websocket, lambda refusal: _refuse(websocket, send, refusal))
     if principal is None:
         return
-    send = json_sender(websocket)
     try:
-        user_id = submitter(principal, state)
         first = await asyncio.wait_for(websocket.receive_json(), state.settings.interactive_start_timeout_s)
         payload = _parse_start(first)
         versions = await versions_or_empty(state)
         execution = await service.prepare_execution(
-            payload, state.settings, versions, interactive=True, user_id=user_id
+            payload, state.settings, versions, interactive=True, user_id=principal.user_id
         )
         reservation = await admit_execution(websocket, state)
     except ProblemError as error:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.gateway.auth.principal import PrincipalDep
+from services.gateway.auth.access import ExecutionsRead
 from services.gateway.deps import CursorQuery, EncodingQuery, SessionDep, SettingsDep
 from services.gateway.history import repository as repo
 from services.gateway.history import service
@@ -51,7 +51,7 @@ Needs an account (`executions:read` for API keys). Administrators list everyone'
 async def list_executions(
     session: SessionDep,
     settings: SettingsDep,
-    principal: PrincipalDep,
+    principal: ExecutionsRead,
     scope: Annotated[
         HistoryScope, Query(description="`mine`, or `all` (administrators): everyone's executions.")
     ] = HistoryScope.mine,

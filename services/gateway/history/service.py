@@ -17,7 +17,6 @@ from services.gateway.auth.principal import Principal
 from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
 from services.gateway.history import repository as repo
 from services.gateway.history.schemas import ExecutionPage, HistoryScope
-from shared.auth.scopes import Scope
 from shared.db.models import Execution
 from shared.db.records import execution_record
 from shared.executions import CaseRecord, PhaseRecord
@@ -40,14 +39,8 @@ def as_utc(value: datetime | None, name: str) -> datetime | None:
         raise invalid(name, "out of range") from exc
 
 
-def reader(principal: Principal) -> None:
-    """History and analytics need an account; API keys need executions:read."""
-    principal.require(Scope.executions_read)
-
-
 def owner_filter(principal: Principal, scope: HistoryScope, user_id: uuid.UUID | None) -> uuid.UUID | None:
     """Whose executions the caller lists: their own, or (admins, scope=all) everyone's or one user's."""
-    reader(principal)
     if scope is HistoryScope.all:
         if not principal.is_admin:
             raise ProblemError(403, "forbidden", "Forbidden", "Only administrators may list everyone's executions.")

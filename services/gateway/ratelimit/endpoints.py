@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from services.gateway.auth.principal import PrincipalDep
+from services.gateway.auth.access import AccountReadOpen
 from services.gateway.deps import StateDep
 from services.gateway.ratelimit import admission
 from services.gateway.ratelimit.schemas import BudgetOut, InFlightOut, LimitsOut, QueueOut
 from services.gateway.ratelimit.service import Budget, InFlight, caller_of, queue_depth
 from services.gateway.ratelimit.wiring import limiter
-from shared.auth.scopes import Scope
 from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/limits", tags=["limits"])
@@ -22,9 +21,7 @@ router = APIRouter(prefix="/v1/limits", tags=["limits"])
     "against the cap, and the queue's depth against its bound. API keys need `account:read`.",
     responses=PROBLEM_RESPONSES,
 )
-async def get_limits(request: Request, state: StateDep, principal: PrincipalDep) -> LimitsOut:
-    if principal.kind == "api_key":
-        principal.require(Scope.account_read)
+async def get_limits(request: Request, state: StateDep, principal: AccountReadOpen) -> LimitsOut:
     caller = caller_of(request, principal, state.settings)
     rate_limiter = limiter(request, state)
     budgets = []

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.auth.principal import Principal, PrincipalDep, submitter
+from services.gateway.auth.access import SnippetsRead, SnippetsReadOpen, SnippetsRun, SnippetsWrite
+from services.gateway.auth.principal import Principal
 from services.gateway.deps import CursorQuery, EncodingQuery, SessionDep, SettingsDep, StateDep
 from services.gateway.executions import service as executions_service
 from services.gateway.executions import submission
@@ -29,7 +30,6 @@ from services.gateway.snippets.schemas import (
     SnippetUpdate,
     Visibility,
 )
-from shared.auth.scopes import Scope
 from shared.db.models import Snippet
 from shared.problems import PROBLEM_RESPONSES, documented_problem
 
@@ -78,12 +78,6 @@ IfMatch = Annotated[
 ]
 
 
-def _reader(principal: Principal) -> None:
-    """Public content is open to anonymous callers; API keys need snippets:read."""
-    if principal.kind != "anonymous":
-        principal.require(Scope.snippets_read)
-
-
 def _out(snippet: Snippet, principal: Principal, response: Response) -> SnippetOut:
     response.headers["ETag"] = service.etag(snippet)
     return SnippetOut.build(snippet, owner_view=service.is_owner(principal, snippet))
@@ -101,11 +95,10 @@ async def create_snippet(
     payload: SnippetCreate,
     session: SessionDep,
     settings: SettingsDep,
-    principal: PrincipalDep,
+    principal: SnippetsWrite,
     response: Response,
     idempotency: IdempotencyDep,
 ) -> SnippetOut | Response:
-    principal.require(Scope.snippets_write)
     assert principal.user_id is not None
     if (replay := await idempotency.begin()) is not None:
         return replay
@@ -125,14 +118,13 @@ async def create_snippet(
 async def list_my_snippets(
     session: SessionDep,
     settings: SettingsDep,
-    principal: PrincipalDep,
+    principal: SnippetsRead,
     q: TitleQuery = None,
     language: LanguageQuery = None,
     visibility: Annotated[Visibility | None, Query(description="Only snippets with this visibility.")] = None,
     cursor: CursorQuery = None,
     limit: PageSizeQuery = None,
 ) -> SnippetPage:
-    principal.require(Scope.snippets_read)
     query = service.page_query(settings, q=q, language=language, visibility=visibility, cursor=cursor, limit=limit)
     rows, next_cursor = service.split_page(await repo.page(session, query, owner_id=principal.user_id), query.limit)
     return SnippetPage(items=[SnippetSummary.summary(s, owner_view=True) for s in rows], next_cursor=next_cursor)
@@ -148,13 +140,12 @@ async def list_my_snippets(
 async def list_public_snippets(
     session: SessionDep,
     settings: SettingsDep,
-    principal: PrincipalDep,
+    principal: SnippetsReadOpen,
     q: TitleQuery = None,
     language: LanguageQuery = None,
     cursor: CursorQuery = None,
     limit: PageSizeQuery = None,
 ) -> SnippetPage:
-    _reader(principal)
     query = service.page_query(settings, q=q, language=language, visibility=None, cursor=cursor, limit=limit)
     rows, next_cursor = service.split_page(await repo.page(session, query, owner_id=None), query.limit)
     items = [SnippetSummary.summary(s, owner_view=service.is_owner(principal, s)) for s in rows]
@@ -169,9 +160,8 @@ async def list_public_snippets(
     responses=READ_RESPONSES,
 )
 async def get_shared_snippet(
-    token: ShareToken, session: SessionDep, principal: PrincipalDep, response: Response
+    token: ShareToken, session: SessionDep, principal: SnippetsReadOpen, response: Response
 ) -> SnippetOut:
-    _reader(principal)
     return _out(await service.shared(session, token), principal, response)
 
 
@@ -183,9 +173,8 @@ async def get_shared_snippet(
     responses={**CREATED, **ACCOUNT_RESPONSES},
 )
 async def fork_shared_snippet(
-    token: ShareToken, session: SessionDep, principal: PrincipalDep, response: Response
+    token: ShareToken, session: SessionDep, principal: SnippetsWrite, response: Response
 ) -> SnippetOut:
-    principal.require(Scope.snippets_write)
     assert principal.user_id is not None
     origin = await service.shared(session, token, key_share=True)
     return await _fork(session, origin, principal, None, response)
@@ -200,9 +189,8 @@ async def fork_shared_snippet(
     responses={200: {"description": "The snippet", "headers": ETAG}, **READ_RESPONSES},
 )
 async def get_snippet(
-    snippet_id: SnippetId, session: SessionDep, principal: PrincipalDep, response: Response
+    snippet_id: SnippetId, session: SessionDep, principal: SnippetsReadOpen, response: Response
 ) -> SnippetOut:
-    _reader(principal)
     return _out(await service.readable(session, principal, snippet_id), principal, response)
 
 
@@ -219,11 +207,10 @@ async def update_snippet(
     payload: SnippetUpdate,
     session: SessionDep,
     settings: SettingsDep,
-    principal: PrincipalDep,
+    principal: SnippetsWrite,
     response: Response,
     if_match: IfMatch = None,
 ) -> SnippetOut:
-    principal.require(Scope.snippets_write)
     snippet = await service.owned(session, principal, snippet_id)
     service.update(session, snippet, payload, if_match, settings)
     await session.commit()
@@ -237,8 +224,7 @@ async def update_snippet(
     description="Deletes the snippet and its revisions. Its forks stay (their `forked_from` becomes null).",
     responses=ACCOUNT_RESPONSES,
 )
-async def delete_snippet(snippet_id: SnippetId, session: SessionDep, principal: PrincipalDep) -> Response:
-    principal.require(Scope.snippets_write)
+async def delete_snippet(snippet_id: SnippetId, session: SessionDep, principal: SnippetsWrite) -> Response:
     snippet = await service.owned(session, principal, snippet_id)
     await repo.remove(session, snippet.id)
     await session.commit()
@@ -252,8 +238,9 @@ async def delete_snippet(snippet_id: SnippetId, session: SessionDep, principal: 
     description="Oldest first; each save is one revision.",
     responses=READ_RESPONSES,
 )
-async def list_revisions(snippet_id: SnippetId, session: SessionDep, principal: PrincipalDep) -> list[RevisionSummary]:
-    _reader(principal)
+async def list_revisions(
+    snippet_id: SnippetId, session: SessionDep, principal: SnippetsReadOpen
+) -> list[RevisionSummary]:
     snippet = await service.readable(session, principal, snippet_id)
     return [
         RevisionSummary(number=r.number, title=r.title, language=r.language, created_at=r.created_at)
@@ -271,9 +258,8 @@ async def get_revision(
     snippet_id: SnippetId,
     number: Annotated[int, Path(ge=1, le=INT4_MAX, description="Revision number, from 1.")],
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: SnippetsReadOpen,
 ) -> RevisionOut:
-    _reader(principal)
     snippet = await service.readable(session, principal, snippet_id)
     return RevisionOut.build(await service.revision_of(session, snippet, number))
 
@@ -290,11 +276,10 @@ async def get_revision(
 async def fork_snippet(
     snippet_id: SnippetId,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: SnippetsWrite,
     response: Response,
     revision: RevisionQuery = None,
 ) -> SnippetOut:
-    principal.require(Scope.snippets_write)
     origin = await service.readable(session, principal, snippet_id, key_share=True)
     return await _fork(session, origin, principal, revision, response)
 
@@ -328,7 +313,7 @@ async def run_snippet(
     state: StateDep,
     reservation: AdmittedExecution,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: SnippetsRun,
     response: Response,
     idempotency: IdempotencyDep,
     payload: SnippetRun | None = None,
@@ -336,14 +321,12 @@ async def run_snippet(
     wait: Annotated[bool, Query(description="Answer with the finished result.")] = False,
     encoding: EncodingQuery = "text",
 ) -> ExecutionOut | Response:
-    principal.require(Scope.snippets_read)
-    user_id = submitter(principal, state)
     if (replay := await idempotency.begin()) is not None:
         return replay
     snippet = await service.readable(session, principal, snippet_id, key_share=True)
     request = await service.run_payload(session, snippet, payload or SnippetRun(), revision)
     execution = await executions_service.prepare_execution(
-        request, state.settings, await versions_or_empty(state), user_id=user_id
+        request, state.settings, await versions_or_empty(state), user_id=principal.user_id
     )
     execution.snippet_id = snippet.id
     return await submission.submit(

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.gateway.auth.principal import PrincipalDep
+from services.gateway.auth.access import AccountRead, AccountSession
 from services.gateway.deps import SessionDep
 from services.gateway.webhooks import service
 from services.gateway.webhooks.schemas import WebhookSecretOut
-from shared.auth.scopes import Scope
 from shared.db.models import WebhookSecret
-from shared.problems import ProblemError, problem_responses
+from shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -27,8 +26,7 @@ def _out(secret: WebhookSecret) -> WebhookSecretOut:
     "API keys need the `account:read` scope. See docs/api.md for how to verify a signature.",
     responses=AUTH_RESPONSES,
 )
-async def get_webhook_secret(principal: PrincipalDep, session: SessionDep) -> WebhookSecretOut:
-    principal.require(Scope.account_read)
+async def get_webhook_secret(principal: AccountRead, session: SessionDep) -> WebhookSecretOut:
     assert principal.user_id is not None
     secret = await service.secret_of(session, principal.user_id)
     await session.commit()
@@ -43,10 +41,7 @@ async def get_webhook_secret(principal: PrincipalDep, session: SessionDep) -> We
     "Needs a signed-in session (not an API key).",
     responses=AUTH_RESPONSES,
 )
-async def rotate_webhook_secret(principal: PrincipalDep, session: SessionDep) -> WebhookSecretOut:
-    principal.require(Scope.account_read)
-    if principal.kind != "user":
-        raise ProblemError(403, "session-required", "Session required", "Rotate the secret from a signed-in session.")
+async def rotate_webhook_secret(principal: AccountSession, session: SessionDep) -> WebhookSecretOut:
     assert principal.user_id is not None
     secret = await service.rotate_secret(session, principal.user_id)
     await session.commit()
