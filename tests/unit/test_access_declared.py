@@ -10,7 +10,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIWebSocketRoute
+from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.websockets import WebSocketDisconnect
 
 from services.gateway.app import create_app
 from services.gateway.auth import access
@@ -185,3 +187,25 @@ def test_keys_only_policies_leave_sessions_unchecked() -> None:
     assert _refusal(access.ACCOUNT_READ_OPEN, SCOPELESS_USER) is None
     assert _refusal(access.SNIPPETS_READ_OPEN, SCOPELESS_USER) == (403, "This needs the snippets:read scope.")
     assert _refusal(access.OPEN, _key()) is None
+
+
+def test_websocket_policies_refuse_after_the_handshake() -> None:
+    # In-process: these refusals need no database, Redis or auth service.
+    with TestClient(create_app(gateway_settings(anonymous_enabled=False))) as client:
+        with client.websocket_connect("/v1/executions/interactive") as socket:
+            assert socket.receive_json() == {
+                "type": "error",
+                "problem": {
+                    "title": "Unauthorized",
+                    "status": 401,
+                    "detail": "Anonymous executions are disabled: sign in or send an API key.",
+                },
+            }
+            with pytest.raises(WebSocketDisconnect) as closed:
+                socket.receive_json()
+        assert closed.value.code == 4400
+        for path in ("/v1/executions/interactive", f"/v1/executions/{uuid.uuid4()}/stream"):
+            refused = client.websocket_connect(path, headers={"Authorization": "Basic eDp5"})
+            with refused as socket, pytest.raises(WebSocketDisconnect) as closed:
+                socket.receive_json()
+            assert (closed.value.code, closed.value.reason) == (4401, "Unauthorized"), path
