@@ -44,7 +44,7 @@ EXPECTED = {
     ("GET", "/v1/executions/{execution_id}"): access.EXECUTIONS_READ_OPEN,
     ("GET", "/v1/executions/{execution_id}/submission"): access.EXECUTIONS_READ_OPEN,
     ("WS", "/v1/executions/interactive"): access.EXECUTIONS_WRITE,
-    ("WS", "/v1/executions/{execution_id}/stream"): access.OPEN,
+    ("WS", "/v1/executions/{execution_id}/stream"): access.EXECUTIONS_READ_OPEN,
     ("POST", "/v1/batches"): access.EXECUTIONS_WRITE,
     ("GET", "/v1/batches/{batch_id}"): access.EXECUTIONS_READ_OPEN,
     ("GET", "/v1/analytics/languages"): access.EXECUTIONS_READ,
@@ -186,7 +186,9 @@ def test_keys_only_policies_leave_sessions_unchecked() -> None:
     assert _refusal(access.EXECUTIONS_READ_OPEN, SCOPELESS_USER) is None
     assert _refusal(access.ACCOUNT_READ_OPEN, SCOPELESS_USER) is None
     assert _refusal(access.SNIPPETS_READ_OPEN, SCOPELESS_USER) == (403, "This needs the snippets:read scope.")
-    assert _refusal(access.OPEN, _key()) is None
+    # The stream carries what GET /v1/executions/{id} does: API keys need executions:read for both.
+    assert _refusal(access.EXECUTIONS_READ_OPEN, _key()) == (403, "This needs the executions:read scope.")
+    assert _refusal(access.EXECUTIONS_READ_OPEN, _key(Scope.executions_read)) is None
 
 
 def test_websocket_policies_refuse_after_the_handshake() -> None:

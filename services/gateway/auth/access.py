@@ -3,7 +3,7 @@ and refuses whoever the policy does not let through (401 / 403 problems) before 
 so endpoints and services receive an already-authorised principal. Whose object it is (owners,
 admins, ``Principal.may_see``) stays with the endpoint or service that loads the object.
 
-WebSocket routes declare a policy too (``ExecutionsWriteSocket``, ``OpenSocket``), applied once the
+WebSocket routes declare a policy too (``ExecutionsWriteSocket``, ``ExecutionsReadSocket``), applied once the
 socket is accepted: a refusal is then a close code the client can read, not a failed handshake.
 
 Every route declares exactly one policy or is public (tests/unit/test_access_declared.py walks the
@@ -117,8 +117,6 @@ ACCOUNT_READ_OPEN = Policy("account_read_open", (Scope.account_read,), anonymous
 ACCOUNT_SESSION = Policy(
     "account_session", (Scope.account_read,), session_only="Rotate the secret from a signed-in session."
 )
-# Anyone: what the caller may see is decided per object (Principal.may_see).
-OPEN = Policy("open", anonymous="allowed")
 
 # An account with executions:read (history, analytics).
 ExecutionsRead = Annotated[Principal, Depends(_declared(EXECUTIONS_READ))]
@@ -142,4 +140,6 @@ AccountReadOpen = Annotated[Principal, Depends(_declared(ACCOUNT_READ_OPEN))]
 AccountSession = Annotated[Principal, Depends(_declared(ACCOUNT_SESSION))]
 
 ExecutionsWriteSocket = Annotated[SocketAccess, Depends(_declared_socket(EXECUTIONS_WRITE))]
-OpenSocket = Annotated[SocketAccess, Depends(_declared_socket(OPEN))]
+# Anyone may stream an execution they can see (Principal.may_see); API keys need executions:read,
+# as for GET /v1/executions/{id}: the stream carries the same output.
+ExecutionsReadSocket = Annotated[SocketAccess, Depends(_declared_socket(EXECUTIONS_READ_OPEN))]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, WebSocket, status
 
-from services.gateway.auth.access import ExecutionsReadOpen, ExecutionsWrite, OpenSocket
+from services.gateway.auth.access import ExecutionsReadOpen, ExecutionsReadSocket, ExecutionsWrite
 from services.gateway.deps import EncodingQuery, SessionDep, StateDep
 from services.gateway.executions import repository as repo
 from services.gateway.executions import service, submission
@@ -113,7 +113,9 @@ async def get_submission(execution_id: uuid.UUID, session: SessionDep, principal
 
 
 @router.websocket("/{execution_id}/stream")
-async def stream_execution(websocket: WebSocket, execution_id: str, state: StateDep, access: OpenSocket) -> None:
+async def stream_execution(
+    websocket: WebSocket, execution_id: str, state: StateDep, access: ExecutionsReadSocket
+) -> None:
     await websocket.accept()
     encoding = websocket.query_params.get("encoding", "text")
     try:
