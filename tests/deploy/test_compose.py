@@ -26,6 +26,7 @@ SCRIPTS = ROOT / "deploy" / "scripts"
 # The Redis URL docker-compose.yml gives the services: their sandboxes carry its queue label.
 COMPOSE_REDIS_URL = "redis://redis:6379/0"
 COUNTING = "import time\nfor i in range(5):\n    print(i, flush=True)\n    time.sleep(0.2)\n"
+PROJECT_PREFIX = "crh-compose-test-"
 WEB_MARKER = "<!doctype html><title>crh compose test</title>"
 
 
@@ -61,6 +62,18 @@ def leftovers(project: str) -> dict[str, list[str]]:
         "volumes": docker_lines("volume", "ls", "-q", "--filter", label),
         "sandboxes": docker_lines("ps", "-aq", "--filter", f"label={LABEL_QUEUE}={queue_label(COMPOSE_REDIS_URL)}"),
     }
+
+
+def remove_stale_projects() -> None:
+    """A run killed before its teardown leaves its project running: removed by the next run."""
+    projects = json.loads(docker_lines("compose", "ls", "-a", "--format", "json")[0])
+    for project in projects:
+        if project["Name"].startswith(PROJECT_PREFIX):
+            subprocess.run(
+                ["docker", "compose", "-p", project["Name"], "down", "-v", "--timeout", "30"],
+                check=True,
+                capture_output=True,
+            )
 
 
 def project_directory(tmp: Path, port: int) -> None:
@@ -104,10 +117,11 @@ def wait_ready(deployment: Deployment, timeout_s: float = 120) -> None:
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     for script in ("ensure-compose.sh", "build-compose-images.sh", "build-service-images.sh"):
         subprocess.run(["bash", str(SCRIPTS / script)], check=True, cwd=ROOT)
+    remove_stale_projects()
     port = free_port()
     tmp = tmp_path_factory.mktemp("compose")
     project_directory(tmp, port)
-    deployment = Deployment(project=f"crh-compose-test-{port}", directory=tmp, url=f"http://127.0.0.1:{port}")
+    deployment = Deployment(project=f"{PROJECT_PREFIX}{port}", directory=tmp, url=f"http://127.0.0.1:{port}")
     try:
         # --no-build: the images were built above; one executor is enough to run code here.
         up = deployment.compose("up", "-d", "--no-build", "--scale", "executor=1", check=False)
