@@ -9,11 +9,12 @@ TEST_DB ?= postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 TEST_LOCK ?= /tmp/coderunhub-test.lock
 
-.PHONY: bench-tools help setup venv services docker images service-images nginx database migrate run ts-client web web-api-types chromium test lint bench clean-sandboxes
+.PHONY: bench-tools help setup venv services docker compose images service-images nginx database migrate run ts-client web web-api-types chromium test unit lint bench clean-sandboxes
 
 help:
 	@echo "make run     set up what is missing and start gateway (:8000), auth (:8001) and executor"
 	@echo "make test    set up what is missing and run lint, type checks and the whole test suite"
+	@echo "make unit    the pure-logic tests (tests/unit) in seconds: no Docker, PostgreSQL or Redis"
 	@echo "make bench   measure submit-to-result latency against bare-process and docker-run baselines"
 
 venv: $(VENV)/.synced
@@ -36,6 +37,12 @@ images: docker venv
 # The platform's own images (docker compose, Kubernetes); not needed by `make run` or `make test`.
 service-images: images
 	@bash deploy/scripts/build-service-images.sh
+
+# docker compose (v2) and every image docker-compose.yml runs; without a registry, PostgreSQL,
+# Redis, nginx and the socket proxy are built locally under the same names (deploy/compose-images).
+compose: service-images
+	@bash deploy/scripts/ensure-compose.sh
+	@bash deploy/scripts/build-compose-images.sh
 
 # Debian's nginx, for the load-balancing tests and the load bench.
 nginx:
@@ -96,6 +103,10 @@ chromium:
 # stop or restart a server start their own (tests/deploy/servers.py).
 test: venv services images nginx lint ts-client web chromium
 	CRH_DATABASE_URL=$(TEST_DB) CRH_REDIS_URL=$(TEST_REDIS) flock $(TEST_LOCK) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+# The fast layer: pure logic only (tests/unit/conftest.py refuses tests that need a real component).
+unit: venv
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit
 
 # wrk drives the closed-loop throughput bench (Debian's package).
 bench-tools:

@@ -14,24 +14,8 @@ JOBS=${CRH_IMAGE_JOBS:-3}
 LOGDIR=${CRH_IMAGE_LOGDIR:-/tmp/coderunhub-image-logs}
 mkdir -p "$LOGDIR"
 
-ensure_debian() {
-  if docker image inspect "$DEBIAN_IMAGE" >/dev/null 2>&1; then
-    return
-  fi
-  if timeout 60 docker pull "$DEBIAN_IMAGE" >/dev/null 2>&1; then
-    return
-  fi
-  echo "==> no registry: bootstrapping $DEBIAN_IMAGE with mmdebstrap"
-  if ! command -v mmdebstrap >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null
-  fi
-  mmdebstrap --quiet --variant=minbase bookworm - \
-    "deb http://deb.debian.org/debian bookworm main" \
-    "deb http://deb.debian.org/debian bookworm-updates main" \
-    "deb http://security.debian.org/debian-security bookworm-security main" \
-    | docker import --change 'CMD ["bash"]' - "$DEBIAN_IMAGE" >/dev/null
-}
+# shellcheck source=debian-base.sh
+source ../scripts/debian-base.sh
 
 image_id() { docker image inspect --format '{{.Id}}' "$1"; }
 
