@@ -13,6 +13,13 @@ if docker compose version 2>/dev/null | grep -qE 'version v?2\.'; then
 fi
 # shellcheck disable=SC1091
 . /etc/os-release
+if [ "${ID:-}" = "ubuntu" ]; then
+  # Ubuntu (22.04 and later) packages Compose v2 as docker-compose-v2.
+  echo "==> installing Docker Compose v2 (Ubuntu's docker-compose-v2)"
+  apt_install --no-install-recommends docker-compose-v2
+  docker compose version
+  exit 0
+fi
 if [ "${ID:-}" != "debian" ]; then
   echo "install the Docker Compose v2 plugin for ${PRETTY_NAME:-this system} (docs/deploy.md)" >&2
   exit 1
