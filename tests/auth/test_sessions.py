@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -99,7 +100,7 @@ async def test_the_gateway_checks_csrf_and_origin_for_cookie_callers(
     for origin, expected in (("https://evil.example", 4403), ("http://127.0.0.1:8000", 4404)):
         async with connect(ws, additional_headers=cookie_header, origin=origin) as socket:  # type: ignore[arg-type]
             with pytest.raises(ConnectionClosed):
-                await socket.recv()
+                await asyncio.wait_for(socket.recv(), 30)
         assert socket.close_code == expected, origin
 
 

@@ -1,5 +1,7 @@
-"""Faults: Redis restarted mid-run, PostgreSQL restarted, an executor SIGKILLed mid-execution.
-No accepted execution is lost or stuck, and the suite recovers without manual steps.
+"""Faults: Redis restarted mid-run, PostgreSQL restarted and down for a while, an executor
+SIGKILLed mid-execution. Submissions during an outage are refused cleanly (503 problem+json, in
+bounded time); no accepted execution is lost, stuck or given a wrong verdict; and the suite
+recovers without manual steps.
 
 The Redis and PostgreSQL restarted here are the module's own (tests/deploy/servers.py): a gateway
 and two executors run against them, so the machine's servers, and any suite using them, are never
@@ -22,15 +24,20 @@ import pytest_asyncio
 import redis
 from sqlalchemy import select
 
+from services.executor.jobs import INTERRUPTED_MESSAGE
 from services.gateway.app import create_app
 from shared.db.bootstrap import ensure_database
 from shared.db.models import Execution
 from shared.db.session import create_engine, create_sessionmaker
+from shared.problems import PROBLEM_MEDIA_TYPE
 from shared.redis_keys import RUNTIMES
 from tests.conftest import ROOT, gateway_settings, serve, start_executor, wait_until_ready
-from tests.deploy.servers import OwnPostgres, OwnRedis, own_postgres, own_redis
+from tests.deploy.servers import OwnPostgres, OwnRedis, own_postgres, own_redis, wait_for
 
 SLEEPY = "import time\nprint('start', flush=True)\ntime.sleep(2)\nprint('done')\n"
+SLEEPY_STDOUT = "start\ndone\n"
+# A request to a gateway whose database is down is answered within this (no hang).
+OUTAGE_ANSWER_S = 30
 EXECUTOR_ENV = {
     "CRH_EXECUTOR_SWEEP_INTERVAL_S": "1",
     "CRH_EXECUTOR_STUCK_AFTER_S": "3",
@@ -93,6 +100,21 @@ async def api(servers: Servers, executors: dict[str, subprocess.Popen[bytes]]) -
         yield client
 
 
+def assert_ran(result: dict[str, object], stdout: str = SLEEPY_STDOUT) -> None:
+    """The program ran to its end: verdict ok, exit code 0 and all its output."""
+    run = result["run"]
+    assert isinstance(run, dict), result
+    assert (result["verdict"], run["exit_code"], run["stdout"]) == ("ok", 0, stdout), result
+
+
+def assert_refused_while_down(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
+    problem = response.json()
+    assert (problem["status"], problem["title"]) == (503, "Service unavailable"), problem
+    assert int(response.headers["retry-after"]) > 0
+
+
 async def submit(api: httpx.AsyncClient, count: int) -> list[str]:
     ids = []
     for _ in range(count):
@@ -146,11 +168,11 @@ async def test_redis_restart_mid_run(
     # Queued jobs lost with Redis's memory were queued again from PostgreSQL and ran; running ones
     # carried on: every heartbeat vanished with Redis, yet no live executor was taken for dead
     # (its sandboxes removed, its executions taken over).
-    verdicts = {eid: (result["verdict"], result["message"]) for eid, result in finished.items()}
-    assert all(verdict == "ok" for verdict, _ in verdicts.values()), verdicts
+    for result in finished.values():
+        assert_ran(result)
     await ready(api)
     after = await api.post("/v1/executions?wait=true", json={"language": "python", "source": "print('back')"})
-    assert after.json()["run"]["stdout"] == "back\n"
+    assert_ran(after.json(), "back\n")
     assert_alive(executors)
 
 
@@ -159,17 +181,52 @@ async def test_postgres_restart(
 ) -> None:
     ids = await submit(api, 4)
     await asyncio.to_thread(servers.postgres.ctl, "restart")
-    # While it comes back, submissions are accepted or refused cleanly, never a 500.
+    # Just after it is back, submissions are accepted or refused cleanly, never a 500.
+    later = []
     for _ in range(5):
         response = await api.post("/v1/executions", json={"language": "python", "source": "print(2)"})
-        assert response.status_code in (202, 503), response.text
-        if response.status_code == 202:
-            ids.append(response.json()["id"])
+        if response.status_code == 503:
+            assert_refused_while_down(response)
+        else:
+            assert response.status_code == 202, response.text
+            later.append(response.json()["id"])
         await asyncio.sleep(0.2)
-    await all_finish(api, ids)
+    finished = await all_finish(api, ids + later)
+    for eid in ids:
+        assert_ran(finished[eid])
+    for eid in later:
+        assert_ran(finished[eid], "2\n")
     await ready(api)
     after = await api.post("/v1/executions?wait=true", json={"language": "python", "source": "print('back')"})
-    assert after.json()["run"]["stdout"] == "back\n"
+    assert_ran(after.json(), "back\n")
+    assert_alive(executors)
+
+
+async def test_submissions_while_postgres_is_down(
+    api: httpx.AsyncClient, servers: Servers, executors: dict[str, subprocess.Popen[bytes]]
+) -> None:
+    accepted = await submit(api, 3)
+    await asyncio.to_thread(servers.postgres.ctl, "stop")
+    try:
+        assert not servers.postgres.answers(), "the cluster is down during the submissions"
+        for path in ("/v1/executions", "/v1/executions?wait=true"):
+            for _ in range(2):
+                async with asyncio.timeout(OUTAGE_ANSWER_S):
+                    response = await api.post(path, json={"language": "python", "source": "print('lost?')"})
+                assert_refused_while_down(response)
+        assert (await api.get("/readyz")).status_code == 503, "not ready without its database"
+        assert not servers.postgres.answers(), "still down: every refusal above happened during the outage"
+    finally:
+        await asyncio.to_thread(servers.postgres.ctl, "start")
+        await asyncio.to_thread(wait_for, servers.postgres.answers, "postgres")
+    # Back: what was accepted before the outage ran to its end, and new submissions succeed.
+    finished = await all_finish(api, accepted)
+    for result in finished.values():
+        assert_ran(result)
+    await ready(api)
+    after = await api.post("/v1/executions?wait=true", json={"language": "python", "source": "print('back')"})
+    assert after.status_code == 200, after.text
+    assert_ran(after.json(), "back\n")
     assert_alive(executors)
 
 
@@ -181,8 +238,17 @@ async def test_an_executor_killed_mid_execution(
     victim = await _running_executor(servers.database_url, ids, set(executors))
     executors[victim].kill()
     executors[victim].wait()
+    # What the victim held when it died (frozen now: the sweeper takes over only seconds later).
+    held = await _held_by(servers.database_url, ids, victim)
+    assert any(held.values()), f"the victim was running a program when it was killed: {held}"
     finished = await all_finish(api, ids, timeout=120)
-    assert all(result["status"] == "finished" for result in finished.values())
+    for eid, result in finished.items():
+        if held.get(eid):
+            # Its program had started: not run twice (side effects), finished as internal_error.
+            assert (result["verdict"], result["message"]) == ("internal_error", INTERRUPTED_MESSAGE), result
+        else:
+            # Never reached the victim, or did before its program started (then run again once).
+            assert_ran(result)
     # Its sandboxes are removed by the surviving executor's sweeper.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -198,6 +264,23 @@ async def test_an_executor_killed_mid_execution(
     assert not left, "the dead executor's sandboxes were reaped"
 
 
+async def _held_by(database_url: str, ids: list[str], executor_id: str) -> dict[str, bool]:
+    """The executions ``executor_id`` held (unfinished), and whether each one's program had started."""
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            rows = await session.execute(
+                select(Execution.id, Execution.program_started_at).where(
+                    Execution.id.in_([uuid.UUID(eid) for eid in ids]),
+                    Execution.executor_id == executor_id,
+                    Execution.status != "finished",
+                )
+            )
+            return {str(eid): started is not None for eid, started in rows}
+    finally:
+        await engine.dispose()
+
+
 async def _running_executor(database_url: str, ids: list[str], candidates: set[str]) -> str:
     engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
@@ -208,7 +291,10 @@ async def _running_executor(database_url: str, ids: list[str], candidates: set[s
                 rows = (
                     await session.execute(
                         select(Execution.executor_id).where(
-                            Execution.id.in_([uuid.UUID(eid) for eid in ids]), Execution.status == "running"
+                            Execution.id.in_([uuid.UUID(eid) for eid in ids]),
+                            Execution.status == "running",
+                            # Its program started: the kill then interrupts user code, not set-up.
+                            Execution.program_started_at.is_not(None),
                         )
                     )
                 ).scalars()

@@ -16,6 +16,7 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.nginx import wait_for_port
+from shared.redis_keys import executor_heartbeat
 from tests.conftest import LOG_DIR, ROOT, free_port, start_executor, wait_until_ready
 
 
@@ -102,5 +103,37 @@ def test_executor_metrics_and_readiness(executor_metrics: str, gateway: tuple[st
         assert ready.json()["checks"] == {"database": "ok", "redis": "ok", "docker": "ok"}
         metrics = samples(client.get("/metrics").text)
     assert metrics["crh_container_start_seconds_count"][0][1] > 0, "the warm pool started containers"
-    assert metrics["crh_sandbox_pool_size"][0][1] >= 0
     assert "crh_queue_depth" in metrics
+
+
+def pool_state(redis_client: redis.Redis) -> dict[str, int]:
+    """The executor's pool as its heartbeat reports it (targets grow as new shapes are asked for)."""
+    heartbeat = redis_client.get(executor_heartbeat("executor-metrics"))
+    assert isinstance(heartbeat, bytes), "the executor beats"
+    pool: dict[str, int] = json.loads(heartbeat)["pool"]
+    return pool
+
+
+def test_the_pool_size_gauge_counts_the_warm_sandboxes(executor_metrics: str, redis_client: redis.Redis) -> None:
+    """The gauge is the pool's own count of never-used warm sandboxes (as the heartbeat reports
+    it), bounded by the pool's target, and that many containers (plus those kept for reuse) run."""
+    gauge, pool = -1.0, pool_state(redis_client)
+    assert pool["target"] > 0, "the executor warms sandboxes"
+    with httpx.Client(base_url=executor_metrics, timeout=30) as client:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            gauge = samples(client.get("/metrics").text)["crh_sandbox_pool_size"][0][1]
+            pool = pool_state(redis_client)
+            # (Both are read once a second: equal once the pool is steady.)
+            if gauge == pool["idle"]:
+                break
+            time.sleep(0.5)
+    assert gauge == pool["idle"], pool
+    assert 0 < gauge <= pool["target"], pool
+    running = subprocess.run(
+        ["docker", "ps", "-q", "--filter", "label=coderunhub.executor=executor-metrics"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert len(running) >= pool["idle"] + pool["reused"], (pool, running)

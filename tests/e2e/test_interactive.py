@@ -17,6 +17,9 @@ from services.gateway.app import create_app
 from shared.redis_keys import execution_input
 from tests.conftest import gateway_settings, serve
 
+# No read of a WebSocket waits longer than this: a stuck stream fails the test, never hangs it.
+RECV_S = 30
+
 CHAT = """
 while True:
     try:
@@ -38,7 +41,7 @@ class Session:
         self.frames: list[dict[str, Any]] = []
 
     async def next_frame(self) -> dict[str, Any]:
-        frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), 30))
+        frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), RECV_S))
         self.frames.append(frame)
         if frame["type"] == "stdout" and frame.get("phase") == "run":
             self.stdout += frame["data"]
@@ -65,7 +68,7 @@ def interactive_url(api: httpx.AsyncClient) -> str:
 
 async def start(ws: ClientConnection, language: str, source: str, **extra: Any) -> Session:
     await ws.send(json.dumps({"type": "start", "language": language, "source": source, **extra}))
-    created = json.loads(await ws.recv())
+    created = json.loads(await asyncio.wait_for(ws.recv(), RECV_S))
     assert created["type"] == "created", created
     assert created["execution"]["status"] == "queued"
     return Session(ws, created["execution"]["id"])
@@ -151,11 +154,11 @@ async def test_a_bad_start_frame_is_refused(api: httpx.AsyncClient, nothing_queu
     for first in ({"type": "start", "language": "cobol", "source": ""}, {"type": "hello"}, {"language": "python"}):
         async with connect(interactive_url(api)) as ws:
             await ws.send(json.dumps(first))
-            error = json.loads(await ws.recv())
+            error = json.loads(await asyncio.wait_for(ws.recv(), RECV_S))
             assert error["type"] == "error"
             assert error["problem"]["status"] in (400, 422)
             with contextlib.suppress(ConnectionClosed):
-                await ws.recv()
+                await asyncio.wait_for(ws.recv(), RECV_S)
             assert ws.close_code == 4400
 
 
@@ -165,7 +168,7 @@ async def _refused_for_input(ws: ClientConnection, session: Session) -> dict[str
         assert frame["type"] != "result", frame
     with contextlib.suppress(ConnectionClosed):
         while True:
-            await ws.recv()
+            await asyncio.wait_for(ws.recv(), RECV_S)
     assert ws.close_code == 4413
     problem: dict[str, Any] = frame["problem"]
     return problem
@@ -217,15 +220,15 @@ async def test_anonymous_sessions_hold_a_slot_for_less_time(anonymous_api: httpx
     url = interactive_url(anonymous_api)
     async with connect(url) as ws:
         await ws.send(json.dumps({"type": "start", "language": "python", "source": "print(1)"}))
-        created = json.loads(await ws.recv())
+        created = json.loads(await asyncio.wait_for(ws.recv(), RECV_S))
         assert created["execution"]["limits"]["wall_time_ms"] == 120_000
     async with connect(url) as ws:
         await ws.send(
             json.dumps({"type": "start", "language": "python", "source": "", "limits": {"wall_time_ms": 900_000}})
         )
-        refused = json.loads(await ws.recv())
+        refused = json.loads(await asyncio.wait_for(ws.recv(), RECV_S))
         with contextlib.suppress(ConnectionClosed):
-            await ws.recv()
+            await asyncio.wait_for(ws.recv(), RECV_S)
     assert ws.close_code == 4400
     [error] = refused["problem"]["errors"]
     assert error["loc"] == ["body", "limits", "wall_time_ms"]

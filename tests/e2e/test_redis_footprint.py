@@ -28,6 +28,8 @@ from tests.conftest import REDIS_URL
 from tests.e2e.conftest import run
 
 # The session's executor runs with the defaults.
+# No read of a WebSocket waits longer than this: a stuck stream fails the test, never hangs it.
+STREAM_S = 60
 EXECUTOR = ExecutorSettings()
 ANONYMOUS_BUDGET = EXECUTOR.anonymous_stream_output_budget_bytes
 FINISHED_TTL_S = EXECUTOR.stream_finished_ttl_s
@@ -56,7 +58,7 @@ def ws_url(api: httpx.AsyncClient, path: str) -> str:
 
 async def frames_of(url: str) -> tuple[list[dict[str, Any]], int | None]:
     frames: list[dict[str, Any]] = []
-    async with connect(url) as ws:
+    async with connect(url) as ws, asyncio.timeout(STREAM_S):
         with contextlib.suppress(ConnectionClosed):
             async for message in ws:
                 frames.append(json.loads(message))
@@ -141,7 +143,7 @@ async def test_a_client_reconnecting_after_the_stream_expired_gets_the_result(
     seen: list[dict[str, Any]] = []
     async with connect(url) as ws:
         while not seen or seen[-1]["type"] != "stdout":
-            seen.append(json.loads(await ws.recv()))
+            seen.append(json.loads(await asyncio.wait_for(ws.recv(), STREAM_S)))
     # Gone mid-way; the execution finishes, and its Stream expires before the client is back.
     async with asyncio.timeout(30):
         while (await api.get(f"/v1/executions/{created['id']}")).json()["status"] != "finished":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+
+# No read of a WebSocket waits longer than this: a stuck stream fails the test, never hangs it.
+STREAM_S = 60
 
 SOURCE = (
     "import time\nprint('first', flush=True)\ntime.sleep(1.5)\n"
@@ -22,7 +26,7 @@ def ws_url(api: httpx.AsyncClient, path: str) -> str:
 
 async def collect(url: str) -> tuple[list[dict[str, Any]], int | None]:
     frames: list[dict[str, Any]] = []
-    async with connect(url) as ws:
+    async with connect(url) as ws, asyncio.timeout(STREAM_S):
         with contextlib.suppress(ConnectionClosed):
             async for message in ws:
                 frames.append(json.loads(message))
@@ -34,7 +38,7 @@ async def test_chunks_arrive_in_order_while_the_program_runs(api: httpx.AsyncCli
     url = ws_url(api, created["links"]["stream"])
     frames: list[dict[str, Any]] = []
     status_when_first_chunk: str | None = None
-    async with connect(url) as ws:
+    async with connect(url) as ws, asyncio.timeout(STREAM_S):
         async for message in ws:
             frame = json.loads(message)
             frames.append(frame)
@@ -69,7 +73,7 @@ async def test_subscriber_joining_midway_gets_everything(api: httpx.AsyncClient)
     created = (await api.post("/v1/executions", json={"language": "python", "source": SOURCE})).json()
     url = ws_url(api, created["links"]["stream"])
     async with connect(url) as early:
-        while json.loads(await early.recv())["type"] != "stdout":
+        while json.loads(await asyncio.wait_for(early.recv(), STREAM_S))["type"] != "stdout":
             pass
         # The program has printed its first line and is sleeping: join now.
         frames, code = await collect(url)

@@ -3,7 +3,6 @@ against a local Verify server), a gateway trusting its keys, and the session's r
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -20,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.gateway.app import create_app as create_gateway_app
 from shared.db.models import Execution
 from tests.auth.fakes import FakeTwilio
-from tests.auth_support import ADMIN_PHONE, AuthService, bearer, fresh_phone
+from tests.auth_support import ADMIN_PHONE, AuthService, bearer, forget_otp, fresh_phone
 from tests.conftest import gateway_settings, serve
 
 
@@ -40,15 +39,9 @@ class Account:
 
 
 async def sign_in(auth: AuthService, twilio: FakeTwilio, phone: str) -> Account:
-    """Phone sign-in, waiting out the resend cooldown if this number was used moments ago."""
-    for _ in range(20):
-        started = await auth.client.post("/auth/v1/phone/start", json={"phone": phone})
-        if started.status_code != 429:
-            break
-        # The resend cooldown is a second here; anything longer would stall the suite: fail.
-        retry_after = float(started.headers.get("retry-after", "1"))
-        assert retry_after <= 5, started.text
-        await asyncio.sleep(retry_after)
+    """Phone sign-in, with the number's OTP counters reset first (ADMIN_PHONE signs in in every module)."""
+    forget_otp(auth, phone)
+    started = await auth.client.post("/auth/v1/phone/start", json={"phone": phone})
     assert started.status_code == 202, started.text
     e164 = started.json()["phone"]
     verified = await auth.client.post("/auth/v1/phone/verify", json={"phone": e164, "code": twilio.codes[e164]})
