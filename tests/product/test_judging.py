@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import uuid
@@ -18,6 +19,9 @@ from services.executor.judging import difference, matches
 from shared.db.models import ExecutionTestResult
 from shared.executions import CompareMode
 from tests.product.conftest import Account, MakeAccount
+
+# No WebSocket read waits longer than this: a stuck stream fails the test, never hangs it.
+WS_S = 60
 
 ADDER = """
 import sys
@@ -200,7 +204,7 @@ async def test_a_compiled_program_is_compiled_once_and_judged_case_by_case(
     assert created.status_code == 202, created.text
     url = ws_url(gw, created.json()["links"]["stream"])
     frames: list[dict[str, Any]] = []
-    async with connect(url, additional_headers=account.headers) as ws:
+    async with connect(url, additional_headers=account.headers) as ws, asyncio.timeout(WS_S):
         with contextlib.suppress(ConnectionClosed):
             async for message in ws:
                 frames.append(json.loads(message))
@@ -282,7 +286,7 @@ async def test_invalid_test_cases_are_refused(
 
 async def test_interactive_executions_cannot_be_judged(gw: httpx.AsyncClient, nothing_queued: None) -> None:
     start = {"type": "start", "language": "python", "source": "print(input())", "test_cases": [case("a", "a\n")]}
-    async with connect(ws_url(gw, "/v1/executions/interactive")) as ws:
+    async with connect(ws_url(gw, "/v1/executions/interactive")) as ws, asyncio.timeout(WS_S):
         await ws.send(json.dumps(start))
         error = json.loads(await ws.recv())
         assert error["type"] == "error"

@@ -23,6 +23,9 @@ from shared.settings import RateLimitPolicy
 from tests.auth_support import AuthService, bearer
 from tests.product.conftest import Account, MakeAccount, executions_count, gateway
 
+# No WebSocket read waits longer than this: a stuck stream fails the test, never hangs it.
+WS_S = 60
+
 QUICK = {"language": "python", "source": "print('quick')"}
 PROBLEM = "application/problem+json"
 ROOMY = RateLimitPolicy(executions="1000/minute", reads="1000/minute", writes="1000/minute", max_in_flight=1000)
@@ -306,15 +309,16 @@ async def test_websockets_pass_through_the_rate_limit_dependency_untouched(auth:
         frames = []
         # Not charged as reads (the budget of one would be gone after the first frame otherwise).
         for _ in range(2):
-            async with connect(f"{base}{created['links']['stream']}") as ws:
+            async with connect(f"{base}{created['links']['stream']}") as ws, asyncio.timeout(WS_S):
                 with contextlib.suppress(ConnectionClosed):
                     frames = [json.loads(message) async for message in ws]
                 assert ws.close_code == 1000
         assert frames[-1]["type"] == "result"
         # A bad token still gets the WebSocket close code, not a refused handshake.
-        async with connect(
-            f"{base}{created['links']['stream']}", additional_headers={"Authorization": "Bearer nope"}
-        ) as ws:
+        async with (
+            connect(f"{base}{created['links']['stream']}", additional_headers={"Authorization": "Bearer nope"}) as ws,
+            asyncio.timeout(WS_S),
+        ):
             with contextlib.suppress(ConnectionClosed):
                 await ws.recv()
             assert ws.close_code == 4401
@@ -325,7 +329,7 @@ async def test_interactive_starts_spend_the_execution_budget(auth: AuthService, 
     async with gateway(auth, anonymous_rate_limits=tiny) as client:
         base = str(client.base_url.copy_with(scheme="ws"))
         start = {"type": "start", "language": "python", "source": "print('hi ' + input())"}
-        async with connect(f"{base}/v1/executions/interactive") as ws:
+        async with connect(f"{base}/v1/executions/interactive") as ws, asyncio.timeout(WS_S):
             await ws.send(json.dumps(start))
             created = json.loads(await ws.recv())
             assert created["type"] == "created"
@@ -335,7 +339,7 @@ async def test_interactive_starts_spend_the_execution_budget(auth: AuthService, 
                 frames = [json.loads(message) async for message in ws]
             assert frames[-1]["execution"]["run"]["verdict"] == "ok"
         # The budget of one is spent: neither another interactive start nor a POST gets through.
-        async with connect(f"{base}/v1/executions/interactive") as ws:
+        async with connect(f"{base}/v1/executions/interactive") as ws, asyncio.timeout(WS_S):
             await ws.send(json.dumps(start))
             refused = json.loads(await ws.recv())
             with contextlib.suppress(ConnectionClosed):

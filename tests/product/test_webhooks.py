@@ -46,6 +46,9 @@ from tests.auth_support import AuthService, bearer
 from tests.conftest import free_port, serve
 from tests.product.conftest import Account, MakeAccount, product_settings
 
+# No WebSocket read waits longer than this: a stuck stream fails the test, never hangs it.
+WS_S = 60
+
 PROGRAM = {"language": "python", "source": "print('hello from the sandbox')"}
 
 
@@ -203,7 +206,7 @@ async def test_callback_hosts_are_resolved_on_every_way_in(gw: httpx.AsyncClient
     assert batch.status_code == 422
     assert batch.json()["errors"][0]["loc"] == ["body", "executions", 1, "callback_url"]
     ws_url = str(gw.base_url.copy_with(scheme="ws")) + "/v1/executions/interactive"
-    async with connect(ws_url, additional_headers=account.headers) as ws:
+    async with connect(ws_url, additional_headers=account.headers) as ws, asyncio.timeout(WS_S):
         await ws.send(json.dumps({"type": "start", **hook}))
         refused = json.loads(await ws.recv())
         with contextlib.suppress(ConnectionClosed):

@@ -28,6 +28,9 @@ from shared.db.models import Execution
 from shared.redis_keys import RUNTIMES
 from tests.conftest import REDIS_URL, gateway_settings, serve, start_executor, wait_until_ready
 
+# No WebSocket read waits longer than this: a stuck stream fails the test, never hangs it.
+WS_S = 60
+
 CRASH_REDIS = "redis://127.0.0.1:6379/12"
 EXECUTOR_ID = "executor-crash"
 LONG_PROGRAM = "import time\nprint('started', flush=True)\ntime.sleep(60)"
@@ -120,7 +123,7 @@ async def test_killed_mid_execution_ends_in_internal_error_without_leftovers(
             raise AssertionError(f"stream closed ({exc}) after {frames}") from exc
         return frames[-1]
 
-    async with connect(stream_url) as ws:
+    async with connect(stream_url) as ws, asyncio.timeout(WS_S):
         # Wait until the program is really running in its sandbox (output may come in pieces).
         stdout = ""
         while "started\n" not in stdout:
