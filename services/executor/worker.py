@@ -27,7 +27,8 @@ from redis.exceptions import RedisError
 
 from services.executor import webhooks
 from services.executor.http import start_http
-from services.executor.jobs import MAX_JOB_TRIES, recover_own, run_execution, sweep
+from services.executor.jobs import MAX_JOB_TRIES, run_execution
+from services.executor.recovery import recover_own, sweep
 from services.executor.runner import Runner, sandbox_shape
 from services.executor.runtimes import discover_versions
 from services.executor.sandbox import seccomp
