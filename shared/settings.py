@@ -7,10 +7,10 @@ services, e.g. ``CRH_DATABASE_URL``), then the default.
 from __future__ import annotations
 
 import socket
-from typing import Literal
+from typing import Annotated, Literal
 
 from limits import parse_many
-from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, IPvAnyAddress, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -314,6 +314,9 @@ class ExecutorSettings(ServiceSettings):
     # deployments only (e.g. '["127.0.0.0/8"]'); the default, empty, allows public addresses only.
     # CRH_WEBHOOK_ALLOWED_NETWORKS sets it for the gateway and the executors at once.
     webhook_allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list)
+    # DNS servers that resolve callback hosts (address, port), asked in turn, instead of the
+    # system's resolver: e.g. a filtering resolver ('[["10.0.0.53", 53]]'). Empty: getaddrinfo.
+    webhook_nameservers: list[tuple[IPvAnyAddress, Annotated[int, Field(ge=1, le=65535)]]] = Field(default_factory=list)
     # Judging: stdout and stderr kept per test case (the comparison sees the whole output).
     judge_output_bytes: int = Field(default=64 << 10, ge=0)
 

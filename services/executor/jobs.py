@@ -1,4 +1,4 @@
-"""arq jobs: running an execution, and the recovery that guarantees every execution finishes.
+"""arq jobs: running an execution (recovery.py guarantees every execution finishes).
 
 The job is the transaction boundary: the repository never commits, these functions do.
 """
@@ -10,29 +10,25 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from arq import Retry
-from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
 
 from services.executor import repository as repo
 from services.executor.events import EventPublisher, stream_policy
+from services.executor.finishing import finish_interrupted, finish_with
 from services.executor.interactive import input_feed
 from services.executor.judging import judge
 from services.executor.runner import ExecutionOutcome, ExecutionSpec, StdinFeed
-from services.executor.sandbox.box import queue_label, remove_sandboxes, sandbox_owners
 from services.executor.state import ExecutorState
-from services.executor.webhooks import enqueue_delivery, pending_webhook, requeue_stranded
-from shared.db.models import Execution
+from services.executor.webhooks import enqueue_delivery, pending_webhook
 from shared.db.records import execution_job
 from shared.db.session import single_statement
 from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus, Verdict
 from shared.languages import LANGUAGES
 from shared.observability import EXECUTION_DURATION, EXECUTIONS, IN_FLIGHT, QUEUE_WAIT
-from shared.queue import enqueue_execution
-from shared.redis_keys import EXECUTION_QUEUE
 from shared.settings import ExecutorSettings
 
 logger = logging.getLogger("coderunhub.executor.jobs")
@@ -40,15 +36,6 @@ logger = logging.getLogger("coderunhub.executor.jobs")
 # arq tries a job this often (worker.py registers it so); the last failure finishes the execution.
 MAX_JOB_TRIES = 3
 EXECUTOR_FAILED_MESSAGE = "The executor could not run this execution"
-# One retry: a second executor death before the program started ends the execution.
-MAX_ATTEMPTS = 2
-RETRIES_EXHAUSTED_MESSAGE = (
-    "The executors assigned to this execution stopped unexpectedly twice; it was not retried again"
-)
-INTERRUPTED_MESSAGE = (
-    "The executor running this execution stopped unexpectedly; "
-    "it was not retried because the program had already started"
-)
 
 
 # A finished record up to this size rides in the final event; larger ones are read from the database.
@@ -91,7 +78,7 @@ async def run_execution(ctx: dict[str, Any], execution_id: str, job: dict[str, A
         if ctx.get("job_try", 1) >= MAX_JOB_TRIES:
             logger.exception("execution %s failed in the executor on its last try", execution_id)
             with contextlib.suppress(Exception):
-                await _finish_with(state, uuid.UUID(execution_id), Verdict.internal_error, EXECUTOR_FAILED_MESSAGE)
+                await finish_with(state, uuid.UUID(execution_id), Verdict.internal_error, EXECUTOR_FAILED_MESSAGE)
             return "failed"
         logger.exception("execution %s failed in the executor; retrying", execution_id)
         raise Retry(defer=1) from exc
@@ -119,7 +106,7 @@ async def _run_first_try(state: ExecutorState, job: ExecutionJob, enqueued: date
     retry, as if it had never been taken."""
     now = datetime.now(UTC)
     if job.language not in LANGUAGES:
-        await _finish_with(state, job.id, Verdict.internal_error, "This language is no longer available")
+        await finish_with(state, job.id, Verdict.internal_error, "This language is no longer available")
         return "unknown language"
     wait_us = _queue_wait(now, enqueued)
     feed = input_feed(state.redis, job.id) if job.interactive else None
@@ -137,11 +124,11 @@ async def _run(state: ExecutorState, eid: uuid.UUID, enqueued: datetime | None) 
         if current is None or current.status == ExecutionStatus.finished:
             return "nothing to do"
         # Claimed before, and user code started: running it again could repeat its effects.
-        await _finish_interrupted(state, eid)
+        await finish_interrupted(state, eid)
         return "interrupted"
     job = execution_job(row)
     if job.language not in LANGUAGES:
-        await _finish_with(state, eid, Verdict.internal_error, "This language is no longer available")
+        await finish_with(state, eid, Verdict.internal_error, "This language is no longer available")
         return "unknown language"
     feed = input_feed(state.redis, eid) if job.interactive else None
     return await _execute(state, job, now, feed, None)
@@ -237,99 +224,3 @@ async def _mark_program_started(state: ExecutorState, eid: uuid.UUID) -> None:
     async with state.sessionmaker() as session:
         await repo.mark_program_started(session, eid)
         await session.commit()
-
-
-async def _finish_with(state: ExecutorState, eid: uuid.UUID, verdict: Verdict, message: str) -> None:
-    async with state.sessionmaker() as session:
-        webhook_url = await repo.save_outcome(
-            session, eid, verdict=verdict.value, message=message, version=None, phases=(), finished_at=datetime.now(UTC)
-        )
-        await session.commit()
-    events = await EventPublisher.open(state.redis, eid, stream_policy(state.settings))
-    await events.finish(verdict.value)
-    if webhook_url is not None:
-        await enqueue_delivery(state.redis, eid)
-
-
-async def _finish_interrupted(state: ExecutorState, eid: uuid.UUID) -> None:
-    logger.warning("execution %s was interrupted after its program started", eid)
-    await _finish_with(state, eid, Verdict.internal_error, INTERRUPTED_MESSAGE)
-    await _drop_job(state, eid)
-
-
-async def _drop_job(state: ExecutorState, eid: uuid.UUID) -> None:
-    async with state.redis.pipeline(transaction=True) as pipe:
-        pipe.zrem(EXECUTION_QUEUE, str(eid))
-        pipe.delete(job_key_prefix + str(eid), in_progress_key_prefix + str(eid))
-        await pipe.execute()
-
-
-async def _resume(state: ExecutorState, execution: Execution) -> None:
-    """An execution whose executor died: run it again once if user code never started, else finish it."""
-    if execution.program_started_at is not None:
-        await _finish_interrupted(state, execution.id)
-        return
-    if execution.attempts >= MAX_ATTEMPTS:
-        await _finish_with(state, execution.id, Verdict.internal_error, RETRIES_EXHAUSTED_MESSAGE)
-        await _drop_job(state, execution.id)
-        return
-    async with state.sessionmaker() as session:
-        await repo.requeue(session, execution.id)
-        await session.commit()
-    await state.redis.delete(in_progress_key_prefix + str(execution.id))
-    await _ensure_queued(state, execution.id)
-
-
-async def _ensure_queued(state: ExecutorState, eid: uuid.UUID) -> None:
-    if await state.redis.zscore(EXECUTION_QUEUE, str(eid)) is None:
-        # The job is gone (e.g. Redis restarted without persistence): put it back.
-        # A stored result of a failed try would make the enqueue a no-op.
-        await state.redis.delete(job_key_prefix + str(eid), result_key_prefix + str(eid))
-        await enqueue_execution(state.redis, eid)
-
-
-async def recover_own(state: ExecutorState) -> None:
-    """At start-up: whatever this executor was running when it died is resolved now."""
-    async with state.sessionmaker() as session:
-        stranded = await repo.unfinished_of_executor(session, state.settings.executor_id)
-    for execution in stranded:
-        await _resume(state, execution)
-    if stranded:
-        logger.warning("recovered %d executions interrupted by a previous run of this executor", len(stranded))
-
-
-async def reap_orphaned_sandboxes(state: ExecutorState) -> int:
-    """Remove sandboxes on this engine whose executor is dead (e.g. scaled down, never restarted)."""
-    removed = 0
-    for executor_id in await sandbox_owners(state.docker, queue_label(state.settings.redis_url.get_secret_value())):
-        if executor_id != state.settings.executor_id and await state.deaths.is_dead(state.redis, executor_id):
-            removed += await remove_sandboxes(state.docker, executor_id)
-    return removed
-
-
-async def sweep(state: ExecutorState) -> int:
-    """Periodically: requeue executions lost from Redis and take over those of dead executors."""
-    before = datetime.now(UTC) - timedelta(seconds=state.settings.stuck_after_s)
-    async with state.sessionmaker() as session:
-        candidates = await repo.unfinished_before(session, before)
-    fixed = 0
-    for execution in candidates:
-        if execution.status == ExecutionStatus.queued:
-            in_progress = await state.redis.exists(in_progress_key_prefix + str(execution.id))
-            if not in_progress and await state.redis.zscore(EXECUTION_QUEUE, str(execution.id)) is None:
-                await _ensure_queued(state, execution.id)
-                fixed += 1
-        elif execution.executor_id != state.settings.executor_id and await state.deaths.is_dead(
-            state.redis, execution.executor_id
-        ):
-            await _resume(state, execution)
-            fixed += 1
-    if fixed:
-        logger.warning("sweeper repaired %d executions", fixed)
-    reaped = await reap_orphaned_sandboxes(state)
-    if reaped:
-        logger.warning("sweeper removed %d sandboxes of dead executors", reaped)
-    webhooks = await requeue_stranded(state)
-    if webhooks:
-        logger.warning("sweeper queued %d webhooks whose delivery never started", webhooks)
-    return fixed

@@ -19,15 +19,17 @@ from typing import Any, cast
 import aiodocker
 import aiohttp
 import uvloop
-from arq import Worker, func
+from arq import func
 from arq.connections import RedisSettings
 from arq.utils import timestamp_ms
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.executor import webhooks
+from services.executor.arq_compat import CompatWorker
 from services.executor.http import start_http
-from services.executor.jobs import MAX_JOB_TRIES, recover_own, run_execution, sweep
+from services.executor.jobs import MAX_JOB_TRIES, run_execution
+from services.executor.recovery import recover_own, sweep
 from services.executor.runner import Runner, sandbox_shape
 from services.executor.runtimes import discover_versions
 from services.executor.sandbox import seccomp
@@ -59,7 +61,7 @@ QUEUE_RETRY_S = 0.5
 HEARTBEAT_TTL_S = 15
 
 
-class WakeableWorker(Worker):
+class WakeableWorker(CompatWorker):
     def __init__(self, *args: Any, wake_redis_url: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._wake_redis_url = wake_redis_url
@@ -69,37 +71,25 @@ class WakeableWorker(Worker):
 
     async def main(self) -> None:
         # Mirrors arq.Worker.main, with the fixed poll interval replaced by wake-ups.
-        if self._pool is None:
-            from arq.connections import create_pool
-
-            self._pool = await create_pool(
-                self.redis_settings,
-                job_deserializer=self.job_deserializer,
-                job_serializer=self.job_serializer,
-                default_queue_name=self.queue_name,
-                expires_extra_ms=self.expires_extra_ms,
-            )
-        self.ctx["redis"] = self.pool
-        if self.on_startup:
-            await self.on_startup(self.ctx)
+        await self.start_up()
         listener = asyncio.create_task(self._listen_for_wakeups(), name="wake-listener")
         loop = asyncio.get_running_loop()
         next_poll = 0.0
         try:
             while True:
                 woken, self._woken = self._woken, []
-                if woken and not self.allow_pick_jobs:
+                if woken and not self.taking_jobs:
                     # Shutting down: pass the wake-ups on to an executor that will take the jobs.
                     with contextlib.suppress(RedisError, OSError):
                         await cast(Awaitable[int], self.pool.rpush(EXECUTION_WAKE, *woken))
                     woken = []
                 try:
                     if woken:
-                        await self.start_jobs(woken)
+                        await self.start_by_id(woken)
                     if not woken or loop.time() >= next_poll:
                         # Bookkeeping (finished tasks, health) and anything enqueued without a wake-up.
-                        await self._poll_iteration()
-                        next_poll = loop.time() + self.poll_delay_s
+                        await self.poll_once()
+                        next_poll = loop.time() + self.poll_interval_s
                 except (RedisError, OSError):
                     # Redis is away (a restart, a failover). arq's own loop would end the worker
                     # here; this one keeps its running jobs and polls again shortly. Jobs whose
@@ -119,10 +109,10 @@ class WakeableWorker(Worker):
         redis = Redis.from_url(self._wake_redis_url)
         try:
             while True:
-                if not self.allow_pick_jobs:
+                if not self.taking_jobs:
                     await asyncio.sleep(0.2)
                     continue
-                if self.job_counter >= self.max_jobs:
+                if self.slots_full:
                     # Busy: leave the token to an executor that can take the job.
                     self._slot_free.clear()
                     with contextlib.suppress(TimeoutError):
@@ -138,8 +128,7 @@ class WakeableWorker(Worker):
         finally:
             await redis.aclose()
 
-    def _release_sem_dec_counter_on_complete(self) -> None:
-        super()._release_sem_dec_counter_on_complete()
+    def on_slot_released(self) -> None:
         self._slot_free.set()
         # A finished job frees a slot: look for queued work now rather than at the next poll.
         self._wake.set()

@@ -37,8 +37,7 @@ from starlette.routing import Route
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from services.executor import webhooks
-from services.executor.webhooks import AttemptResult, post
+from services.executor.webhooks import AttemptResult, post, transport
 from services.gateway.app import create_app as create_gateway_app
 from shared.settings import ExecutorSettings
 from shared.webhooks import Destination, parse_callback_url, verify_signature
@@ -425,7 +424,7 @@ async def test_https_deliveries_verify_the_certificate_of_the_original_name(
 ) -> None:
     state = Receiver(url="")
     async with tls_receiver(state, tmp_path, "hooks.example.com") as (port, trust):
-        monkeypatch.setattr(webhooks, "_tls_context", lambda: trust)
+        monkeypatch.setattr(transport, "_tls_context", lambda: trust)
         address = ipaddress.ip_address("127.0.0.1")
         settings = ExecutorSettings()
 

@@ -3,50 +3,43 @@
 The executor enqueues ``deliver_webhook`` after the final result is committed. Each attempt checks
 the destination again (names are resolved now, and every address must be public), connects to the
 vetted address itself with the original name as Host and TLS SNI (no second resolution, so no DNS
-rebinding), never follows redirects, and reads at most a few KB of the answer. A 2xx answer
-delivers; anything else is a failed attempt, retried after base * 2^(attempt-1) seconds until the
-attempts run out. A refused destination is final at once.
+rebinding; see transport.py), never follows redirects, and reads at most a few KB of the answer. A
+2xx answer delivers; anything else is a failed attempt, retried after base * 2^(attempt-1) seconds
+until the attempts run out. A refused destination is final at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import functools
 import logging
-import ssl
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import certifi
-import httpx
 import pydantic_core
 from arq import Retry
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
-from services.executor import webhooks_repository as repo
 from services.executor.state import ExecutorState
-from shared.executions import ExecutionRecord, ExecutionStatus, Verdict
+from services.executor.webhooks import repository as repo
+from services.executor.webhooks.payload import webhook_payload
+from services.executor.webhooks.transport import attempt_deadline_s, destination_of, post
+from shared.executions import ExecutionStatus
 from shared.redis_keys import EXECUTION_QUEUE, webhook_job_id
 from shared.settings import ExecutorSettings
-from shared.signals import signal_name
 from shared.webhooks import (
     DELIVER_WEBHOOK_JOB,
     DELIVERY_HEADER,
     EVENT_HEADER,
     EXECUTION_FINISHED,
     SIGNATURE_HEADER,
-    Destination,
     UrlRefused,
     WebhookDelivery,
     WebhookStatus,
     check_callback_url,
     new_secret,
     parse_networks,
-    resolve_destination,
     signature_header,
 )
 
@@ -57,12 +50,7 @@ USER_AGENT = "CodeRunHub-Webhooks/1.0"
 
 def job_timeout_s(settings: ExecutorSettings) -> float:
     """Longer than one attempt can take: resolution, connection, sending and reading the answer."""
-    return settings.webhook_resolve_timeout_s + _attempt_deadline_s(settings) + 10
-
-
-def _attempt_deadline_s(settings: ExecutorSettings) -> float:
-    # httpx's read timeout is per read: a server dripping bytes is cut off by this overall bound.
-    return settings.webhook_connect_timeout_s + 2 * settings.webhook_timeout_s
+    return settings.webhook_resolve_timeout_s + attempt_deadline_s(settings) + 10
 
 
 def backoff_s(settings: ExecutorSettings, attempt: int) -> float:
@@ -101,13 +89,6 @@ def pending_webhook(url: str | None) -> WebhookDelivery | None:
     return WebhookDelivery(
         url=url, status=WebhookStatus.pending, attempts=0, last_status_code=None, last_error=None, delivered_at=None
     )
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptResult:
-    delivered: bool
-    status_code: int | None
-    error: str | None
 
 
 async def deliver_webhook(ctx: dict[str, Any], execution_id: str, delivery_id: str) -> str:
@@ -151,7 +132,7 @@ async def _attempt(state: ExecutorState, eid: uuid.UUID, delivery_id: str, attem
     allowed = parse_networks(str(network) for network in settings.webhook_allowed_networks)
     try:
         callback = check_callback_url(url, allowed)
-        destination = await resolve_destination(callback, allowed, timeout_s=settings.webhook_resolve_timeout_s)
+        destination = await destination_of(callback, settings)
     except UrlRefused as exc:
         logger.warning("webhook of %s refused: %s", eid, exc)
         await _save(state, eid, WebhookStatus.refused, attempt, None, str(exc))
@@ -197,98 +178,3 @@ async def _save(
             delivered_at=delivered_at,
         )
         await session.commit()
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    # Certificates are verified against the original host name (sent as SNI), not the address.
-    return ssl.create_default_context(cafile=certifi.where())
-
-
-async def post(
-    destination: Destination, body: bytes, headers: dict[str, str], settings: ExecutorSettings
-) -> AttemptResult:
-    """One POST to the vetted address; never follows redirects, reads at most a few KB back."""
-    callback = destination.callback
-    extensions: dict[str, Any] = {}
-    if callback.scheme == "https" and callback.literal is None:
-        extensions["sni_hostname"] = callback.host
-    timeout = httpx.Timeout(settings.webhook_timeout_s, connect=settings.webhook_connect_timeout_s)
-    # A client per delivery: a pooled connection must never carry one host's request to another.
-    async with httpx.AsyncClient(
-        timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls_context()
-    ) as client:
-        request = client.build_request(
-            "POST",
-            destination.pinned_url(),
-            content=body,
-            headers={**headers, "Host": callback.host_header},
-            extensions=extensions,
-        )
-        try:
-            async with asyncio.timeout(_attempt_deadline_s(settings)):
-                response = await client.send(request, stream=True)
-                try:
-                    await _read_some(response, settings.webhook_max_response_bytes)
-                finally:
-                    await response.aclose()
-        except (TimeoutError, httpx.TimeoutException):
-            return AttemptResult(False, None, "timed out")
-        except httpx.HTTPError as exc:
-            return AttemptResult(False, None, f"{type(exc).__name__}: {exc}"[:500])
-    code = response.status_code
-    if 200 <= code < 300:
-        return AttemptResult(True, code, None)
-    if response.is_redirect or 300 <= code < 400:
-        location = response.headers.get("location", "")
-        return AttemptResult(False, code, f"answered {code} (redirects are not followed): {location}"[:500])
-    return AttemptResult(False, code, f"answered {code}")
-
-
-async def _read_some(response: httpx.Response, limit: int) -> bytes:
-    data = b""
-    async for chunk in response.aiter_raw():
-        data += chunk
-        if len(data) >= limit:
-            break
-    return data[:limit]
-
-
-def _text(data: bytes) -> str:
-    return data.decode("utf-8", errors="replace")
-
-
-def _measured(values: dict[str, Any]) -> dict[str, Any]:
-    """A phase's or test case's stored result as the API shows it (text encoding)."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if key.endswith("_us"):
-            out[key.removesuffix("_us") + "_ms"] = value / 1000 if value is not None else None
-        elif isinstance(value, bytes):
-            out[key] = _text(value)
-        else:
-            out[key] = value
-        if key == "signal":
-            out["signal_name"] = signal_name(value) if value else None
-    out["encoding"] = "text"
-    return out
-
-
-def webhook_payload(record: ExecutionRecord) -> dict[str, Any]:
-    """The execution as GET /v1/executions/{id} shows it (text encoding), without its webhook state."""
-    data = record.model_dump(exclude={"phases", "tests", "user_id", "webhook", "test_count", "compare"})
-    phases = {phase.phase.value: _measured(phase.model_dump(exclude={"phase"})) for phase in record.phases}
-    data["compile"] = phases.get("compile")
-    data["run"] = phases.get("run")
-    data["tests"] = [_measured(test.model_dump()) for test in record.tests]
-    data["judge"] = None
-    if record.test_count:
-        passed = sum(test.verdict is Verdict.accepted for test in record.tests)
-        data["judge"] = {
-            "verdict": record.verdict,
-            "passed": passed,
-            "total": record.test_count,
-            "compare": record.compare or "exact",
-        }
-    data["links"] = {"self": f"/v1/executions/{record.id}", "stream": f"/v1/executions/{record.id}/stream"}
-    return data
