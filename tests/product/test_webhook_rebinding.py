@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import struct
 import subprocess
 import uuid
 from collections import Counter
@@ -20,6 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
 
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
 import pytest
 import pytest_asyncio
 from arq.connections import ArqRedis, RedisSettings, create_pool
@@ -27,6 +32,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.executor.webhooks import enqueue_delivery, resolver_for
+from services.executor.webhooks.dns import DnsError
 from shared.db.models import Execution
 from shared.ids import new_id
 from shared.settings import ExecutorSettings
@@ -56,25 +62,19 @@ class RebindingDns(asyncio.DatagramProtocol):
         self.transport = transport
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        query_id, _, _, _, _, _ = struct.unpack_from("!HHHHHH", data)
-        offset, labels = 12, []
-        while data[offset]:
-            labels.append(data[offset + 1 : offset + 1 + data[offset]].decode())
-            offset += 1 + data[offset]
-        qtype, _ = struct.unpack_from("!HH", data, offset + 1)
-        question = data[12 : offset + 5]
-        answers: list[bytes] = []
-        rcode = 0
-        if ".".join(labels).lower() != NAME:
-            rcode = 3
-        elif qtype == 1:
+        query = dns.message.from_wire(data)
+        response = dns.message.make_response(query)
+        question = query.question[0]
+        if question.name != dns.name.from_text(NAME):
+            response.set_rcode(dns.rcode.NXDOMAIN)
+        elif question.rdtype == dns.rdatatype.A:
             address = CHECKED if self.a_queries % 2 == 0 else INTERNAL
             self.a_queries += 1
-            answers.append(struct.pack("!HHHIH", 0xC00C, 1, 1, 0, 4) + socket.inet_aton(address))
-        flags = 0x8180 | rcode | (0x0200 if self.truncate else 0)
-        header = struct.pack("!HHHHHH", query_id, flags, 1, len(answers), 0, 0)
+            response.answer.append(dns.rrset.from_text(question.name, 0, "IN", "A", address))
+        if self.truncate:
+            response.flags |= dns.flags.TC
         assert self.transport is not None
-        cast(asyncio.DatagramTransport, self.transport).sendto(header + question + b"".join(answers), addr)
+        cast(asyncio.DatagramTransport, self.transport).sendto(response.to_wire(), addr)
 
 
 @dataclass
@@ -145,8 +145,10 @@ async def test_the_configured_resolver_sees_every_answer_and_refuses_a_truncated
     assert list(await resolve(NAME, 80)) == [INTERNAL]
     with pytest.raises(OSError, match="no such name"):
         await resolve("other.rebinding.example", 80)
+    # A truncated answer is asked again over TCP (which this server does not serve): an error,
+    # never the partial list.
     rig.dns.truncate = True
-    with pytest.raises(OSError, match="truncated"):
+    with pytest.raises(DnsError, match=r"hooks\.rebinding\.example: "):
         await resolve(NAME, 80)
     # The check refuses the rebound answer itself.
     callback = parse_callback_url(f"http://{NAME}:{rig.port}/hook")
