@@ -67,6 +67,7 @@ class EventHub:
         self._confirmations: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._unsubscribing: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Starts the reader; Redis need not be up yet (listeners then wait or fall back)."""
@@ -74,6 +75,9 @@ class EventHub:
         self._task = asyncio.create_task(self._read(), name="event-hub")
 
     async def stop(self) -> None:
+        for task in list(self._unsubscribing):
+            task.cancel()
+        await asyncio.gather(*self._unsubscribing, return_exceptions=True)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -102,12 +106,22 @@ class EventHub:
                 await asyncio.wait_for(asyncio.shield(confirmation), SUBSCRIBE_TIMEOUT_S)
             yield sub
         finally:
-            async with self._lock:
-                self._subs[channel].discard(sub)
-                if not self._subs[channel]:
-                    del self._subs[channel]
-                    with contextlib.suppress(RedisError, OSError):
-                        await self._pubsub.unsubscribe(channel)
+            self._subs[channel].discard(sub)
+            if not self._subs[channel]:
+                # UNSUBSCRIBE after the caller moved on (a waiting request answers first): a
+                # channel subscribed again meanwhile is kept.
+                task = asyncio.create_task(self._unsubscribe(channel))
+                self._unsubscribing.add(task)
+                task.add_done_callback(self._unsubscribing.discard)
+
+    async def _unsubscribe(self, channel: str) -> None:
+        assert self._pubsub is not None
+        async with self._lock:
+            if self._subs.get(channel):
+                return
+            self._subs.pop(channel, None)
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.unsubscribe(channel)
 
     async def _read(self) -> None:
         assert self._pubsub is not None
