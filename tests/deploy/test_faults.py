@@ -24,7 +24,7 @@ import pytest_asyncio
 import redis
 from sqlalchemy import select
 
-from services.executor.jobs import INTERRUPTED_MESSAGE
+from services.executor.finishing import INTERRUPTED_MESSAGE
 from services.gateway.app import create_app
 from shared.db.bootstrap import ensure_database
 from shared.db.models import Execution
