@@ -17,6 +17,18 @@ class ApiKeyIn(BaseModel):
     scopes: list[Scope] = Field(min_length=1, examples=[["executions:write", "executions:read"]])
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
+    @field_validator("name")
+    @classmethod
+    def _storable(cls, name: str) -> str:
+        # PostgreSQL text takes neither NUL characters nor lone surrogates: refuse them here (422).
+        if "\x00" in name:
+            raise ValueError("must not contain NUL characters")
+        try:
+            name.encode()
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+        return name
+
     @field_validator("scopes")
     @classmethod
     def _unique(cls, scopes: list[Scope]) -> list[Scope]:
