@@ -14,8 +14,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from services.auth.apikeys.endpoints import router as apikeys_router
 from services.auth.keys.endpoints import router as keys_router
 from services.auth.keys.service import KeyStore
-from services.auth.oauth.endpoints import configure_oauth
 from services.auth.oauth.endpoints import router as oauth_router
+from services.auth.oauth.service import configure_oauth
 from services.auth.phone.endpoints import router as phone_router
 from services.auth.phone.providers import DevelopmentProvider, OtpProvider, TwilioVerifyProvider
 from services.auth.phone.service import PhoneService

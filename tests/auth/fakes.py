@@ -37,6 +37,23 @@ class FakeTwilio:
     codes: dict[str, str] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
     checks: int = 0
+    # Answered, in order, instead of the next requests (Twilio failing: rate limits, outages).
+    failures: list[Response] = field(default_factory=list)
+    # The status VerificationCheck reports for the next checks (e.g. "expired", "canceled").
+    check_status: str | None = None
+
+    def fail_next(self, status: int, code: int, message: str = "Too many requests") -> None:
+        """Twilio's classic error shape (what the Verify API answers today)."""
+        self.failures.append(self._error(status, code, message))
+
+    def fail_next_as_problem(self, status: int, code: int) -> None:
+        """Twilio's RFC 9457 error shape (the SDK raises a different exception for it)."""
+        body = {"type": f"https://www.twilio.com/docs/errors/{code}", "title": "Service error", "status": status}
+        self.failures.append(JSONResponse({**body, "code": code}, status_code=status))
+
+    def fail_next_from_proxy(self, status: int) -> None:
+        """What an edge proxy in front of Twilio answers when it is down: HTML, not JSON."""
+        self.failures.append(Response("<html><body>Bad gateway</body></html>", status, media_type="text/html"))
 
     def _authorised(self, request: Request) -> bool:
         expected = base64.b64encode(f"{TWILIO_ACCOUNT}:{TWILIO_TOKEN}".encode()).decode()
@@ -74,6 +91,8 @@ class FakeTwilio:
         }
 
     async def create_verification(self, request: Request) -> Response:
+        if self.failures:
+            return self.failures.pop(0)
         if not self._authorised(request):
             return self._error(401, 20003, "Authenticate")
         service = request.path_params["service"]
@@ -88,6 +107,8 @@ class FakeTwilio:
         return JSONResponse(self._verification(to, "pending", service), status_code=201)
 
     async def check_verification(self, request: Request) -> Response:
+        if self.failures:
+            return self.failures.pop(0)
         if not self._authorised(request):
             return self._error(401, 20003, "Authenticate")
         form = await request.form()
@@ -95,6 +116,8 @@ class FakeTwilio:
         self.checks += 1
         if to not in self.codes:
             return self._error(404, 20404, "The requested resource was not found")
+        if self.check_status is not None:
+            return JSONResponse(self._verification(to, self.check_status, request.path_params["service"]))
         if code != self.codes[to]:
             return JSONResponse(self._verification(to, "pending", request.path_params["service"]))
         del self.codes[to]
@@ -140,6 +163,10 @@ class FakeProviders:
     # Sign the next ID tokens with a key the provider does not publish (a forgery).
     forge_id_tokens: bool = False
     forger: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "google-test"}))
+    # Claims that replace the right ones in the next ID tokens (a wrong nonce, issuer, audience...).
+    id_token_overrides: dict[str, Any] = field(default_factory=dict)
+    # Answer the token request without an ID token at all.
+    omit_id_token: bool = False
 
     # --- shared pieces
 
@@ -216,20 +243,16 @@ class FakeProviders:
             "exp": now + 600,
             "nonce": pending.nonce,
             **pending.user,
+            **self.id_token_overrides,
         }
         key = self.forger if self.forge_id_tokens else self.key
         id_token = jwt.encode({"alg": "RS256", "kid": "google-test"}, claims, key)
         access = secrets.token_urlsafe(16)
         self.tokens[access] = pending.user
-        return JSONResponse(
-            {
-                "access_token": access,
-                "token_type": "Bearer",
-                "expires_in": 600,
-                "id_token": id_token,
-                "scope": "openid email profile",
-            }
-        )
+        answer = {"access_token": access, "token_type": "Bearer", "expires_in": 600, "scope": "openid email profile"}
+        if not self.omit_id_token:
+            answer["id_token"] = id_token
+        return JSONResponse(answer)
 
     async def google_jwks(self, request: Request) -> Response:
         return JSONResponse(

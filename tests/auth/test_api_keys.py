@@ -111,3 +111,14 @@ async def test_bad_key_requests(auth: AuthService, gateway: httpx.AsyncClient, u
     assert (await auth.client.get("/auth/v1/api-keys", headers=bearer(key))).status_code == 401
     # A well-formed key nobody issued.
     assert await probe(gateway, bearer("crh_abcdefghij_" + "A" * 43)) == 401
+
+
+async def test_a_name_postgresql_cannot_store_is_422(auth: AuthService, user: dict[str, Any]) -> None:
+    response = await auth.client.post(
+        "/auth/v1/api-keys",
+        headers=bearer(user["access_token"]),
+        json={"name": "ci\x00", "scopes": ["executions:read"]},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == ["body", "name"]

@@ -14,7 +14,10 @@ from joserfc.jwk import ECKey, KeySet, OctKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.auth.keys import repository as repo
+from shared.auth.scopes import Role
 from shared.auth.tokens import ALGORITHM, LEEWAY_S
+from shared.db.models import User
+from shared.problems import ProblemError
 from shared.settings import AuthSettings
 
 RELOAD_S = 60.0
@@ -87,3 +90,9 @@ class KeyStore:
         plaintext = jwe.decrypt_compact(token, self._wrapping_key).plaintext
         assert plaintext is not None
         return plaintext.decode()
+
+
+async def rotate_as(keys: KeyStore, user: User) -> str:
+    if user.role != Role.admin:
+        raise ProblemError(403, "forbidden", "Forbidden", "Only administrators rotate keys.")
+    return await keys.rotate()

@@ -3,14 +3,16 @@ provider (used only when Twilio is not configured, outside production) that logs
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import secrets
 from typing import Protocol
 
+from aiohttp import ClientError
 from redis.asyncio import Redis
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
@@ -22,6 +24,14 @@ logger = logging.getLogger("coderunhub.auth.otp")
 class OtpUnavailable(Exception):
     """The provider could not send or check (down, misconfigured, rate limited upstream)."""
 
+    def __init__(self, message: str, retry_after_s: int = 30) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class OtpExhausted(Exception):
+    """The provider refuses more sends or checks for this number until its verification expires."""
+
 
 class OtpProvider(Protocol):
     name: str
@@ -31,6 +41,32 @@ class OtpProvider(Protocol):
     async def check(self, phone: str, code: str) -> bool: ...
 
     async def close(self) -> None: ...
+
+
+# Twilio Verify's own limits on one verification (max send / check attempts reached): the
+# person, not Twilio, must wait; the verification expires within 10 minutes.
+TWILIO_EXHAUSTED = {60202, 60203}
+TWILIO_EXHAUSTED_WAIT_S = 600
+TWILIO_TIMEOUT_S = 10.0
+# Twilio does not say how long its own rate limit lasts; clients retry after this.
+TWILIO_RETRY_AFTER_S = 30
+
+
+def _status(exc: Exception) -> int | None:
+    if isinstance(exc, TwilioRestException | TwilioServiceException):
+        return int(exc.status)
+    return None
+
+
+def _failure(action: str, exc: Exception) -> Exception:
+    """Twilio's refusal as what the phone service answers: the person waits, or we are unavailable."""
+    status = _status(exc)
+    code = getattr(exc, "code", None)
+    message = getattr(exc, "msg", None) or getattr(exc, "title", None) or type(exc).__name__
+    logger.warning("Twilio Verify could not %s: %s %s %s", action, status, code, message)
+    if status == 429 and code in TWILIO_EXHAUSTED:
+        return OtpExhausted(str(message))
+    return OtpUnavailable(str(message), TWILIO_RETRY_AFTER_S)
 
 
 class TwilioVerifyProvider:
@@ -44,18 +80,20 @@ class TwilioVerifyProvider:
 
     async def send(self, phone: str) -> None:
         try:
-            await self._service.verifications.create_async(to=phone, channel="sms")
-        except TwilioRestException as exc:
-            logger.warning("Twilio Verify refused to send: %s %s", exc.status, exc.msg)
-            raise OtpUnavailable(str(exc.msg)) from exc
+            async with asyncio.timeout(TWILIO_TIMEOUT_S):
+                await self._service.verifications.create_async(to=phone, channel="sms")
+        except (TwilioException, ClientError, TimeoutError) as exc:
+            raise _failure("send", exc) from exc
 
     async def check(self, phone: str, code: str) -> bool:
         try:
-            result = await self._service.verification_checks.create_async(to=phone, code=code)
-        except TwilioRestException as exc:
-            if exc.status == 404:
+            async with asyncio.timeout(TWILIO_TIMEOUT_S):
+                result = await self._service.verification_checks.create_async(to=phone, code=code)
+        except (TwilioException, ClientError, TimeoutError) as exc:
+            if _status(exc) == 404:
                 return False  # no pending verification: expired, or approved already
-            raise OtpUnavailable(str(exc.msg)) from exc
+            raise _failure("check", exc) from exc
+        # Anything but approved (pending: a wrong code; expired, canceled...) is a refusal.
         return bool(result.status == "approved")
 
     async def close(self) -> None:

@@ -1,5 +1,7 @@
 """Phone sign-in: numbers normalised to E.164; sends and guesses limited per number and per
-client address. Answers never depend on whether an account exists for the number."""
+client address. Answers never depend on whether an account exists for the number.
+
+Nothing here commits; the endpoints own that boundary."""
 
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ from typing import cast
 
 import phonenumbers
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.auth.phone.providers import OtpProvider, OtpUnavailable
+from services.auth.phone.providers import TWILIO_EXHAUSTED_WAIT_S, OtpExhausted, OtpProvider, OtpUnavailable
+from services.auth.tokens.service import TokenPair, TokenService
+from services.auth.users.service import sign_in
 from shared.problems import FieldError, ProblemError, ValidationProblem
 from shared.redis_keys import otp_key
 from shared.settings import AuthSettings
@@ -34,6 +39,10 @@ def _too_many(detail: str, retry_after: int) -> ProblemError:
     return ProblemError(
         429, "too-many-requests", "Too many requests", detail, headers={"Retry-After": str(retry_after)}
     )
+
+
+def _unavailable(title: str, exc: OtpUnavailable) -> ProblemError:
+    return ProblemError(503, "otp-unavailable", title, str(exc), headers={"Retry-After": str(exc.retry_after_s)})
 
 
 class PhoneService:
@@ -63,7 +72,9 @@ class PhoneService:
             await self.provider.send(phone)
         except OtpUnavailable as exc:
             await self._redis.delete(cooldown)
-            raise ProblemError(503, "otp-unavailable", "Codes cannot be sent right now", str(exc)) from exc
+            raise _unavailable("Codes cannot be sent right now", exc) from exc
+        except OtpExhausted as exc:
+            raise _too_many("Too many codes were requested for this number.", TWILIO_EXHAUSTED_WAIT_S) from exc
 
     async def verify(self, phone: str, code: str) -> None:
         """Raises unless the code is right; too many guesses refuse even the right one."""
@@ -76,7 +87,17 @@ class PhoneService:
         try:
             ok = await self.provider.check(phone, code)
         except OtpUnavailable as exc:
-            raise ProblemError(503, "otp-unavailable", "Codes cannot be checked right now", str(exc)) from exc
+            raise _unavailable("Codes cannot be checked right now", exc) from exc
+        except OtpExhausted as exc:
+            raise _too_many(
+                "Too many wrong codes for this number; request a new code later.", TWILIO_EXHAUSTED_WAIT_S
+            ) from exc
         if not ok:
             raise ProblemError(401, "invalid-code", "Invalid code", "The code is wrong or has expired.")
         await self._redis.delete(otp_key("attempts", phone))
+
+    async def sign_in(self, session: AsyncSession, tokens: TokenService, phone: str, code: str) -> TokenPair:
+        """The code checked, the number's user (the first sign-in creates it) gets a session."""
+        await self.verify(phone, code)
+        user = await sign_in(session, "phone", phone, phone=phone, admins=self._settings.admins)
+        return await tokens.issue(session, user)

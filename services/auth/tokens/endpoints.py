@@ -1,26 +1,16 @@
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, ConfigDict
 
 from services.auth.deps import ClaimsDep, SessionDep, StateDep, UserDep
+from services.auth.openapi import REFRESH, SIGNED_IN, SIGNED_IN_CHANGE
 from services.auth.tokens.cookies import clear_session_cookies
-from services.auth.tokens.schemas import SessionMode, SessionOut, UserOut, session_response
-from services.auth.tokens.service import RefreshRefused
+from services.auth.tokens.schemas import LogoutIn, RefreshIn, SessionMode, SessionOut, UserOut, session_response
+from services.auth.tokens.service import RefreshRefused, sign_out
 from shared.auth.cookies import REFRESH_COOKIE, csrf_ok
-from shared.problems import PROBLEM_RESPONSES, ProblemError
-from shared.redis_keys import revoked_access_token
+from shared.problems import ProblemError
 
 router = APIRouter(prefix="/auth/v1", tags=["sessions"])
-
-
-class RefreshIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    refresh_token: str | None = None
-    session: SessionMode = "token"
 
 
 def _refresh_token(request: Request, body: RefreshIn) -> str:
@@ -34,7 +24,7 @@ def _refresh_token(request: Request, body: RefreshIn) -> str:
     return cookie
 
 
-@router.post("/token/refresh", response_model=SessionOut, responses=PROBLEM_RESPONSES, summary="Rotate a refresh token")
+@router.post("/token/refresh", response_model=SessionOut, responses=REFRESH, summary="Rotate a refresh token")
 async def refresh(
     request: Request, response: Response, body: RefreshIn, state: StateDep, session: SessionDep
 ) -> SessionOut:
@@ -50,13 +40,12 @@ async def refresh(
     return session_response(request, response, pair, mode, state.settings.refresh_token_ttl_s)
 
 
-class LogoutIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    refresh_token: str | None = None
-
-
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out: revoke this sign-in's tokens")
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=SIGNED_IN_CHANGE,
+    summary="Sign out: revoke this sign-in's tokens",
+)
 async def logout(
     request: Request,
     response: Response,
@@ -66,17 +55,13 @@ async def logout(
     body: LogoutIn | None = None,
 ) -> Response:
     raw = (body.refresh_token if body else None) or request.cookies.get(REFRESH_COOKIE)
-    if raw:
-        await state.tokens.revoke(session, raw)
-        await session.commit()
-    # The access token stops working at once too, not only when it expires.
-    remaining = max(1, claims.expires_at - int(time.time()))
-    await state.redis.set(revoked_access_token(claims.token_id), b"1", ex=remaining)
+    await sign_out(session, state.redis, state.tokens, claims, raw)
+    await session.commit()
     result = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_session_cookies(result)
     return result
 
 
-@router.get("/me", response_model=UserOut, responses=PROBLEM_RESPONSES, summary="The signed-in user")
+@router.get("/me", response_model=UserOut, responses=SIGNED_IN, summary="The signed-in user")
 async def me(user: UserDep) -> UserOut:
     return UserOut.model_validate(user)

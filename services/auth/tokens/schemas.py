@@ -1,3 +1,5 @@
+"""Request and response bodies of the session endpoints."""
+
 from __future__ import annotations
 
 import uuid
@@ -11,6 +13,19 @@ from services.auth.tokens.cookies import set_session_cookies
 from services.auth.tokens.service import TokenPair
 
 SessionMode = Literal["token", "cookie"]
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str | None = None
+    session: SessionMode = "token"
+
+
+class LogoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str | None = None
 
 
 class UserOut(BaseModel):

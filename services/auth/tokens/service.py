@@ -7,10 +7,12 @@ family (every token descended from the same sign-in) is revoked. Nothing here co
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.auth.keys.service import KeyStore
@@ -18,9 +20,10 @@ from services.auth.tokens import repository as repo
 from services.auth.users import repository as users
 from shared.auth.api_keys import hash_secret
 from shared.auth.scopes import ALL_SCOPES
-from shared.auth.tokens import access_claims
+from shared.auth.tokens import AccessClaims, access_claims
 from shared.db.models import User
 from shared.problems import ProblemError
+from shared.redis_keys import revoked_access_token
 from shared.settings import AuthSettings
 
 
@@ -78,3 +81,13 @@ class TokenService:
         token = await repo.by_hash_for_update(session, hash_secret(raw))
         if token is not None:
             await repo.revoke_family(session, token.family_id, datetime.now(UTC))
+
+
+async def sign_out(
+    session: AsyncSession, redis: Redis, tokens: TokenService, claims: AccessClaims, refresh_token: str | None
+) -> None:
+    """Revokes the sign-in's refresh tokens, and its access token at once (not only when it expires)."""
+    if refresh_token:
+        await tokens.revoke(session, refresh_token)
+    remaining = max(1, claims.expires_at - int(time.time()))
+    await redis.set(revoked_access_token(claims.token_id), b"1", ex=remaining)
