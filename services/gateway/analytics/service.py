@@ -21,8 +21,9 @@ from services.gateway.analytics.schemas import (
     VerdictDistribution,
 )
 from services.gateway.auth.principal import Principal
-from services.gateway.history.service import as_utc, invalid, reader
-from shared.problems import ProblemError
+from services.gateway.paging import as_utc
+from shared.auth.scopes import Scope
+from shared.problems import ProblemError, ValidationProblem
 from shared.settings import GatewaySettings
 
 STEPS = {Bucket.hour: timedelta(hours=1), Bucket.day: timedelta(days=1)}
@@ -35,18 +36,22 @@ def window(
     since: datetime | None,
     until: datetime | None,
 ) -> repo.Window:
-    reader(principal)
+    principal.require(Scope.executions_read)
     if scope is AnalyticsScope.global_ and not principal.is_admin:
         raise ProblemError(403, "forbidden", "Forbidden", "Only administrators may see global analytics.")
     end = as_utc(until, "until") or datetime.now(UTC)
     try:
         start = as_utc(since, "since") or end - timedelta(days=settings.analytics_default_days)
     except OverflowError as exc:
-        raise invalid("until", "too early for the default window; give `since`") from exc
+        raise ValidationProblem.for_field(
+            ["until"], "too early for the default window; give `since`", source="query"
+        ) from exc
     if start >= end:
-        raise invalid("since", "must be before `until`")
+        raise ValidationProblem.for_field(["since"], "must be before `until`", source="query")
     if end - start > timedelta(days=settings.analytics_max_days):
-        raise invalid("since", f"the window may span at most {settings.analytics_max_days} days")
+        raise ValidationProblem.for_field(
+            ["since"], f"the window may span at most {settings.analytics_max_days} days", source="query"
+        )
     return repo.Window(principal.user_id if scope is AnalyticsScope.mine else None, start, end)
 
 
@@ -68,7 +73,11 @@ async def timeline(
     first, step = _truncate(span.since, bucket), STEPS[bucket]
     buckets = -(-(span.until - first) // step)
     if buckets > settings.analytics_max_buckets:
-        raise invalid("bucket", f"{buckets} buckets; at most {settings.analytics_max_buckets}: narrow the window")
+        raise ValidationProblem.for_field(
+            ["bucket"],
+            f"{buckets} buckets; at most {settings.analytics_max_buckets}: narrow the window",
+            source="query",
+        )
     counts = {start.astimezone(UTC): count for start, count in await repo.timeline(session, span, bucket.value)}
     items = [
         TimelinePoint(start=start, count=counts.get(start, 0)) for start in (first + i * step for i in range(buckets))
