@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +24,16 @@ class FieldError(BaseModel):
     loc: list[str | int] = Field(description="Path to the offending field, e.g. ['body', 'limits', 'memory_mb'].")
     msg: str
     type: str
+
+
+FieldSource = Literal["body", "query", "header", "path"]
+
+
+def field_error(
+    loc: Sequence[str | int], msg: str, kind: str = "value_error", *, source: FieldSource = "body"
+) -> FieldError:
+    """One offending field, located as FastAPI locates its own (the source first, then the path)."""
+    return FieldError(loc=[source, *loc], msg=msg, type=kind)
 
 
 class Problem(BaseModel):
@@ -81,6 +91,13 @@ class ValidationProblem(ProblemError):
             detail or "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors),
             errors=errors,
         )
+
+    @classmethod
+    def for_field(
+        cls, loc: Sequence[str | int], msg: str, kind: str = "value_error", *, source: FieldSource = "body"
+    ) -> ValidationProblem:
+        """The 422 for a single bad field (collect ``field_error``s instead to report several)."""
+        return cls([field_error(loc, msg, kind, source=source)])
 
 
 class NotFoundProblem(ProblemError):

@@ -21,8 +21,8 @@ from services.gateway.analytics.schemas import (
     VerdictDistribution,
 )
 from services.gateway.auth.principal import Principal
-from services.gateway.history.service import as_utc, invalid
-from shared.problems import ProblemError
+from services.gateway.paging import as_utc
+from shared.problems import ProblemError, ValidationProblem
 from shared.settings import GatewaySettings
 
 STEPS = {Bucket.hour: timedelta(hours=1), Bucket.day: timedelta(days=1)}
@@ -41,11 +41,15 @@ def window(
     try:
         start = as_utc(since, "since") or end - timedelta(days=settings.analytics_default_days)
     except OverflowError as exc:
-        raise invalid("until", "too early for the default window; give `since`") from exc
+        raise ValidationProblem.for_field(
+            ["until"], "too early for the default window; give `since`", source="query"
+        ) from exc
     if start >= end:
-        raise invalid("since", "must be before `until`")
+        raise ValidationProblem.for_field(["since"], "must be before `until`", source="query")
     if end - start > timedelta(days=settings.analytics_max_days):
-        raise invalid("since", f"the window may span at most {settings.analytics_max_days} days")
+        raise ValidationProblem.for_field(
+            ["since"], f"the window may span at most {settings.analytics_max_days} days", source="query"
+        )
     return repo.Window(principal.user_id if scope is AnalyticsScope.mine else None, start, end)
 
 
@@ -67,7 +71,11 @@ async def timeline(
     first, step = _truncate(span.since, bucket), STEPS[bucket]
     buckets = -(-(span.until - first) // step)
     if buckets > settings.analytics_max_buckets:
-        raise invalid("bucket", f"{buckets} buckets; at most {settings.analytics_max_buckets}: narrow the window")
+        raise ValidationProblem.for_field(
+            ["bucket"],
+            f"{buckets} buckets; at most {settings.analytics_max_buckets}: narrow the window",
+            source="query",
+        )
     counts = {start.astimezone(UTC): count for start, count in await repo.timeline(session, span, bucket.value)}
     items = [
         TimelinePoint(start=start, count=counts.get(start, 0)) for start in (first + i * step for i in range(buckets))

@@ -19,7 +19,7 @@ from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
 from shared.db.models import Execution
 from shared.executions import ExecutionStatus
 from shared.ids import new_id
-from shared.problems import FieldError, ProblemError, ValidationProblem
+from shared.problems import FieldError, ProblemError, ValidationProblem, field_error
 from shared.settings import GatewaySettings
 
 # Polling the database while waiting for a batch: from this interval, growing to the next.
@@ -33,14 +33,10 @@ def _item_loc(index: int, loc: Sequence[str | int]) -> list[str | int]:
 
 def check_size(payload: BatchCreate, settings: GatewaySettings) -> None:
     if len(payload.executions) > settings.batch_max_size:
-        raise ValidationProblem(
-            [
-                FieldError(
-                    loc=["body", "executions"],
-                    msg=f"a batch has at most {settings.batch_max_size} executions, not {len(payload.executions)}",
-                    type="too_long",
-                )
-            ]
+        raise ValidationProblem.for_field(
+            ["executions"],
+            f"a batch has at most {settings.batch_max_size} executions, not {len(payload.executions)}",
+            "too_long",
         )
 
 
@@ -60,11 +56,7 @@ async def build_all(
                     for error in problem.errors
                 )
             else:
-                errors.append(
-                    FieldError(
-                        loc=["body", "executions", index], msg=problem.detail or problem.title, type=problem.slug
-                    )
-                )
+                errors.append(field_error(["executions", index], problem.detail or problem.title, problem.slug))
             continue
         # The id is set now so in-flight slots can be reserved before the rows are committed.
         execution.id = new_id()

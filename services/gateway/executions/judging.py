@@ -6,12 +6,8 @@ from typing import Any
 
 from services.gateway.executions.schemas import ExecutionCreate
 from shared.executions import Limits
-from shared.problems import FieldError
+from shared.problems import FieldError, field_error
 from shared.settings import GatewaySettings
-
-
-def _error(loc: list[str | int], msg: str, kind: str = "value_error") -> FieldError:
-    return FieldError(loc=["body", *loc], msg=msg, type=kind)
 
 
 def _case_text(loc: list[str | int], text: str, limit: int, errors: list[FieldError]) -> int:
@@ -19,12 +15,12 @@ def _case_text(loc: list[str | int], text: str, limit: int, errors: list[FieldEr
     try:
         encoded = text.encode()
     except UnicodeEncodeError:
-        errors.append(_error(loc, "must be valid Unicode text (no lone surrogates)"))
+        errors.append(field_error(loc, "must be valid Unicode text (no lone surrogates)"))
         return 0
     if b"\x00" in encoded:
-        errors.append(_error(loc, "must not contain NUL characters"))
+        errors.append(field_error(loc, "must not contain NUL characters"))
     if len(encoded) > limit:
-        errors.append(_error(loc, f"is {len(encoded)} bytes; at most {limit} are accepted", "too_large"))
+        errors.append(field_error(loc, f"is {len(encoded)} bytes; at most {limit} are accepted", "too_large"))
     return len(encoded)
 
 
@@ -45,17 +41,17 @@ def check_test_cases(
     if cases is None:
         return None
     if interactive:
-        errors.append(_error(["test_cases"], "interactive executions cannot have test cases"))
+        errors.append(field_error(["test_cases"], "interactive executions cannot have test cases"))
         return None
     if not cases:
-        errors.append(_error(["test_cases"], "give at least one test case, or leave test_cases out"))
+        errors.append(field_error(["test_cases"], "give at least one test case, or leave test_cases out"))
     if len(cases) > settings.judge_max_tests:
         errors.append(
-            _error(["test_cases"], f"at most {settings.judge_max_tests} test cases are allowed", "too_many_items")
+            field_error(["test_cases"], f"at most {settings.judge_max_tests} test cases are allowed", "too_many_items")
         )
         return None
     if payload.stdin:
-        errors.append(_error(["stdin"], "with test_cases, stdin is given per test case"))
+        errors.append(field_error(["stdin"], "with test_cases, stdin is given per test case"))
     total = 0
     for index, case in enumerate(cases):
         total += _case_text(["test_cases", index, "stdin"], case.stdin, settings.judge_max_case_bytes, errors)
@@ -66,7 +62,7 @@ def check_test_cases(
             _case_text(["test_cases", index, "name"], case.name, settings.judge_max_case_bytes, errors)
     if total > settings.judge_max_total_bytes:
         errors.append(
-            _error(
+            field_error(
                 ["test_cases"],
                 f"the test cases hold {total} bytes of stdin and expected output; "
                 f"at most {settings.judge_max_total_bytes} are accepted",
@@ -76,7 +72,7 @@ def check_test_cases(
     wall_ms = len(cases) * limits.wall_time_ms
     if wall_ms > max_wall_ms:
         errors.append(
-            _error(
+            field_error(
                 ["test_cases"],
                 f"{len(cases)} cases at a wall time limit of {limits.wall_time_ms} ms may take {wall_ms} ms; "
                 f"at most {max_wall_ms} ms are allowed: lower limits.wall_time_ms or the number "

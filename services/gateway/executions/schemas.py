@@ -187,17 +187,18 @@ EXECUTION_EXAMPLE: JsonDict = {
 }
 
 
-class PhaseOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [_RUN_EXAMPLE]})
-
+class _RunOut(BaseModel):
+    # What a phase and a judged case report alike about a run of the program. The descriptions that
+    # differ between the two (the verdict's, exceeded's, the output's) are given by each of them:
+    # a field a subclass redeclares keeps its place here, so both schemas keep their field order.
     verdict: Verdict
     message: str | None
-    exceeded: Exceeded | None = Field(description="The limit that ended the phase, if any.")
+    exceeded: Exceeded | None
     exit_code: int | None
     signal: int | None
     signal_name: str | None
-    stdout: str | None = Field(description="Captured stdout in `encoding`; null in stream result frames.")
-    stderr: str | None = Field(description="Captured stderr in `encoding`; null in stream result frames.")
+    stdout: str | None
+    stderr: str | None
     encoding: OutputEncoding
     stdout_truncated: bool
     stderr_truncated: bool
@@ -207,13 +208,9 @@ class PhaseOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
 
-    @classmethod
-    def build(cls, phase: PhaseRecord, encoding: OutputEncoding, with_output: bool = True) -> PhaseOut:
-        return cls(**_run_fields(phase, encoding, with_output))
-
 
 def _run_fields(run: RunRecord, encoding: OutputEncoding, with_output: bool) -> dict[str, Any]:
-    """What a phase and a judged case report alike about a run of the program."""
+    """``_RunOut``'s fields for a run of the program."""
     return {
         "verdict": run.verdict,
         "message": run.message,
@@ -234,7 +231,25 @@ def _run_fields(run: RunRecord, encoding: OutputEncoding, with_output: bool) -> 
     }
 
 
-class JudgeCaseOut(BaseModel):
+class PhaseOut(_RunOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [_RUN_EXAMPLE]})
+
+    exceeded: Exceeded | None = Field(description="The limit that ended the phase, if any.")
+    stdout: str | None = Field(description="Captured stdout in `encoding`; null in stream result frames.")
+    stderr: str | None = Field(description="Captured stderr in `encoding`; null in stream result frames.")
+
+    @classmethod
+    def build(cls, phase: PhaseRecord, encoding: OutputEncoding, with_output: bool = True) -> PhaseOut:
+        return cls(**_run_fields(phase, encoding, with_output))
+
+
+class _CaseKey(BaseModel):
+    index: int = Field(description="Position of the case in the request's `test_cases` (0-based).")
+    name: str | None
+
+
+# _CaseKey last: pydantic orders fields from the last base, so index and name stay first.
+class JudgeCaseOut(_RunOut, _CaseKey):
     """One test case's result: the judged verdict and its run's measurements."""
 
     model_config = ConfigDict(
@@ -252,24 +267,10 @@ class JudgeCaseOut(BaseModel):
         }
     )
 
-    index: int = Field(description="Position of the case in the request's `test_cases` (0-based).")
-    name: str | None
     verdict: Verdict = Field(description="`accepted`, `wrong_answer`, or the run's verdict when it failed.")
-    message: str | None
     exceeded: Exceeded | None = Field(description="The limit that ended the run, if any.")
-    exit_code: int | None
-    signal: int | None
-    signal_name: str | None
     stdout: str | None = Field(description="Captured stdout in `encoding` (capped); null in stream result frames.")
     stderr: str | None = Field(description="Captured stderr in `encoding` (capped); null in stream result frames.")
-    encoding: OutputEncoding
-    stdout_truncated: bool
-    stderr_truncated: bool
-    cpu_time_ms: float | None
-    wall_time_ms: float | None
-    memory_kb: int | None = Field(description="Peak resident memory of the largest process, in KiB.")
-    started_at: datetime | None
-    finished_at: datetime | None
 
     @classmethod
     def build(cls, test: CaseRecord, encoding: OutputEncoding, with_output: bool = True) -> JudgeCaseOut:

@@ -17,7 +17,7 @@ from shared.db.models import Execution
 from shared.executions import Limits
 from shared.languages import LANGUAGES, Language
 from shared.limits import default_value
-from shared.problems import FieldError, ProblemError, ValidationProblem
+from shared.problems import FieldError, ProblemError, ValidationProblem, field_error
 from shared.settings import GatewaySettings, LimitsPolicy
 from shared.webhooks import WebhookStatus
 
@@ -29,10 +29,6 @@ MAX_PATH_DEPTH = 8
 
 def _too_large(detail: str) -> ProblemError:
     return ProblemError(413, "content-too-large", "Content too large", detail)
-
-
-def _error(loc: list[str | int], msg: str, kind: str = "value_error") -> FieldError:
-    return FieldError(loc=["body", *loc], msg=msg, type=kind)
 
 
 def file_name_problem(name: str) -> str | None:
@@ -75,7 +71,7 @@ def resolve_limits(
             continue
         if not bounds.minimum <= asked <= bounds.maximum:
             errors.append(
-                _error(
+                field_error(
                     [loc, name],
                     f"must be between {bounds.minimum} and {bounds.maximum}",
                     "out_of_range",
@@ -96,10 +92,10 @@ def _utf8(text: str) -> bytes | None:
 def _check_text(loc: list[str | int], text: str, errors: list[FieldError], *, nul: bool = False) -> bytes:
     encoded = _utf8(text)
     if encoded is None:
-        errors.append(_error(loc, "must be valid Unicode text (no lone surrogates)"))
+        errors.append(field_error(loc, "must be valid Unicode text (no lone surrogates)"))
         return b""
     if not nul and b"\x00" in encoded:
-        errors.append(_error(loc, "must not contain NUL characters"))
+        errors.append(field_error(loc, "must not contain NUL characters"))
     return encoded
 
 
@@ -110,9 +106,9 @@ def _collect_files(
     if payload.files is not None:
         files = [(f.name, f.content) for f in payload.files]
         if not files:
-            errors.append(_error(["files"], "at least one file is required"))
+            errors.append(field_error(["files"], "at least one file is required"))
         if len(files) > settings.max_files:
-            errors.append(_error(["files"], f"at most {settings.max_files} files are allowed"))
+            errors.append(field_error(["files"], f"at most {settings.max_files} files are allowed"))
     else:
         source = payload.source or ""
         files = [(language.file_name_for(source), source)]
@@ -122,9 +118,9 @@ def _collect_files(
     for index, (name, content) in enumerate(files):
         problem = file_name_problem(name)
         if problem:
-            errors.append(_error(["files", index, "name"], problem))
+            errors.append(field_error(["files", index, "name"], problem))
         elif name in seen:
-            errors.append(_error(["files", index, "name"], f"duplicate file name {name!r}"))
+            errors.append(field_error(["files", index, "name"], f"duplicate file name {name!r}"))
         seen.add(name)
         size += len(_check_text(["files", index, "content"], content, errors))
 
@@ -133,7 +129,7 @@ def _collect_files(
     if entry is None:
         entry = language.source_file if language.source_file in names else (names[0] if names else "")
     elif entry not in names:
-        errors.append(_error(["entry"], f"entry {entry!r} is not among the submitted files"))
+        errors.append(field_error(["entry"], f"entry {entry!r} is not among the submitted files"))
     # The entry file goes first: the executor takes the first file as the entry point.
     return sorted(files, key=lambda item: item[0] != entry), entry, size
 
@@ -142,19 +138,21 @@ def _check_argv(
     payload: ExecutionCreate, language: Language, settings: GatewaySettings, errors: list[FieldError]
 ) -> None:
     if len(payload.args) > settings.max_args:
-        errors.append(_error(["args"], f"at most {settings.max_args} arguments are allowed"))
+        errors.append(field_error(["args"], f"at most {settings.max_args} arguments are allowed"))
     for index, arg in enumerate(payload.args):
         if len(_check_text(["args", index], arg, errors)) > settings.max_arg_bytes:
-            errors.append(_error(["args", index], f"arguments are limited to {settings.max_arg_bytes} bytes"))
+            errors.append(field_error(["args", index], f"arguments are limited to {settings.max_arg_bytes} bytes"))
     if payload.compile_options and not language.compiled:
-        errors.append(_error(["compile_options"], f"{language.id} has no compile phase"))
+        errors.append(field_error(["compile_options"], f"{language.id} has no compile phase"))
     elif len(payload.compile_options) > settings.max_args:
-        errors.append(_error(["compile_options"], f"at most {settings.max_args} options are allowed"))
+        errors.append(field_error(["compile_options"], f"at most {settings.max_args} options are allowed"))
     else:
         for flag in language.disallowed_flags(payload.compile_options):
             index = payload.compile_options.index(flag)
             allowed = ", ".join(language.allowed_flags) or "none"
-            errors.append(_error(["compile_options", index], f"{flag!r} is not allowed; allowed patterns: {allowed}"))
+            errors.append(
+                field_error(["compile_options", index], f"{flag!r} is not allowed; allowed patterns: {allowed}")
+            )
 
 
 def build_execution(
@@ -170,12 +168,12 @@ def build_execution(
     language: Language | None = LANGUAGES.get(payload.language)
     if language is None:
         known = ", ".join(sorted(LANGUAGES))
-        raise ValidationProblem([_error(["language"], f"unknown language; known: {known}", "unknown_language")])
+        raise ValidationProblem.for_field(["language"], f"unknown language; known: {known}", "unknown_language")
 
     available = versions.get(language.id)
     if payload.version is not None and not _version_matches(payload.version, available):
         offered = available or "none reported yet"
-        errors.append(_error(["version"], f"version {payload.version!r} is not available (available: {offered})"))
+        errors.append(field_error(["version"], f"version {payload.version!r} is not available (available: {offered})"))
 
     files, _entry, source_bytes = _collect_files(payload, language, settings, errors)
     _check_argv(payload, language, settings, errors)
@@ -193,7 +191,7 @@ def build_execution(
             payload.compile_limits, compile_policy, language.compile_limit_defaults, "compile_limits", errors
         )
     elif payload.compile_limits is not None:
-        errors.append(_error(["compile_limits"], f"{language.id} has no compile phase"))
+        errors.append(field_error(["compile_limits"], f"{language.id} has no compile phase"))
     judge_wall_ms = settings.judge_max_wall_ms if user_id else settings.anonymous_judge_max_wall_ms
     test_cases = check_test_cases(
         payload, settings, limits, interactive=interactive, max_wall_ms=judge_wall_ms, errors=errors
@@ -201,7 +199,7 @@ def build_execution(
 
     webhook_url = payload.callback_url
     if webhook_url is not None and (problem := webhooks.callback_problem(webhook_url, user_id, settings)):
-        errors.append(_error(["callback_url"], problem, "callback_url_refused"))
+        errors.append(field_error(["callback_url"], problem, "callback_url_refused"))
 
     if source_bytes > settings.max_source_bytes:
         raise _too_large(f"the source is {source_bytes} bytes; at most {settings.max_source_bytes} are accepted")

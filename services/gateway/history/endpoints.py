@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from services.gateway import paging
 from services.gateway.auth.access import ExecutionsRead
 from services.gateway.deps import CursorQuery, EncodingQuery, SessionDep, SettingsDep
 from services.gateway.history import repository as repo
@@ -19,6 +20,7 @@ from shared.problems import documented_problem, problem_responses
 router = APIRouter(prefix="/v1/executions", tags=["history"])
 
 LANGUAGE_PATTERN = r"^[a-z0-9_+#.-]{1,32}$"
+HISTORY_PAGE_MAX = 100
 
 
 HISTORY_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -70,7 +72,7 @@ async def list_executions(
         Query(description="Created before this time (ISO 8601).", examples=["2026-12-01T00:00:00Z"]),
     ] = None,
     cursor: CursorQuery = None,
-    limit: Annotated[int | None, Query(ge=1, le=100, description="Page size (20 by default).")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=HISTORY_PAGE_MAX, description="Page size (20 by default).")] = None,
     details: Annotated[bool, Query(description="Include the captured output of each phase and case.")] = True,
     encoding: EncodingQuery = "text",
 ) -> ExecutionPage:
@@ -80,9 +82,9 @@ async def list_executions(
         language=language,
         status=status.value if status else None,
         verdict=verdict.value if verdict else None,
-        created_after=service.as_utc(created_after, "created_after"),
-        created_before=service.as_utc(created_before, "created_before"),
-        after=service.decode_cursor(cursor) if cursor else None,
-        limit=limit or settings.history_page_default,
+        created_after=paging.as_utc(created_after, "created_after"),
+        created_before=paging.as_utc(created_before, "created_before"),
+        after=paging.decode_cursor(cursor) if cursor else None,
+        limit=paging.page_size(limit, settings.history_page_default, HISTORY_PAGE_MAX),
     )
     return await service.page(session, query, with_output=details, encoding=encoding)

@@ -5,10 +5,6 @@ Nothing here commits; the endpoints own that boundary.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -16,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.gateway import paging
 from services.gateway.auth.principal import Principal
 from services.gateway.executions.schemas import ExecutionCreate, FileIn
 from services.gateway.executions.service import file_name_problem
@@ -24,14 +21,10 @@ from services.gateway.snippets.schemas import SnippetCreate, SnippetRun, Snippet
 from shared.db.models import Snippet, SnippetRevision
 from shared.ids import new_id
 from shared.languages import LANGUAGES
-from shared.problems import FieldError, NotFoundProblem, ProblemError, ValidationProblem
+from shared.problems import FieldError, NotFoundProblem, ProblemError, ValidationProblem, field_error
 from shared.settings import GatewaySettings
 
 SHARE_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # noqa: S105  (a pattern, not a secret)
-
-
-def _error(loc: list[str | int], msg: str, kind: str = "value_error") -> FieldError:
-    return FieldError(loc=["body", *loc], msg=msg, type=kind)
 
 
 def _text_problem(text: str) -> str | None:
@@ -57,23 +50,23 @@ def check_content(
     errors: list[FieldError] = []
     for name, text in (("title", title), ("description", description)):
         if text is not None and (problem := _text_problem(text)):
-            errors.append(_error([name], problem))
+            errors.append(field_error([name], problem))
     if language is not None and language not in LANGUAGES:
         known = ", ".join(sorted(LANGUAGES))
-        errors.append(_error(["language"], f"unknown language; known: {known}", "unknown_language"))
+        errors.append(field_error(["language"], f"unknown language; known: {known}", "unknown_language"))
     size = 0
     if files is not None:
         if len(files) > settings.max_files:
-            errors.append(_error(["files"], f"at most {settings.max_files} files are allowed"))
+            errors.append(field_error(["files"], f"at most {settings.max_files} files are allowed"))
         seen: set[str] = set()
         for index, file in enumerate(files):
             if problem := file_name_problem(file.name):
-                errors.append(_error(["files", index, "name"], problem))
+                errors.append(field_error(["files", index, "name"], problem))
             elif file.name in seen:
-                errors.append(_error(["files", index, "name"], f"duplicate file name {file.name!r}"))
+                errors.append(field_error(["files", index, "name"], f"duplicate file name {file.name!r}"))
             seen.add(file.name)
             if problem := _text_problem(file.content):
-                errors.append(_error(["files", index, "content"], problem))
+                errors.append(field_error(["files", index, "content"], problem))
             else:
                 size += len(file.content.encode())
     if errors:
@@ -186,9 +179,7 @@ def parse_if_match(header: str | None) -> int | bool | None:
         value = tag.removeprefix("W/").strip('"')
         if value.isdigit() and len(value) < 10:
             return int(value)
-    raise ValidationProblem(
-        [FieldError(loc=["header", "If-Match"], msg='expected an ETag such as "3"', type="value_error")]
-    )
+    raise ValidationProblem.for_field(["If-Match"], 'expected an ETag such as "3"', source="header")
 
 
 def etag(snippet: Snippet) -> str:
@@ -264,28 +255,6 @@ async def revision_of(session: AsyncSession, snippet: Snippet, number: int) -> S
 # --- lists ------------------------------------------------------------------------------------
 
 
-def encode_cursor(snippet: Snippet) -> str:
-    raw = json.dumps([snippet.created_at.isoformat(), str(snippet.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-_CURSOR_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        if not _CURSOR_CHARS.match(cursor):
-            raise ValueError(cursor)
-        created, snippet_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        position = datetime.fromisoformat(created), uuid.UUID(snippet_id)
-        if position[0].tzinfo is None:
-            raise ValueError(created)
-        return position
-    except (ValueError, TypeError, binascii.Error) as exc:
-        error = FieldError(loc=["query", "cursor"], msg="not a cursor returned by this API", type="value_error")
-        raise ValidationProblem([error]) from exc
-
-
 def page_query(
     settings: GatewaySettings,
     *,
@@ -297,17 +266,14 @@ def page_query(
 ) -> repo.PageQuery:
     for name, value in (("q", q), ("language", language)):
         if value is not None and "\x00" in value:
-            raise ValidationProblem([FieldError(loc=["query", name], msg="must not contain NUL", type="value_error")])
-    size = min(limit or settings.snippet_page_default, settings.snippet_page_max)
-    after = decode_cursor(cursor) if cursor else None
+            raise ValidationProblem.for_field([name], "must not contain NUL", source="query")
+    size = paging.page_size(limit, settings.snippet_page_default, settings.snippet_page_max)
+    after = paging.decode_cursor(cursor) if cursor else None
     return repo.PageQuery(q=q or None, language=language or None, visibility=visibility, after=after, limit=size)
 
 
 def split_page(rows: Sequence[Snippet], limit: int) -> tuple[Sequence[Snippet], str | None]:
-    if len(rows) <= limit:
-        return rows, None
-    items = rows[:limit]
-    return items, encode_cursor(items[-1])
+    return paging.split_page(rows, limit)
 
 
 # --- runs -------------------------------------------------------------------------------------

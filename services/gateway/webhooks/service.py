@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.webhooks import repository as repo
 from shared.db.models import WebhookSecret
-from shared.problems import FieldError, ValidationProblem
+from shared.problems import ValidationProblem
 from shared.settings import GatewaySettings
 from shared.webhooks import (
     IPNetwork,
@@ -52,8 +52,7 @@ async def vet_callback(url: str | None, settings: GatewaySettings) -> None:
         if callback.literal is None:
             await resolve_destination(callback, allowed, timeout_s=settings.webhook_resolve_timeout_s)
     except UrlRefused as exc:
-        error = FieldError(loc=["body", "callback_url"], msg=str(exc), type="callback_url_refused")
-        raise ValidationProblem([error]) from None
+        raise ValidationProblem.for_field(["callback_url"], str(exc), "callback_url_refused") from None
 
 
 async def secret_of(session: AsyncSession, user_id: uuid.UUID) -> WebhookSecret:
