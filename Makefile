@@ -102,7 +102,7 @@ chromium:
 # One test run at a time per machine: runs share the test database and Redis database. Tests that
 # stop or restart a server start their own (tests/deploy/servers.py).
 test: venv services images nginx lint ts-client web chromium
-	CRH_DATABASE_URL=$(TEST_DB) CRH_REDIS_URL=$(TEST_REDIS) flock $(TEST_LOCK) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	CRH_TEST_DATABASE_URL=$(TEST_DB) CRH_TEST_REDIS_URL=$(TEST_REDIS) flock $(TEST_LOCK) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 # The fast layer: pure logic only (tests/unit/conftest.py refuses tests that need a real component).
 unit: venv

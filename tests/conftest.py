@@ -15,13 +15,14 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 import pytest_asyncio
 import redis
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp
 
@@ -38,8 +39,25 @@ pytest_plugins = ["tests.auth_support"]
 
 ROOT = Path(__file__).resolve().parent.parent
 PR_SET_PDEATHSIG = 1
-DATABASE_URL = os.environ.setdefault("CRH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test")
-REDIS_URL = os.environ.setdefault("CRH_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_database(url: str) -> int:
+    parts = urlparse(url)
+    return int(parse_qs(parts.query).get("db", [parts.path.strip("/")])[0] or 0)
+
+
+# The suite drops its database and flushes its Redis database: they come from CRH_TEST_* only, and
+# override CRH_DATABASE_URL / CRH_REDIS_URL, so a shell that exported a running suite's URLs (make
+# run's) never points the tests at that suite's data.
+DATABASE_URL = os.environ.get("CRH_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test")
+REDIS_URL = os.environ.get("CRH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+if "test" not in (make_url(DATABASE_URL).database or "") or redis_database(REDIS_URL) == 0:
+    raise SystemExit(
+        f"refusing to test against {make_url(DATABASE_URL).database!r} / Redis database {redis_database(REDIS_URL)}: "
+        "the suite drops and flushes them (a database named *test*, a Redis database other than 0)"
+    )
+os.environ["CRH_DATABASE_URL"] = DATABASE_URL
+os.environ["CRH_REDIS_URL"] = REDIS_URL
 os.environ.setdefault("CRH_LOG_JSON", "false")
 # Every suite calls from 127.0.0.1, many anonymously and in bursts: generous rate limits for all of
 # them (in-process and subprocess gateways alike); tests/product/test_rate_limits.py sets tiny ones.
