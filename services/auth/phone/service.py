@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.auth.phone.providers import TWILIO_EXHAUSTED_WAIT_S, OtpExhausted, OtpProvider, OtpUnavailable
 from services.auth.tokens.service import TokenPair, TokenService
 from services.auth.users.service import sign_in
-from shared.problems import FieldError, ProblemError, ValidationProblem
+from shared.problems import ProblemError, ValidationProblem
 from shared.redis_keys import otp_key
 from shared.settings import AuthSettings
 
@@ -27,11 +27,9 @@ def normalise(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, None)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationProblem(
-            [FieldError(loc=["body", "phone"], msg=f"not a phone number: {exc}", type="phone")]
-        ) from exc
+        raise ValidationProblem.for_field(["phone"], f"not a phone number: {exc}", "phone") from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationProblem([FieldError(loc=["body", "phone"], msg="not a valid phone number", type="phone")])
+        raise ValidationProblem.for_field(["phone"], "not a valid phone number", "phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -80,7 +78,7 @@ class PhoneService:
         """Raises unless the code is right; too many guesses refuse even the right one."""
         settings = self._settings
         if not CODE.match(code):
-            raise ValidationProblem([FieldError(loc=["body", "code"], msg="4 to 10 digits", type="code")])
+            raise ValidationProblem.for_field(["code"], "4 to 10 digits", "code")
         attempts = await self._count(otp_key("attempts", phone), settings.otp_window_s)
         if attempts > settings.otp_max_attempts:
             raise _too_many("Too many wrong codes for this number; request a new code later.", settings.otp_window_s)
