@@ -39,6 +39,8 @@ def test_procfile_suite_serves_and_stops_cleanly(database: str) -> None:
         "CRH_GATEWAY_PORT": str(gateway_port),
         "CRH_AUTH_PORT": str(auth_port),
         "CRH_EXECUTOR_EXECUTOR_ID": "executor-suite",
+        # Not 9100: a suite started by `make run` on this machine holds it.
+        "CRH_EXECUTOR_METRICS_PORT": str(free_port()),
         "CRH_EXECUTOR_POOL_MAX_TOTAL": "0",
         "CRH_EXECUTOR_POOL_SIZES": "{}",
     }
