@@ -78,6 +78,12 @@ async def test_editor_highlights_and_completes_in_three_languages(open_tab: Open
     assert light != text_color
     await page.get_by_role("button", name="Use the dark theme").click()
     await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    # The editor restyles after the attribute flips (its theme is reconfigured on the next frame).
+    await page.wait_for_function(
+        "([el, light]) => getComputedStyle(el).color !== light",
+        arg=[await keyword_span.element_handle(), light],
+        timeout=10_000,
+    )
     dark = await keyword_span.evaluate("el => getComputedStyle(el).color")
     assert dark not in (light, text_color)
     await shots.take(page, "editor-dark")
