@@ -65,6 +65,24 @@ async def test_twilio_failing_to_send_is_503_and_can_be_retried(
     assert phone in twilio.codes
 
 
+@pytest.mark.parametrize(
+    ("status", "code"), [(400, 60200), (400, 60205), (403, 60410)], ids=["invalid", "landline", "blocked"]
+)
+async def test_a_number_twilio_cannot_reach_is_422_not_503(
+    auth: AuthService, twilio: FakeTwilio, status: int, code: int
+) -> None:
+    phone = fresh_phone("415")
+    twilio.fail_next(status, code, "The destination cannot receive SMS")
+    refused = await auth.client.post("/auth/v1/phone/start", json={"phone": phone})
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == PROBLEM
+    assert refused.json()["errors"][0]["loc"] == ["body", "phone"]
+    assert phone not in twilio.codes
+    # Not an outage, and nothing was sent: no cooldown either.
+    retried = await auth.client.post("/auth/v1/phone/start", json={"phone": phone})
+    assert retried.status_code == 202, retried.text
+
+
 @pytest.mark.parametrize("outage", OUTAGES.values(), ids=OUTAGES.keys())
 async def test_twilio_failing_to_check_is_503_and_signs_nobody_in(
     auth: AuthService,

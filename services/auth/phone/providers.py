@@ -33,6 +33,10 @@ class OtpExhausted(Exception):
     """The provider refuses more sends or checks for this number until its verification expires."""
 
 
+class OtpUndeliverable(Exception):
+    """The number cannot receive codes (a landline, an invalid or a blocked destination)."""
+
+
 class OtpProvider(Protocol):
     name: str
 
@@ -47,6 +51,9 @@ class OtpProvider(Protocol):
 # person, not Twilio, must wait; the verification expires within 10 minutes.
 TWILIO_EXHAUSTED = {60202, 60203}
 TWILIO_EXHAUSTED_WAIT_S = 600
+# Twilio Verify refusing the destination itself (invalid parameter, a landline without SMS, a
+# blocked prefix): the person's number, not an outage; retrying will not help.
+TWILIO_UNDELIVERABLE = {60200, 60205, 60410}
 TWILIO_TIMEOUT_S = 10.0
 # Twilio does not say how long its own rate limit lasts; clients retry after this.
 TWILIO_RETRY_AFTER_S = 30
@@ -66,6 +73,8 @@ def _failure(action: str, exc: Exception) -> Exception:
     logger.warning("Twilio Verify could not %s: %s %s %s", action, status, code, message)
     if status == 429 and code in TWILIO_EXHAUSTED:
         return OtpExhausted(str(message))
+    if status in (400, 403) and code in TWILIO_UNDELIVERABLE:
+        return OtpUndeliverable(str(message))
     return OtpUnavailable(str(message), TWILIO_RETRY_AFTER_S)
 
 

@@ -13,7 +13,13 @@ import phonenumbers
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.auth.phone.providers import TWILIO_EXHAUSTED_WAIT_S, OtpExhausted, OtpProvider, OtpUnavailable
+from services.auth.phone.providers import (
+    TWILIO_EXHAUSTED_WAIT_S,
+    OtpExhausted,
+    OtpProvider,
+    OtpUnavailable,
+    OtpUndeliverable,
+)
 from services.auth.tokens.service import TokenPair, TokenService
 from services.auth.users.service import sign_in
 from shared.problems import ProblemError, ValidationProblem
@@ -73,6 +79,10 @@ class PhoneService:
             raise _unavailable("Codes cannot be sent right now", exc) from exc
         except OtpExhausted as exc:
             raise _too_many("Too many codes were requested for this number.", TWILIO_EXHAUSTED_WAIT_S) from exc
+        except OtpUndeliverable as exc:
+            # Nothing was sent: no cooldown for another number's attempt at the same one.
+            await self._redis.delete(cooldown)
+            raise ValidationProblem.for_field(["phone"], "this number cannot receive codes by SMS", "phone") from exc
 
     async def verify(self, phone: str, code: str) -> None:
         """Raises unless the code is right; too many guesses refuse even the right one."""
