@@ -178,6 +178,18 @@ BAD_ID_TOKENS: dict[str, Callable[[FakeProviders], dict[str, Any]]] = {
 }
 
 
+async def assert_signed_nobody_in(
+    response: httpx.Response, browser: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], email: str
+) -> None:
+    """The sign-in was refused as a problem, and left no session and no user."""
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["type"].endswith("/oauth-failed")
+    assert "crh_access" not in response.cookies
+    assert (await browser.get("/auth/v1/me")).status_code == 401
+    assert await users_with(sessions, email=email) == 0
+
+
 @pytest.mark.parametrize("bad", BAD_ID_TOKENS.values(), ids=BAD_ID_TOKENS.keys())
 async def test_an_untrustworthy_id_token_signs_nobody_in(
     browser: httpx.AsyncClient,
@@ -192,12 +204,7 @@ async def test_an_untrustworthy_id_token_signs_nobody_in(
         response = await flow(browser, "google")
     finally:
         providers.id_token_overrides = {}
-    assert response.status_code == 400, response.text
-    assert response.headers["content-type"] == PROBLEM
-    assert response.json()["type"].endswith("/oauth-failed")
-    assert "crh_access" not in response.cookies
-    assert (await browser.get("/auth/v1/me")).status_code == 401
-    assert await users_with(sessions, email=email) == 0
+    await assert_signed_nobody_in(response, browser, sessions, email)
 
 
 async def test_a_token_answer_without_an_id_token_signs_nobody_in(
@@ -210,9 +217,7 @@ async def test_a_token_answer_without_an_id_token_signs_nobody_in(
         response = await flow(browser, "google")
     finally:
         providers.omit_id_token = False
-    assert response.status_code == 400, response.text
-    assert response.headers["content-type"] == PROBLEM
-    assert await users_with(sessions, email=email) == 0
+    await assert_signed_nobody_in(response, browser, sessions, email)
 
 
 async def test_the_same_flow_with_a_good_id_token_signs_in(

@@ -18,11 +18,29 @@ import redis
 
 from tests.conftest import free_port
 
+# The machine's own servers: probed, never stopped (another suite may be using them).
+MACHINE_REDIS_PORT = 6379
+MACHINE_POSTGRES_PORT = 5432
+
+
+def redis_answers(port: int) -> bool:
+    try:
+        return bool(redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1).ping())
+    except redis.ConnectionError:
+        return False
+
+
+def postgres_answers(port: int) -> bool:
+    return subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(port)], check=False).returncode == 0
+
 
 @dataclass(frozen=True)
 class OwnRedis:
     port: int
     directory: Path
+
+    def __post_init__(self) -> None:
+        assert self.port != MACHINE_REDIS_PORT, "a test stops only a Redis of its own"
 
     @property
     def url(self) -> str:
@@ -47,10 +65,7 @@ class OwnRedis:
         self.start()
 
     def answers(self) -> bool:
-        try:
-            return bool(redis.Redis.from_url(self.url, socket_connect_timeout=1).ping())
-        except redis.ConnectionError:
-            return False
+        return redis_answers(self.port)
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,9 @@ class OwnPostgres:
     name: str
     port: int
 
+    def __post_init__(self) -> None:
+        assert self.port != MACHINE_POSTGRES_PORT, "a test stops only a PostgreSQL cluster of its own"
+
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
@@ -66,9 +84,7 @@ class OwnPostgres:
         subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.name, action], check=True)
 
     def answers(self) -> bool:
-        return (
-            subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)], check=False).returncode == 0
-        )
+        return postgres_answers(self.port)
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:

@@ -10,21 +10,29 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.deploy.servers import OwnPostgres, OwnRedis, own_postgres, own_redis, wait_for
+from tests.deploy.servers import (
+    MACHINE_POSTGRES_PORT,
+    MACHINE_REDIS_PORT,
+    own_postgres,
+    own_redis,
+    postgres_answers,
+    redis_answers,
+    wait_for,
+)
 
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "scripts" / "ensure-services.sh"
-MACHINE_REDIS = OwnRedis(6379, Path("/var/lib/redis"))
-MACHINE_POSTGRES = OwnPostgres("", "", 5432)
 
 
-def ensure_services(redis_port: int = 6379, postgres_port: int = 5432) -> subprocess.CompletedProcess[str]:
+def ensure_services(
+    redis_port: int = MACHINE_REDIS_PORT, postgres_port: int = MACHINE_POSTGRES_PORT
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CRH_REDIS_PORT": str(redis_port), "CRH_POSTGRES_PORT": str(postgres_port)}
     return subprocess.run(["bash", str(SCRIPT)], check=True, capture_output=True, text=True, timeout=120, env=env)
 
 
 def test_nothing_is_done_when_both_answer() -> None:
-    assert MACHINE_REDIS.answers()
-    assert MACHINE_POSTGRES.answers()
+    assert redis_answers(MACHINE_REDIS_PORT)
+    assert postgres_answers(MACHINE_POSTGRES_PORT)
     result = ensure_services()
     assert result.stdout == ""
 
@@ -36,7 +44,7 @@ def test_a_stopped_redis_is_started_again() -> None:
         result = ensure_services(redis_port=server.port)
         assert f"starting Redis on 127.0.0.1:{server.port}" in result.stdout
         wait_for(server.answers, "redis")
-    assert MACHINE_REDIS.answers()
+    assert redis_answers(MACHINE_REDIS_PORT)
 
 
 def test_a_stopped_postgres_is_started_again() -> None:
@@ -46,4 +54,4 @@ def test_a_stopped_postgres_is_started_again() -> None:
         result = ensure_services(postgres_port=server.port)
         assert f"starting PostgreSQL {server.version}/{server.name}" in result.stdout
         assert server.answers()
-    assert MACHINE_POSTGRES.answers()
+    assert postgres_answers(MACHINE_POSTGRES_PORT)

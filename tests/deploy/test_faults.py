@@ -158,6 +158,15 @@ def assert_alive(executors: dict[str, subprocess.Popen[bytes]]) -> None:
     assert {name: proc.poll() for name, proc in executors.items()} == dict.fromkeys(executors)
 
 
+async def assert_recovered(api: httpx.AsyncClient, executors: dict[str, subprocess.Popen[bytes]]) -> None:
+    """The suite serves again without a hand: ready, and a new submission runs; no executor exited."""
+    await ready(api)
+    after = await api.post("/v1/executions?wait=true", json={"language": "python", "source": "print('back')"})
+    assert after.status_code == 200, after.text
+    assert_ran(after.json(), "back\n")
+    assert_alive(executors)
+
+
 async def test_redis_restart_mid_run(
     api: httpx.AsyncClient, servers: Servers, executors: dict[str, subprocess.Popen[bytes]]
 ) -> None:
@@ -170,10 +179,7 @@ async def test_redis_restart_mid_run(
     # (its sandboxes removed, its executions taken over).
     for result in finished.values():
         assert_ran(result)
-    await ready(api)
-    after = await api.post("/v1/executions?wait=true", json={"language": "python", "source": "print('back')"})
-    assert_ran(after.json(), "back\n")
-    assert_alive(executors)
+    await assert_recovered(api, executors)
 
 
 async def test_postgres_restart(
@@ -196,10 +202,7 @@ async def test_postgres_restart(
         assert_ran(finished[eid])
     for eid in later:
         assert_ran(finished[eid], "2\n")
-    await ready(api)
-    after = await api.post("/v1/executions?wait=true", json={"language": "python", "source": "print('back')"})
-    assert_ran(after.json(), "back\n")
-    assert_alive(executors)
+    await assert_recovered(api, executors)
 
 
 async def test_submissions_while_postgres_is_down(
@@ -223,11 +226,7 @@ async def test_submissions_while_postgres_is_down(
     finished = await all_finish(api, accepted)
     for result in finished.values():
         assert_ran(result)
-    await ready(api)
-    after = await api.post("/v1/executions?wait=true", json={"language": "python", "source": "print('back')"})
-    assert after.status_code == 200, after.text
-    assert_ran(after.json(), "back\n")
-    assert_alive(executors)
+    await assert_recovered(api, executors)
 
 
 async def test_an_executor_killed_mid_execution(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.gateway import paging
 from services.gateway.auth.access import SnippetsRead, SnippetsReadOpen, SnippetsRun, SnippetsWrite
 from services.gateway.auth.principal import Principal
 from services.gateway.deps import CursorQuery, EncodingQuery, SessionDep, SettingsDep, StateDep
@@ -126,7 +127,7 @@ async def list_my_snippets(
     limit: PageSizeQuery = None,
 ) -> SnippetPage:
     query = service.page_query(settings, q=q, language=language, visibility=visibility, cursor=cursor, limit=limit)
-    rows, next_cursor = service.split_page(await repo.page(session, query, owner_id=principal.user_id), query.limit)
+    rows, next_cursor = paging.split_page(await repo.page(session, query, owner_id=principal.user_id), query.limit)
     return SnippetPage(items=[SnippetSummary.summary(s, owner_view=True) for s in rows], next_cursor=next_cursor)
 
 
@@ -147,7 +148,7 @@ async def list_public_snippets(
     limit: PageSizeQuery = None,
 ) -> SnippetPage:
     query = service.page_query(settings, q=q, language=language, visibility=None, cursor=cursor, limit=limit)
-    rows, next_cursor = service.split_page(await repo.page(session, query, owner_id=None), query.limit)
+    rows, next_cursor = paging.split_page(await repo.page(session, query, owner_id=None), query.limit)
     items = [SnippetSummary.summary(s, owner_view=service.is_owner(principal, s)) for s in rows]
     return SnippetPage(items=items, next_cursor=next_cursor)
 

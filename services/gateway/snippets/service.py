@@ -272,10 +272,6 @@ def page_query(
     return repo.PageQuery(q=q or None, language=language or None, visibility=visibility, after=after, limit=size)
 
 
-def split_page(rows: Sequence[Snippet], limit: int) -> tuple[Sequence[Snippet], str | None]:
-    return paging.split_page(rows, limit)
-
-
 # --- runs -------------------------------------------------------------------------------------
 
 
