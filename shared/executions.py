@@ -157,6 +157,8 @@ class ExecutionJob(BaseModel):
 
     id: uuid.UUID
     language: str
+    # The language version (catalogue variant) to run; None: the language's default.
+    variant: str | None = None
     version: str | None
     files: list[SourceFile]
     stdin: bytes

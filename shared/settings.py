@@ -280,9 +280,27 @@ class ExecutorSettings(ServiceSettings):
     # While Redis holds more than this fraction of its maxmemory, live output is not published
     # (0 turns the check off; without a maxmemory it never applies). See docs/deploy.md#redis.
     stream_redis_memory_ceiling: float = Field(default=0.75, ge=0, le=1)
-    # Warm pool: started sandboxes per shape (image, memory, processes), for each language's
-    # default run limits and, for compiled languages, its default compile limits.
+    # Warm pool: started sandboxes per shape (image, memory, processes), for the default version
+    # of each language in pool_languages, at its default run limits and, for compiled languages,
+    # its default compile limits. pool_sizes overrides per language id (its default version) or
+    # key ("python@3.11"). Other languages and versions are pooled on demand once used.
     pool_size: int = Field(default=1, ge=0)
+    pool_languages: list[str] = Field(
+        default_factory=lambda: [
+            "python",
+            "javascript",
+            "typescript",
+            "c",
+            "cpp",
+            "java",
+            "go",
+            "rust",
+            "csharp",
+            "php",
+            "ruby",
+            "bash",
+        ]
+    )
     pool_sizes: dict[str, int] = Field(default_factory=lambda: {"python": 4})
     pool_max_per_shape: int = Field(default=16, ge=0)
     pool_max_total: int = Field(default=64, ge=0)

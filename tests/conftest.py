@@ -30,7 +30,7 @@ from services.gateway.app import create_app
 from shared.db.bootstrap import ensure_database
 from shared.db.models import Execution
 from shared.db.session import create_engine, create_sessionmaker
-from shared.languages import LANGUAGES
+from shared.languages import BY_KEY
 from shared.redis_keys import EXECUTION_QUEUE, RUNTIMES, executor_heartbeat
 from shared.settings import CompileLimitsPolicy, GatewaySettings, LimitsPolicy
 
@@ -122,7 +122,7 @@ def wait_until_ready(
             raise RuntimeError(f"executor exited with {proc.returncode}; see {LOG_DIR}")
         runtimes: dict[bytes, bytes] = client.hgetall(RUNTIMES)  # type: ignore[assignment]
         beat: bytes | None = client.get(executor_heartbeat(executor_id))  # type: ignore[assignment]
-        ready = beat is not None and json.loads(beat)["ready"] and len(runtimes) >= len(LANGUAGES)
+        ready = beat is not None and json.loads(beat)["ready"] and len(runtimes) >= len(BY_KEY)
         if ready and all(json.loads(v)["executor"] for v in runtimes.values()):
             return
         time.sleep(0.2)

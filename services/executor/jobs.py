@@ -27,7 +27,7 @@ from services.executor.webhooks import enqueue_delivery, pending_webhook
 from shared.db.records import execution_job
 from shared.db.session import single_statement
 from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus, Verdict
-from shared.languages import LANGUAGES
+from shared.languages import Language, variant_of
 from shared.observability import EXECUTION_DURATION, EXECUTIONS, IN_FLIGHT, QUEUE_WAIT
 from shared.settings import ExecutorSettings
 
@@ -36,16 +36,17 @@ logger = logging.getLogger("coderunhub.executor.jobs")
 # arq tries a job this often (worker.py registers it so); the last failure finishes the execution.
 MAX_JOB_TRIES = 3
 EXECUTOR_FAILED_MESSAGE = "The executor could not run this execution"
+NO_LONGER_AVAILABLE = "This language version is no longer available"
 
 
 # A finished record up to this size rides in the final event; larger ones are read from the database.
 INLINE_RECORD_BYTES = 256 * 1024
 
 
-def build_spec(job: ExecutionJob, settings: ExecutorSettings) -> ExecutionSpec:
+def build_spec(job: ExecutionJob, language: Language, settings: ExecutorSettings) -> ExecutionSpec:
     return ExecutionSpec(
         id=str(job.id),
-        language=LANGUAGES[job.language],
+        language=language,
         files=[(f.name, f.content.encode()) for f in job.files],
         stdin=job.stdin,
         args=job.args,
@@ -105,12 +106,13 @@ async def _run_first_try(state: ExecutorState, job: ExecutionJob, enqueued: date
     succeed before the result is saved). An executor that dies before that leaves the job to arq's
     retry, as if it had never been taken."""
     now = datetime.now(UTC)
-    if job.language not in LANGUAGES:
-        await finish_with(state, job.id, Verdict.internal_error, "This language is no longer available")
+    language = variant_of(job.language, job.variant)
+    if language is None:
+        await finish_with(state, job.id, Verdict.internal_error, NO_LONGER_AVAILABLE)
         return "unknown language"
     wait_us = _queue_wait(now, enqueued)
     feed = input_feed(state.redis, job.id) if job.interactive else None
-    return await _execute(state, job, now, feed, lambda: _claim_started(state, job.id, now, wait_us))
+    return await _execute(state, job, language, now, feed, lambda: _claim_started(state, job.id, now, wait_us))
 
 
 async def _run(state: ExecutorState, eid: uuid.UUID, enqueued: datetime | None) -> str:
@@ -127,16 +129,18 @@ async def _run(state: ExecutorState, eid: uuid.UUID, enqueued: datetime | None) 
         await finish_interrupted(state, eid)
         return "interrupted"
     job = execution_job(row)
-    if job.language not in LANGUAGES:
-        await finish_with(state, eid, Verdict.internal_error, "This language is no longer available")
+    language = variant_of(job.language, job.variant)
+    if language is None:
+        await finish_with(state, eid, Verdict.internal_error, NO_LONGER_AVAILABLE)
         return "unknown language"
     feed = input_feed(state.redis, eid) if job.interactive else None
-    return await _execute(state, job, now, feed, None)
+    return await _execute(state, job, language, now, feed, None)
 
 
 async def _execute(
     state: ExecutorState,
     job: ExecutionJob,
+    language: Language,
     started_at: datetime,
     feed: StdinFeed | None,
     claim_at_start: Callable[[], Coroutine[Any, Any, bool]] | None,
@@ -144,7 +148,7 @@ async def _execute(
     """Run a claimed execution (claim_at_start None), or a first try that claims itself when its
     user code starts (claim_at_start), and save and publish its outcome."""
     eid = job.id
-    spec = build_spec(job, state.settings)
+    spec = build_spec(job, language, state.settings)
     events = await EventPublisher.open(
         state.redis, eid, stream_policy(state.settings, job.user_id), fresh=claim_at_start is not None
     )
@@ -176,7 +180,7 @@ async def _execute(
         return "superseded"
     if marker is not None:
         await marker
-    version = state.versions.get(spec.language.id) or job.version
+    version = state.versions.get(language.key) or job.version
     finished_at = datetime.now(UTC)
     async with state.sessionmaker() as session:
         await single_statement(session)

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from services.executor.runner import ExecutionSpec, Runner
 from services.executor.sandbox.box import Program
 from shared.executions import Limits, Phase
-from shared.languages import LANGUAGES, Language
+from shared.languages import BY_KEY, Language
 from shared.redis_keys import RUNTIMES
 
 logger = logging.getLogger("coderunhub.executor.runtimes")
@@ -28,7 +28,7 @@ PROBE_LIMITS = Limits(
 
 async def _probe(runner: Runner, language: Language) -> str | None:
     spec = ExecutionSpec(
-        id=f"probe-{language.id}",
+        id=f"probe-{language.id}-{language.variant}",
         language=language,
         files=(),
         stdin=b"",
@@ -57,22 +57,22 @@ async def discover_versions(runner: Runner, docker: aiodocker.Docker, redis: Red
         try:
             image_id = (await docker.images.inspect(image))["Id"]
         except aiodocker.DockerError:
-            logger.error("runtime image %s is missing: %s is unavailable on this executor", image, language.id)
+            logger.error("runtime image %s is missing: %s is unavailable on this executor", image, language.key)
             return
-        entry = cached.get(language.id)
+        entry = cached.get(language.key)
         if entry and entry.get("image_id") == image_id and entry.get("version"):
-            versions[language.id] = entry["version"]
+            versions[language.key] = entry["version"]
             return
         async with semaphore:
             try:
                 version = await _probe(runner, language)
             except Exception:
-                logger.exception("probing %s failed", language.id)
+                logger.exception("probing %s failed", language.key)
                 return
         if version is None:
-            logger.error("could not read the version of %s from %s", language.id, image)
+            logger.error("could not read the version of %s from %s", language.key, image)
             return
-        versions[language.id] = version
+        versions[language.key] = version
         record = {
             "version": version,
             "image": image,
@@ -80,7 +80,7 @@ async def discover_versions(runner: Runner, docker: aiodocker.Docker, redis: Red
             "executor": executor_id,
             "probed_at": time.time(),
         }
-        await cast(Awaitable[int], redis.hset(RUNTIMES, language.id, json.dumps(record)))
+        await cast(Awaitable[int], redis.hset(RUNTIMES, language.key, json.dumps(record)))
 
-    await asyncio.gather(*(one(language) for language in LANGUAGES.values()))
+    await asyncio.gather(*(one(language) for language in BY_KEY.values()))
     return versions

@@ -21,7 +21,7 @@ class ExecutorState:
     redis: ArqRedis
     docker: aiodocker.Docker
     runner: Runner
-    # language id -> version reported by its runtime image
+    # language key (python@3.13) -> version reported by its runtime image
     versions: dict[str, str] = field(default_factory=dict)
     # The sweeper's view of which other executors are dead.
     deaths: DeathWatch = field(default_factory=DeathWatch)

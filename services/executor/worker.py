@@ -41,7 +41,7 @@ from services.executor.state import ExecutorState
 from services.executor.webhooks import deliver_webhook
 from shared.db.session import create_engine, create_sessionmaker
 from shared.executions import Phase
-from shared.languages import LANGUAGES
+from shared.languages import BY_KEY, LANGUAGES
 from shared.limits import default_limits
 from shared.logging import configure_logging
 from shared.observability import POOL_SIZE, QUEUE_DEPTH
@@ -223,15 +223,21 @@ def create_docker_client(url: str | None) -> aiodocker.Docker:
 
 
 def pool_settings(settings: ExecutorSettings, socket_memory: SocketMemory = SocketMemory.charged) -> PoolSettings:
-    """Warm each language's default run shape, and compile shape for compiled languages."""
+    """Warm the configured languages' default run shapes, and compile shapes for compiled ones."""
     prefix, tag = settings.image_prefix, settings.image_tag
     targets: dict[Shape, int] = {}
-    for language in LANGUAGES.values():
+    for language in BY_KEY.values():
+        default = LANGUAGES[language.id] is language
+        size = settings.pool_sizes.get(language.key)
+        if size is None and default:
+            configured = settings.pool_size if language.id in settings.pool_languages else 0
+            size = settings.pool_sizes.get(language.id, configured)
+        if not size:
+            continue
         image = f"{prefix}{language.runtime}:{tag}"
-        size = settings.pool_sizes.get(language.id, settings.pool_size)
         run = sandbox_shape(image, language, default_limits(settings.limits, language.run_limit_defaults), Phase.run)
         targets[run] = max(targets.get(run, 0), size)
-        if language.id in settings.pool_sizes:
+        if language.key in settings.pool_sizes or (default and language.id in settings.pool_sizes):
             # Anonymous callers' run shape too, for the languages pooled deeper (Python: the web
             # app's first run); their other shapes are pooled on demand.
             limits = default_limits(settings.anonymous_limits, language.run_limit_defaults)

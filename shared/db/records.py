@@ -53,6 +53,7 @@ def execution_job(execution: Any) -> ExecutionJob:
     return ExecutionJob(
         id=execution.id,
         language=execution.language,
+        variant=execution.variant,
         version=execution.version,
         files=execution.files,
         stdin=bytes(execution.stdin),

@@ -28,6 +28,9 @@ class Language:
     id: str
     name: str
     runtime: str
+    # Which version this definition runs, as callers select it ("3.13", "gcc-14", "pypy"); a
+    # language's first definition in the catalogue is its default (the newest).
+    variant: str
     source_file: str
     extensions: tuple[str, ...]
     run: tuple[str, ...]
@@ -54,6 +57,13 @@ class Language:
     # Defaults that differ from the server-wide ones, e.g. a JVM needs more memory and threads.
     run_limit_defaults: Mapping[str, int] = field(default_factory=lambda: NO_LIMITS)
     compile_limit_defaults: Mapping[str, int] = field(default_factory=lambda: NO_LIMITS)
+    # Libraries preinstalled in the runtime image, as users would name them.
+    libraries: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Unique per definition: probes, pools and jobs name a language's version by it."""
+        return f"{self.id}@{self.variant}"
 
     @property
     def compiled(self) -> bool:
@@ -107,11 +117,15 @@ class Language:
         return argv
 
     def describe(self) -> dict[str, Any]:
+        """The convention a caller writes against (entry file, commands, options, libraries)."""
         return {
-            "id": self.id,
+            "variant": self.variant,
             "name": self.name,
             "compiled": self.compiled,
             "source_file": self.source_file,
             "extensions": list(self.extensions),
+            "compile_command": list(self.compile) if self.compile else None,
+            "run_command": list(self.run),
             "compile_options": list(self.allowed_flags),
+            "libraries": list(self.libraries),
         }

@@ -7,7 +7,7 @@ import pytest
 from services.gateway.executions.schemas import ExecutionCreate, LimitsIn
 from services.gateway.executions.service import build_execution, file_name_problem, resolve_limits
 from shared.events import Event, EventType
-from shared.languages import LANGUAGES
+from shared.languages import BY_KEY, LANGUAGES
 from shared.problems import FieldError, ProblemError, ValidationProblem
 from shared.settings import GatewaySettings, LimitsPolicy
 
@@ -72,17 +72,46 @@ def test_entry_file_goes_first_and_source_uses_the_convention() -> None:
         ExecutionCreate.model_validate({"language": "python", "files": files, "entry": "app.py"}), settings, {}
     )
     assert [f["name"] for f in execution.files] == ["app.py", "util.py"]
-    single = build_execution(ExecutionCreate(language="java", source="class Main {}"), settings, {"java": "17.0.1"})
+    reported = {LANGUAGES["java"].key: "25.0.5"}
+    single = build_execution(ExecutionCreate(language="java", source="class Main {}"), settings, reported)
     assert single.files == [{"name": "Main.java", "content": "class Main {}"}]
-    assert single.version == "17.0.1"
+    assert (single.variant, single.version) == (LANGUAGES["java"].variant, "25.0.5")
     assert single.compile_limits is not None
 
 
-def test_version_prefix_matching() -> None:
-    settings = GatewaySettings()
-    build_execution(ExecutionCreate(language="python", source="", version="3.11"), settings, {"python": "3.11.2"})
-    with pytest.raises(ValidationProblem):
-        build_execution(ExecutionCreate(language="python", source="", version="3.1"), settings, {"python": "3.11.2"})
+REPORTED = {"python@3.13": "3.13.5", "python@3.11": "3.11.2", "python@pypy": "7.3.19", "c@gcc-12": "12.2.0"}
+
+
+@pytest.mark.parametrize(
+    ("language", "requested", "variant"),
+    [
+        ("python", None, "3.13"),
+        ("python", "3", "3.13"),
+        ("python", "3.11", "3.11"),
+        ("python", "3.11.2", "3.11"),
+        ("python", "PyPy", "pypy"),
+        ("python", "7.3", "pypy"),
+        ("python", "latest", "3.13"),
+        ("c", "gcc", "gcc-14"),
+        ("c", "12.2", "gcc-12"),
+        ("c", "clang", "clang-19"),
+        ("cpp", "clang-19", "clang-19"),
+    ],
+)
+def test_version_selects_the_newest_match_by_prefix(language: str, requested: str | None, variant: str) -> None:
+    payload = ExecutionCreate(language=language, source="", version=requested)
+    execution = build_execution(payload, GatewaySettings(), REPORTED)
+    assert execution.variant == variant
+    assert execution.version == REPORTED.get(f"{language}@{variant}")
+
+
+@pytest.mark.parametrize("requested", ["3.1", "2", "py", "3.11.2.1", "gcc"])
+def test_an_unknown_version_is_a_422_naming_the_available_ones(requested: str) -> None:
+    with pytest.raises(ValidationProblem) as info:
+        build_execution(ExecutionCreate(language="python", source="", version=requested), GatewaySettings(), REPORTED)
+    (error,) = info.value.errors
+    assert error.loc == ["body", "version"]
+    assert "3.13 (3.13.5), 3.11 (3.11.2), pypy (7.3.19)" in error.msg
 
 
 def test_oversized_stdin_is_413() -> None:
@@ -106,14 +135,14 @@ def test_command_templates_expand_to_argv() -> None:
 UNGUARDED = {"python": "run", "sql": "run", "java": "run"}
 
 
-@pytest.mark.parametrize("language", sorted(LANGUAGES))
-def test_file_names_never_reach_a_tool_where_it_could_take_them_for_options(language: str) -> None:
+@pytest.mark.parametrize("key", sorted(BY_KEY))
+def test_file_names_never_reach_a_tool_where_it_could_take_them_for_options(key: str) -> None:
     """Even a name the gateway would refuse ('-x...') lands after '--' or behind './'."""
-    lang = LANGUAGES[language]
+    lang = BY_KEY[key]
     ext = lang.extensions[0]
     entry, other = f"-entry{ext}", f"-other{ext}"
     for kind, template in (("compile", lang.compile), ("run", lang.run)):
-        if template is None or UNGUARDED.get(language) == kind:
+        if template is None or UNGUARDED.get(lang.id) == kind:
             continue
         argv = lang.expand(template, entry, [entry, other])
         for index, arg in enumerate(argv):

@@ -15,7 +15,7 @@ from services.gateway.executions.schemas import ExecutionCreate, LimitsIn
 from services.gateway.webhooks import service as webhooks
 from shared.db.models import Execution
 from shared.executions import Limits
-from shared.languages import LANGUAGES, Language
+from shared.languages import VERSIONS, Language, select
 from shared.limits import default_value
 from shared.problems import FieldError, ProblemError, ValidationProblem, field_error
 from shared.settings import GatewaySettings, LimitsPolicy
@@ -165,15 +165,8 @@ def build_execution(
 ) -> Execution:
     """Validate a submission against the server's rules and build its (unsaved) row."""
     errors: list[FieldError] = []
-    language: Language | None = LANGUAGES.get(payload.language)
-    if language is None:
-        known = ", ".join(sorted(LANGUAGES))
-        raise ValidationProblem.for_field(["language"], f"unknown language; known: {known}", "unknown_language")
-
-    available = versions.get(language.id)
-    if payload.version is not None and not _version_matches(payload.version, available):
-        offered = available or "none reported yet"
-        errors.append(field_error(["version"], f"version {payload.version!r} is not available (available: {offered})"))
+    language = select_language(payload.language, payload.version, versions)
+    available = versions.get(language.key)
 
     files, _entry, source_bytes = _collect_files(payload, language, settings, errors)
     _check_argv(payload, language, settings, errors)
@@ -213,6 +206,7 @@ def build_execution(
         created_at=datetime.now(UTC),
         user_id=user_id,
         language=language.id,
+        variant=language.variant,
         version=available,
         files=[{"name": name, "content": content} for name, content in files],
         stdin=stdin,
@@ -228,10 +222,23 @@ def build_execution(
     )
 
 
-def _version_matches(requested: str, available: str | None) -> bool:
-    if available is None:
-        return False
-    return available == requested or available.startswith(requested + ".")
+def select_language(language_id: str, version: str | None, versions: Mapping[str, str]) -> Language:
+    """The catalogue's definition for a language and a requested version (prefix), or a 422."""
+    if language_id not in VERSIONS:
+        known = ", ".join(sorted(VERSIONS))
+        raise ValidationProblem.for_field(["language"], f"unknown language; known: {known}", "unknown_language")
+    language = select(language_id, version, versions)
+    if language is None:
+        offered = ", ".join(
+            f"{lang.variant} ({versions[lang.key]})" if lang.key in versions else lang.variant
+            for lang in VERSIONS[language_id]
+        )
+        raise ValidationProblem.for_field(
+            ["version"],
+            f"version {version!r} of {language_id} is not available; available: {offered}",
+            "unknown_version",
+        )
+    return language
 
 
 async def prepare_execution(

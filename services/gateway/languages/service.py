@@ -1,4 +1,4 @@
-"""Which languages exist (shared catalogue) and which versions executors reported."""
+"""Which languages exist (shared catalogue) and which versions executors reported (by key)."""
 
 from __future__ import annotations
 

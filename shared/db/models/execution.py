@@ -47,6 +47,8 @@ class Execution(Base):
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     language: Mapped[str] = mapped_column(String(32))
     version: Mapped[str | None] = mapped_column(String(64))
+    # The language version it was submitted for ("3.11", "pypy"); NULL: the language's default.
+    variant: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
     verdict: Mapped[str | None] = mapped_column(String(32))
     message: Mapped[str | None] = mapped_column(String(2000))

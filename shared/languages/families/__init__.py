@@ -1,0 +1,1 @@
+"""Language definitions by family; shared/languages/catalogue.py assembles them."""

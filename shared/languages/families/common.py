@@ -1,0 +1,35 @@
+"""What several families share: flag allow-lists, JVM settings, limits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+
+def env(**values: str) -> Mapping[str, str]:
+    return MappingProxyType(values)
+
+
+def limits(**values: int) -> Mapping[str, int]:
+    return MappingProxyType(values)
+
+
+# Quick JVM start-up for short programs; a deep stack for recursive solutions.
+JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss64m")
+JVM_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss4m"
+# A JVM sizes its heap and threads from these; memory is a cgroup limit, so the large virtual
+# reservations of JVM, BEAM, .NET and Go runtimes do not count against it.
+JVM_LIMITS = limits(memory_mb=512, processes=128)
+SLOW_COMPILER = limits(wall_time_ms=60_000, cpu_time_ms=60_000)
+
+GCC_FLAGS = (
+    r"-O[0-3sg]?",
+    r"-g",
+    r"-W(all|extra|error|pedantic|shadow|conversion|no-unused-result)",
+    r"-pedantic",
+    r"-D[A-Za-z_][A-Za-z0-9_]{0,63}(=[A-Za-z0-9_.]{0,64})?",
+    r"-l(m|pthread)",
+    r"-pthread",
+    r"-march=x86-64(-v[234])?",
+    r"-fno-(exceptions|rtti|strict-aliasing)",
+)
