@@ -6,6 +6,7 @@ runtime image in deploy/images/runtimes.conf, and its programs in tests/e2e/prog
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -32,6 +33,11 @@ VERSIONS: Mapping[str, tuple[Language, ...]] = _group(_ALL)
 LANGUAGES: Mapping[str, Language] = MappingProxyType({key: group[0] for key, group in VERSIONS.items()})
 # Every definition by key ("python@3.13").
 BY_KEY: Mapping[str, Language] = MappingProxyType({language.key: language for language in _ALL})
+
+
+def family_name(name: str) -> str:
+    """A version's name without the version: "Python 3.13" and "C (GCC 14)" name Python and C."""
+    return re.sub(r"\s+[\d.]+$", "", name.split(" (", 1)[0])
 
 
 def variant_of(language_id: str, variant: str | None) -> Language | None:

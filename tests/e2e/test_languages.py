@@ -1,6 +1,6 @@
-"""Every language: hello world, stdin echo, a compilation or syntax error and a runtime error,
-through gateway, queue, executor and Docker. All programs are submitted up front so the
-executor's slots stay busy; each test then checks its own result."""
+"""Every language and every version of it: hello world, stdin echo, a compilation or syntax error
+and a runtime error, through gateway, queue, executor and Docker. All programs are submitted up
+front so the executor's slots stay busy; each test then checks its own result."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from shared.languages import LANGUAGES
+from shared.languages import BY_KEY, LANGUAGES, VERSIONS
 from tests.e2e.conftest import run
 from tests.e2e.programs import EXPECTED_ECHO, PROGRAMS, STDIN
 
@@ -32,14 +32,15 @@ async def _finished(api: httpx.AsyncClient, execution_id: str) -> dict[str, Any]
 @pytest_asyncio.fixture(scope="module")
 async def results(api: httpx.AsyncClient, executor: object) -> AsyncIterator[Results]:
     submitted: dict[tuple[str, str], str] = {}
-    for language, programs in PROGRAMS.items():
+    for key, language in BY_KEY.items():
+        programs = PROGRAMS[language.id]
         for case in CASES:
-            payload = {"language": language, "source": getattr(programs, case)}
+            payload = {"language": language.id, "version": language.variant, "source": getattr(programs, case)}
             if case == "echo":
                 payload["stdin"] = STDIN
             response = await api.post("/v1/executions", json=payload)
             assert response.status_code == 202, response.text
-            submitted[(language, case)] = response.json()["id"]
+            submitted[(key, case)] = response.json()["id"]
     done = await asyncio.gather(*(_finished(api, eid) for eid in submitted.values()))
     yield dict(zip(submitted, done, strict=True))
 
@@ -49,30 +50,30 @@ def test_every_language_has_programs() -> None:
     assert len(LANGUAGES) >= 15
 
 
-@pytest.mark.parametrize("language", sorted(PROGRAMS))
-def test_hello_world(results: Results, language: str) -> None:
-    result = results[(language, "hello")]
+@pytest.mark.parametrize("key", sorted(BY_KEY))
+def test_hello_world(results: Results, key: str) -> None:
+    result = results[(key, "hello")]
     assert result["verdict"] == "ok", result
     assert result["run"]["stdout"] == "Hello, world!\n"
     assert result["run"]["exit_code"] == 0
     assert result["version"], "the executor reports the runtime's real version"
     assert result["run"]["wall_time_ms"] > 0
     assert result["run"]["memory_kb"] > 0
-    if LANGUAGES[language].compiled:
+    if BY_KEY[key].compiled:
         assert result["compile"]["verdict"] == "ok"
 
 
-@pytest.mark.parametrize("language", sorted(PROGRAMS))
-def test_stdin_echo(results: Results, language: str) -> None:
-    result = results[(language, "echo")]
+@pytest.mark.parametrize("key", sorted(BY_KEY))
+def test_stdin_echo(results: Results, key: str) -> None:
+    result = results[(key, "echo")]
     assert result["verdict"] == "ok", result
     assert result["run"]["stdout"] == EXPECTED_ECHO
 
 
-@pytest.mark.parametrize("language", sorted(PROGRAMS))
-def test_compilation_or_syntax_error(results: Results, language: str) -> None:
-    result = results[(language, "error")]
-    if LANGUAGES[language].compiled:
+@pytest.mark.parametrize("key", sorted(BY_KEY))
+def test_compilation_or_syntax_error(results: Results, key: str) -> None:
+    result = results[(key, "error")]
+    if BY_KEY[key].compiled:
         assert result["verdict"] == "compilation_error", result
         assert result["compile"]["exit_code"] != 0
         assert result["compile"]["stderr"] or result["compile"]["stdout"], "the compiler says why"
@@ -83,9 +84,9 @@ def test_compilation_or_syntax_error(results: Results, language: str) -> None:
         assert result["run"]["stderr"], "the interpreter says why"
 
 
-@pytest.mark.parametrize("language", sorted(PROGRAMS))
-def test_runtime_error(results: Results, language: str) -> None:
-    result = results[(language, "crash")]
+@pytest.mark.parametrize("key", sorted(BY_KEY))
+def test_runtime_error(results: Results, key: str) -> None:
+    result = results[(key, "crash")]
     assert result["verdict"] == "runtime_error", result
     run_phase = result["run"]
     assert run_phase["exit_code"] not in (None, 0) or run_phase["signal"], run_phase
@@ -100,6 +101,21 @@ async def test_languages_endpoint_reports_real_versions(api: httpx.AsyncClient, 
     for item in languages.values():
         assert item["version"], item
         assert item["version"][0].isdigit(), item
+        versions = item["versions"]
+        assert [v["variant"] for v in versions] == [lang.variant for lang in VERSIONS[item["id"]]]
+        assert [v["default"] for v in versions] == [True] + [False] * (len(versions) - 1)
+        assert versions[0]["version"] == item["version"]
+        for version in versions:
+            assert (version["version"] or "x")[0].isdigit(), version
+            assert version["run_command"], version
+            assert (version["compile_command"] is not None) == version["compiled"], version
+    # Versions side by side are really different runtimes.
+    python = {v["variant"]: v["version"] for v in languages["python"]["versions"]}
+    assert python["3.13"].startswith("3.13.")
+    assert python["3.11"].startswith("3.11.")
+    java = {v["variant"]: v["version"] for v in languages["java"]["versions"]}
+    assert [java[v].split(".")[0] for v in ("25", "21", "17")] == ["25", "21", "17"]
+    assert languages["python"]["versions"][0]["libraries"]
     assert languages["java"]["source_file"] == "Main.java"
     assert languages["cpp"]["compiled"] is True
     assert languages["cpp"]["compile_options"]
@@ -128,6 +144,48 @@ async def test_java_package_and_multiple_files(api: httpx.AsyncClient) -> None:
     result = await run(api, {"language": "java", "files": files, "entry": "app/App.java"})
     assert result["verdict"] == "ok", result
     assert result["run"]["stdout"] == "pkg\n"
+
+
+@pytest.mark.parametrize(("version", "implementation"), [("3.13", "CPython"), ("3.11", "CPython"), ("pypy", "PyPy")])
+async def test_the_version_asked_for_is_the_one_that_runs(
+    api: httpx.AsyncClient, version: str, implementation: str
+) -> None:
+    source = "import platform\nprint(platform.python_implementation(), platform.python_version())"
+    result = await run(api, {"language": "python", "version": version, "source": source})
+    assert result["verdict"] == "ok", result
+    name, python_version = result["run"]["stdout"].split()
+    assert name == implementation
+    if implementation == "CPython":
+        assert python_version.startswith(version + ".")
+        assert result["version"] == python_version, "the record names the version that ran"
+    else:
+        assert (result["version"] or "").startswith("7."), "PyPy reports its own version (7.x)"
+
+
+async def test_python_has_the_scientific_stack(api: httpx.AsyncClient) -> None:
+    source = (
+        "import numpy as np, scipy.optimize, sympy, matplotlib\n"
+        "import matplotlib.pyplot as plt\n"
+        "x = sympy.symbols('x')\n"
+        "print(sympy.integrate(x**2, (x, 0, 3)))\n"
+        "print(round(float(scipy.optimize.brentq(lambda v: v * v - 2, 0, 2)), 6))\n"
+        "plt.plot(np.arange(3)); plt.savefig('/tmp/plot.png')\n"
+        "print(matplotlib.get_backend().lower(), open('/tmp/plot.png', 'rb').read(4) == b'\\x89PNG')"
+    )
+    result = await run(api, {"language": "python", "source": source})
+    assert result["verdict"] == "ok", result
+    assert result["run"]["stdout"] == "9\n1.414214\nagg True\n"
+
+
+@pytest.mark.parametrize("version", ["gcc-14", "gcc-12", "clang-19"])
+async def test_cpp_has_boost(api: httpx.AsyncClient, version: str) -> None:
+    source = (
+        "#include <boost/algorithm/string.hpp>\n#include <iostream>\n#include <string>\n"
+        'int main() { std::string s = "boost"; boost::to_upper(s); std::cout << s << "\\n"; }'
+    )
+    result = await run(api, {"language": "cpp", "version": version, "source": source})
+    assert result["verdict"] == "ok", result
+    assert result["run"]["stdout"] == "BOOST\n"
 
 
 async def test_python_has_numpy_and_pandas(api: httpx.AsyncClient) -> None:

@@ -122,6 +122,21 @@ async def test_run_streams_output_then_shows_verdict_time_and_memory(open_tab: O
     await shots.take(page, "editor")
 
 
+async def test_versions_are_offered_and_the_chosen_one_runs(open_tab: OpenTab) -> None:
+    tab = await open_tab("/")
+    page = tab.page
+    await choose_language(page, "python")
+    versions = page.locator("select[name=version] option")
+    labels = await versions.evaluate_all("options => options.map(o => [o.value, o.textContent])")
+    assert [value for value, _ in labels] == ["", "3.13", "3.11", "pypy"], labels
+    assert re.search(r"Python 3\.11 — 3\.11\.\d+$", labels[2][1]), labels
+    await page.get_by_label("Version").select_option("3.11")
+    await set_code(page, "import platform\nprint('running', platform.python_version())\n")
+    await page.get_by_role("button", name="Run").click()
+    await expect(page.get_by_test_id("result")).to_contain_text("OK", timeout=30_000)
+    await expect(page.get_by_test_id("output")).to_contain_text(re.compile(r"running 3\.11\.\d+"))
+
+
 async def test_compilation_errors_are_shown(open_tab: OpenTab) -> None:
     tab = await open_tab("/")
     page = tab.page

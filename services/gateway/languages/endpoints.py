@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.deps import StateDep
-from shared.languages import VERSIONS, Language
+from shared.languages import VERSIONS, Language, family_name
 
 router = APIRouter(prefix="/v1/languages", tags=["languages"])
 
@@ -39,7 +39,7 @@ class LanguageOut(BaseModel):
             "examples": [
                 {
                     "id": "cpp",
-                    "name": "C++ (GCC 14)",
+                    "name": "C++",
                     "version": "14.2.0",
                     "compiled": True,
                     "source_file": "main.cpp",
@@ -52,7 +52,7 @@ class LanguageOut(BaseModel):
     )
 
     id: str = Field(examples=["python"])
-    name: str = Field(examples=["Python 3.13"], description="The default version's name.")
+    name: str = Field(examples=["Python"], description="The language's name; each version has its own.")
     version: str | None = Field(description="The default version as its runtime reports it; null until reported.")
     compiled: bool
     source_file: str = Field(description="Default entry file name, e.g. `Main.java`.")
@@ -76,7 +76,7 @@ async def list_languages(state: StateDep) -> list[LanguageOut]:
         items.append(
             LanguageOut(
                 id=language_id,
-                name=default.name,
+                name=family_name(default.name),
                 version=reported.get(default.key),
                 compiled=default.compiled,
                 source_file=default.source_file,

@@ -206,7 +206,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List supported languages */
+        /** List supported languages and their versions */
         get: operations["list_languages"];
         put?: never;
         post?: never;
@@ -1112,9 +1112,10 @@ export interface components {
          *         ".cc"
          *       ],
          *       "id": "cpp",
-         *       "name": "C++ (GCC)",
+         *       "name": "C++",
          *       "source_file": "main.cpp",
-         *       "version": "12.2.0"
+         *       "version": "14.2.0",
+         *       "versions": []
          *     }
          */
         LanguageOut: {
@@ -1125,12 +1126,13 @@ export interface components {
             id: string;
             /**
              * Name
-             * @example Python 3
+             * @description The language's name; each version has its own.
+             * @example Python
              */
             name: string;
             /**
              * Version
-             * @description Version reported by the runtime; null until an executor reported it.
+             * @description The default version as its runtime reports it; null until reported.
              */
             version: string | null;
             /** Compiled */
@@ -1144,9 +1146,14 @@ export interface components {
             extensions: string[];
             /**
              * Compile Options
-             * @description Regular expressions; each compile option of a submission must match one entirely.
+             * @description The default version's allowed compile options (regular expressions matched entirely).
              */
             compile_options: string[];
+            /**
+             * Versions
+             * @description Every version offered, the default (newest) first.
+             */
+            versions: components["schemas"]["LanguageVersionOut"][];
         };
         /** LanguageRunStats */
         LanguageRunStats: {
@@ -1204,6 +1211,65 @@ export interface components {
             total: number;
             /** Items */
             items: components["schemas"]["LanguageCount"][];
+        };
+        /** LanguageVersionOut */
+        LanguageVersionOut: {
+            /**
+             * Variant
+             * @description The version's name; pass it (or a prefix of it or of `version`) as an execution's `version`.
+             * @example 3.13
+             * @example gcc-14
+             * @example pypy
+             */
+            variant: string;
+            /**
+             * Version
+             * @description Version reported by the runtime itself; null until an executor reported it.
+             * @example 3.13.5
+             */
+            version: string | null;
+            /**
+             * Default
+             * @description Whether an execution naming no version runs this one (the newest).
+             */
+            default: boolean;
+            /**
+             * Name
+             * @example Python 3.13
+             */
+            name: string;
+            /** Compiled */
+            compiled: boolean;
+            /**
+             * Source File
+             * @description Default entry file name, e.g. `Main.java`.
+             */
+            source_file: string;
+            /**
+             * Extensions
+             * @description File extensions that count as this language's sources.
+             */
+            extensions: string[];
+            /**
+             * Compile Command
+             * @description The compile command as argv (no shell); placeholders: `{entry}`, `{sources}` (every source file, entry first), `{flags}` (the submission's compile options), `{entry_base}`, `{main_class}`.
+             */
+            compile_command: string[] | null;
+            /**
+             * Run Command
+             * @description The run command as argv; the program's args follow it.
+             */
+            run_command: string[];
+            /**
+             * Compile Options
+             * @description Regular expressions; each compile option of a submission must match one entirely.
+             */
+            compile_options: string[];
+            /**
+             * Libraries
+             * @description Libraries preinstalled for this version.
+             */
+            libraries: string[];
         };
         /**
          * Limits

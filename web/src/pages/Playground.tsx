@@ -147,7 +147,12 @@ export function Playground() {
             onChange={(e) => updateWorkspace({ version: e.currentTarget.value })}
           >
             <option value="">Latest{language?.version ? ` (${language.version})` : ""}</option>
-            {language?.version && <option value={language.version}>{language.version}</option>}
+            {language?.versions.map((v) => (
+              <option value={v.variant} key={v.variant}>
+                {v.name}
+                {v.version ? ` — ${v.version}` : ""}
+              </option>
+            ))}
           </select>
         </label>
         <fieldset class="segmented">
