@@ -541,7 +541,7 @@ static void child_exec(char **argv, char **extra_env, int nextra, int in_r, int 
     write_text("/proc/self/oom_score_adj", "1000");
     struct rlimit rl;
     /* Backstop only; the agent enforces the real limit on the whole tree.  A zygote sets its own
-     * once it knows the program's limits. */
+     * once it knows the program's limits (the agent lowers its file size limit first). */
     rl.rlim_cur = (rlim_t)(ctl_r >= 0 ? 3600 : cpu_ms / 1000 + 1);
     rl.rlim_max = rl.rlim_cur + 1;
     setrlimit(RLIMIT_CPU, &rl);
@@ -832,6 +832,12 @@ static void cell_main(int ctl, int rep, int in_r, int out_w, int err_w) {
     if (zygote_argv) {
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid) cell_fail(rep, "the interpreter exited before the program started");
+        /* The file size limit applies before the zygote reads its go, for zygotes that cannot set
+         * it themselves (a JVM); lowering a limit of one's own child needs no privilege. Its CPU
+         * backstop stays: the limit is enforced on the cell's CPU counted from now, not on the
+         * process's total, which includes its warm-up. */
+        struct rlimit frl = {(rlim_t)fsize, (rlim_t)fsize};
+        if (prlimit(pid, RLIMIT_FSIZE, &frl, NULL) < 0) cell_fail(rep, "prlimit: %s", strerror(errno));
         char head[64];
         int len = snprintf(head, sizeof head, "%llu", cpu_ms);
         write_all(zctl, head, (size_t)len + 1);

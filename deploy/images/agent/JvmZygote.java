@@ -1,0 +1,196 @@
+import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.tools.ToolProvider;
+
+/**
+ * A JVM tool started ahead of its program in a warm single-use sandbox (the agent's zygote mode;
+ * the protocol is zygote.py's: the go message arrives on fd 3 as "cpu_ms NUL file_size NUL argv...",
+ * and the agent has already lowered the file size limit). It loads the tool named by its argument
+ * and exercises it on a throwaway program before the submission is known, so the submission runs
+ * in a JVM whose tool classes are loaded and partly compiled: javac compiles a hello world in a
+ * tenth of a cold javac's time. Each instance serves one program; nothing outlives its sandbox.
+ *
+ * Tools: javac, kotlinc and scalac compile (argv as their launchers take it); clojure and groovy
+ * run a script (argv: the launcher, the script, its arguments).
+ */
+public final class JvmZygote {
+    private static final String JAVA = String.join("\n",
+            "import java.util.*;",
+            "import java.util.stream.*;",
+            "public class Warm {",
+            "  interface Shape { double area(); }",
+            "  public static void main(String[] args) throws Exception {",
+            "    List<Integer> xs = new ArrayList<>();",
+            "    for (int i = 0; i < 10; i++) xs.add(i * i);",
+            "    Map<String, Integer> m = new HashMap<>();",
+            "    m.put(\"a\" + xs.size(), xs.stream().mapToInt(Integer::intValue).sum());",
+            "    Shape s = () -> 3.14;",
+            "    String joined = xs.stream().map(String::valueOf).collect(Collectors.joining(\",\"));",
+            "    java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));",
+            "    System.out.println(joined + m + s.area() + String.format(\"%d\", 3) + r.readLine());",
+            "  }",
+            "}",
+            "");
+    private static final String KOTLIN = String.join("\n",
+            "data class Point(val x: Int, val y: Int)",
+            "fun main() {",
+            "    val xs = (1..10).map { it * it }.filter { it % 2 == 0 }",
+            "    val m = mutableMapOf(\"a\" to xs.sum())",
+            "    val line = readLine() ?: \"\"",
+            "    println(\"$xs $m ${Point(1, 2)} $line\")",
+            "}",
+            "");
+    private static final String SCALA = String.join("\n",
+            "object Warm {",
+            "  case class Point(x: Int, y: Int)",
+            "  def main(args: Array[String]): Unit = {",
+            "    val xs = (1 to 10).map(i => i * i).filter(_ % 2 == 0)",
+            "    val m = Map(\"a\" -> xs.sum)",
+            "    println(s\"$xs $m ${Point(1, 2)} ${scala.io.StdIn.readLine()}\")",
+            "  }",
+            "}",
+            "");
+    // Scripts for the interpreters print nothing: their output would be the program's.
+    private static final String CLOJURE =
+            "(let [xs (map #(* % %) (range 10)) m (into {} (map vector (range 5) xs))]"
+            + " (str (reduce + xs) m (clojure.string/join \",\" xs) (format \"%d\" 3)))";
+    private static final String GROOVY =
+            "def xs = (1..10).collect { it * it }.findAll { it % 2 == 0 }\n"
+            + "def m = [a: xs.sum()]\n\"${xs} ${m} ${String.format('%d', 3)}\".toString()\n";
+
+    private JvmZygote() {}
+
+    public static void main(String[] args) throws Exception {
+        String tool = args[0];
+        Path dir = Files.createTempDirectory("crh-zygote-warm");
+        try {
+            for (int i = 0; i < 3; i++) {
+                warm(tool, dir);
+            }
+        } finally {
+            delete(dir);
+        }
+        List<String> fields = readGo();
+        if (fields.size() < 3) {
+            System.exit(0); // No program came (the sandbox was discarded).
+        }
+        // fields: cpu_ms, file size, then argv as the launcher would get it; -J options are the
+        // launcher's, and this JVM already runs with them.
+        String[] argv = fields.subList(3, fields.size()).stream()
+                .filter(arg -> !arg.startsWith("-J")).toArray(String[]::new);
+        int status = run(tool, argv, System.out, System.err);
+        System.out.flush();
+        System.err.flush();
+        System.exit(status);
+    }
+
+    private static int run(String tool, String[] argv, PrintStream out, PrintStream err) throws Exception {
+        switch (tool) {
+            case "javac":
+                return ToolProvider.getSystemJavaCompiler().run(null, out, err, argv);
+            case "kotlinc": {
+                Class<?> compiler = Class.forName("org.jetbrains.kotlin.cli.jvm.K2JVMCompiler");
+                Object instance = compiler.getDeclaredConstructor().newInstance();
+                Method exec = compiler.getMethod("exec", PrintStream.class, String[].class);
+                Object code = exec.invoke(instance, err, argv);
+                return (Integer) code.getClass().getMethod("getCode").invoke(code);
+            }
+            case "scalac": {
+                Class<?> main = Class.forName("scala.tools.nsc.Main");
+                PrintStream previousOut = System.out;
+                PrintStream previousErr = System.err;
+                // scalac reports through Console, which follows System.out and System.err.
+                System.setOut(out);
+                System.setErr(err);
+                try {
+                    boolean ok = (Boolean) main.getMethod("process", String[].class).invoke(null, (Object) argv);
+                    return ok ? 0 : 1;
+                } finally {
+                    System.setOut(previousOut);
+                    System.setErr(previousErr);
+                }
+            }
+            case "clojure":
+                Class.forName("clojure.main").getMethod("main", String[].class).invoke(null, (Object) argv);
+                return 0;
+            case "groovy":
+                Class.forName("groovy.ui.GroovyMain").getMethod("main", String[].class).invoke(null, (Object) argv);
+                return 0;
+            default:
+                throw new IllegalArgumentException("unknown tool " + tool);
+        }
+    }
+
+    private static void warm(String tool, Path dir) throws Exception {
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        Path out = dir.resolve("out");
+        Files.createDirectories(out);
+        switch (tool) {
+            case "javac":
+                run(tool, new String[] {"-d", out.toString(), write(dir, "Warm.java", JAVA)}, quiet, quiet);
+                break;
+            case "kotlinc":
+                run(tool, new String[] {"-nowarn", write(dir, "warm.kt", KOTLIN), "-d", out.toString()}, quiet, quiet);
+                break;
+            case "scalac":
+                run(tool, new String[] {"-d", out.toString(), write(dir, "Warm.scala", SCALA)}, quiet, quiet);
+                break;
+            case "clojure": {
+                Class<?> rt = Class.forName("clojure.lang.RT");
+                Object loadString = rt.getMethod("var", String.class, String.class).invoke(null, "clojure.core", "load-string");
+                loadString.getClass().getMethod("invoke", Object.class).invoke(loadString, CLOJURE);
+                break;
+            }
+            case "groovy": {
+                Object shell = Class.forName("groovy.lang.GroovyShell").getDeclaredConstructor().newInstance();
+                shell.getClass().getMethod("evaluate", String.class).invoke(shell, GROOVY);
+                break;
+            }
+            default:
+                throw new IllegalArgumentException("unknown tool " + tool);
+        }
+    }
+
+    private static String write(Path dir, String name, String content) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, content);
+        return file.toString();
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    private static List<String> readGo() throws IOException {
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        try (InputStream in = new FileInputStream("/proc/self/fd/3")) {
+            in.transferTo(data);
+        }
+        List<String> fields = new ArrayList<>();
+        byte[] bytes = data.toByteArray();
+        int start = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                fields.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        return fields;
+    }
+}
