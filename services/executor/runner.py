@@ -64,10 +64,12 @@ class ExecutionOutcome:
 
 
 def sandbox_shape(image: str, language: Language, limits: Limits, phase: Phase) -> Shape:
-    """The sandbox a phase needs; run phases of zygote languages get their interpreter pre-started."""
-    if phase is Phase.run and language.zygote:
-        env = tuple(f"{key}={value}" for key, value in sorted(language.run_env.items()))
-        return Shape.of(image, limits, language.zygote, env)
+    """The sandbox a phase needs; phases with a zygote get their interpreter or compiler pre-started."""
+    zygote, env = (
+        (language.zygote, language.run_env) if phase is Phase.run else (language.compile_zygote, language.compile_env)
+    )
+    if zygote:
+        return Shape.of(image, limits, zygote, tuple(f"{key}={value}" for key, value in sorted(env.items())))
     return Shape.of(image, limits)
 
 

@@ -45,6 +45,9 @@ class Language:
     # An interpreter the warm sandbox starts before its program arrives (see the agent's zygote
     # mode); it then runs the run command's script. None: the run command is executed at once.
     zygote: tuple[str, ...] | None = None
+    # The same for the compile phase: a compiler loaded and warmed before its program arrives
+    # (deploy/images/agent/JvmZygote.java), which then compiles the compile command's argv.
+    compile_zygote: tuple[str, ...] | None = None
     # Files the platform adds to the compile phase (e.g. type declarations), name -> content.
     support_files: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     version_pattern: str = r"(\d+(?:\.\d+)+)"

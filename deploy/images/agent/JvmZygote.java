@@ -4,13 +4,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import javax.tools.ToolProvider;
 
@@ -73,11 +77,17 @@ public final class JvmZygote {
     private JvmZygote() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length >= 2 && args[0].equals("--main-of")) {
+            runJar(args);
+            return;
+        }
         String tool = args[0];
+        // The zygote's other arguments are options its warm-up compiles pass (e.g. kotlinc's home).
+        List<String> warmOptions = Arrays.asList(args).subList(1, args.length);
         Path dir = Files.createTempDirectory("crh-zygote-warm");
         try {
             for (int i = 0; i < 3; i++) {
-                warm(tool, dir);
+                warm(tool, warmOptions, dir);
             }
         } finally {
             delete(dir);
@@ -94,6 +104,26 @@ public final class JvmZygote {
         System.out.flush();
         System.err.flush();
         System.exit(status);
+    }
+
+    /**
+     * Not a zygote: "--main-of JAR ARGS..." runs the Main-Class a compiler wrote into JAR's manifest
+     * (kotlinc names it after the file and package), the classpath already holding the jar and the
+     * language's runtime library.
+     */
+    private static void runJar(String[] args) throws Exception {
+        String mainClass;
+        try (JarFile jar = new JarFile(args[1])) {
+            mainClass = jar.getManifest().getMainAttributes().getValue(Attributes.Name.MAIN_CLASS);
+        }
+        Method main = Class.forName(mainClass).getMethod("main", String[].class);
+        try {
+            main.invoke(null, (Object) Arrays.copyOfRange(args, 2, args.length));
+        } catch (InvocationTargetException e) {
+            // As the launcher reports an uncaught exception: its trace, exit status 1.
+            Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e.getCause());
+            System.exit(1);
+        }
     }
 
     private static int run(String tool, String[] argv, PrintStream out, PrintStream err) throws Exception {
@@ -133,19 +163,21 @@ public final class JvmZygote {
         }
     }
 
-    private static void warm(String tool, Path dir) throws Exception {
+    private static void warm(String tool, List<String> options, Path dir) throws Exception {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         Path out = dir.resolve("out");
         Files.createDirectories(out);
+        String source = switch (tool) {
+            case "javac" -> write(dir, "Warm.java", JAVA);
+            case "kotlinc" -> write(dir, "warm.kt", KOTLIN);
+            case "scalac" -> write(dir, "Warm.scala", SCALA);
+            default -> null;
+        };
+        List<String> argv = new ArrayList<>(options);
+        argv.addAll(List.of("-d", out.toString(), String.valueOf(source)));
         switch (tool) {
-            case "javac":
-                run(tool, new String[] {"-d", out.toString(), write(dir, "Warm.java", JAVA)}, quiet, quiet);
-                break;
-            case "kotlinc":
-                run(tool, new String[] {"-nowarn", write(dir, "warm.kt", KOTLIN), "-d", out.toString()}, quiet, quiet);
-                break;
-            case "scalac":
-                run(tool, new String[] {"-d", out.toString(), write(dir, "Warm.scala", SCALA)}, quiet, quiet);
+            case "javac", "kotlinc", "scalac":
+                run(tool, argv.toArray(String[]::new), quiet, quiet);
                 break;
             case "clojure": {
                 Class<?> rt = Class.forName("clojure.lang.RT");

@@ -20,6 +20,14 @@ JVM_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss4m"
 # A JVM sizes its heap and threads from these; memory is a cgroup limit, so the large virtual
 # reservations of JVM, BEAM, .NET and Go runtimes do not count against it.
 JVM_LIMITS = limits(memory_mb=512, processes=128)
+# deploy/images/agent/JvmZygote.java, in every runtime image.
+JVM_ZYGOTE_CLASSES = "/opt/crh/jvm"
+
+
+def jvm_zygote(tool: str, classpath: str = "", *warm_options: str) -> tuple[str, ...]:
+    """A JVM with ``tool`` loaded and warmed, compiling (or running) once its program arrives."""
+    path = f"{JVM_ZYGOTE_CLASSES}:{classpath}" if classpath else JVM_ZYGOTE_CLASSES
+    return ("java", *JVM_FLAGS, "-cp", path, "JvmZygote", tool, *warm_options)
 SLOW_COMPILER = limits(wall_time_ms=60_000, cpu_time_ms=60_000)
 
 GCC_FLAGS = (

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from shared.languages.families.common import JVM_FLAGS, JVM_LIMITS, JVM_OPTS, SLOW_COMPILER, env, limits
+from shared.languages.families.common import (
+    JVM_FLAGS,
+    JVM_LIMITS,
+    JVM_OPTS,
+    JVM_ZYGOTE_CLASSES,
+    SLOW_COMPILER,
+    env,
+    jvm_zygote,
+    limits,
+)
 from shared.languages.model import Language
+
+_KOTLIN_HOME = "/usr/share/kotlin/kotlinc"
 
 
 def _java(variant: str, runtime: str, releases: str) -> Language:
@@ -24,6 +35,8 @@ def _java(variant: str, runtime: str, releases: str) -> Language:
             "classes",
             "./{sources}",
         ),
+        # javac loaded and warmed before the program arrives: a hello world compiles in ~0.1 s, not 0.7.
+        compile_zygote=jvm_zygote("javac"),
         allowed_flags=(r"-g", r"-Xlint(:[a-z,-]{1,64})?", r"-nowarn", rf"--release=({releases})", r"-parameters"),
         file_name_pattern=r"^\s*public\s+(?:(?:final|abstract|strictfp)\s+)*class\s+([A-Za-z_$][\w$]*)",
         package_pattern=r"^\s*package\s+([A-Za-z_][\w.]*)\s*;",
@@ -46,11 +59,22 @@ LANGUAGES: tuple[Language, ...] = (
         runtime="kotlin",
         source_file="main.kt",
         extensions=(".kt",),
-        compile=("kotlinc", "-nowarn", "{flags}", "./{sources}", "-include-runtime", "-d", "main.jar"),
+        compile=("kotlinc", "-nowarn", "-kotlin-home", _KOTLIN_HOME, "{flags}", "./{sources}", "-d", "main.jar"),
         compile_env=env(JAVA_OPTS=JVM_OPTS),
+        # kotlinc loaded and warmed: a hello world compiles in ~0.3 s instead of ~2.6.
+        compile_zygote=jvm_zygote("kotlinc", f"{_KOTLIN_HOME}/lib/*", "-nowarn", "-kotlin-home", _KOTLIN_HOME),
         allowed_flags=(r"-Werror", r"-progressive"),
         artifacts=("main.jar",),
-        run=("java", *JVM_FLAGS, "-jar", "main.jar"),
+        # The jar's Main-Class (kotlinc names it after the file and its package), with the stdlib.
+        run=(
+            "java",
+            *JVM_FLAGS,
+            "-cp",
+            f"{JVM_ZYGOTE_CLASSES}:{_KOTLIN_HOME}/lib/kotlin-stdlib.jar:main.jar",
+            "JvmZygote",
+            "--main-of",
+            "main.jar",
+        ),
         run_needs_sources=False,
         version_command=("kotlinc", "-version"),
         version_pattern=r"kotlinc-jvm (\d+(?:\.\d+)+)",
