@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from shared.languages import BY_KEY, LANGUAGES, VERSIONS
+from shared.languages.docs import render
 
 RUNTIMES_CONF = Path(__file__).resolve().parents[2] / "deploy" / "images" / "runtimes.conf"
 
@@ -35,6 +36,11 @@ def test_each_language_lists_its_default_first_and_its_versions_once() -> None:
         assert len({lang.variant for lang in group}) == len(group)
         # Versions of one language agree on what a program looks like.
         assert len({(lang.compiled, lang.source_file) for lang in group}) == 1, language_id
+
+
+def test_the_languages_document_is_the_catalogues() -> None:
+    document = RUNTIMES_CONF.parents[2] / "docs" / "languages.md"
+    assert document.read_text() == render(), "regenerate: python -m shared.languages.docs > docs/languages.md"
 
 
 def test_at_least_45_languages() -> None:
