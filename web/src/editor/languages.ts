@@ -1,12 +1,86 @@
 // Highlighting and completion per language id (GET /v1/languages), each pack loaded on first use.
-// Lezer packs where CodeMirror has one; legacy stream modes for the rest.
+// Lezer packs where CodeMirror has one; legacy stream modes for the rest, a kindred language's mode (adapted) where
+// the language has none; none for plaintext.
 import { completeAnyWord, type CompletionSource } from "@codemirror/autocomplete";
-import { LanguageSupport, StreamLanguage, type StreamParser } from "@codemirror/language";
+import { LanguageSupport, StreamLanguage, type StreamParser, type StringStream } from "@codemirror/language";
 import { EditorState, type Extension } from "@codemirror/state";
+import { KEYWORDS } from "./keywords";
 
 type Loader = () => Promise<Extension>;
 
 const legacy = (parser: StreamParser<unknown>): Extension => new LanguageSupport(StreamLanguage.define(parser));
+
+// What a mode needs for a language it was not written for. before: tokens it gets wrong, tried first wherever
+// the mode is between tokens (its tokenizer is its first one, not one inside a string or comment); keywords:
+// names it leaves plain that are the language's keywords; nameEnd: what may end a name (BASIC's name$);
+// commentTokens: the language's comments (what toggling a comment writes).
+type Adaptation = { before?: [RegExp, string][]; keywords?: RegExp; nameEnd?: RegExp; commentTokens?: object };
+
+/** The mode under the language's name, without the original's completion words (KEYWORDS has the language's). */
+function adapt(base: StreamParser<unknown>, name: string, adaptation: Adaptation = {}) {
+  const { before = [], keywords, nameEnd, commentTokens } = adaptation;
+  type Tokenizing = { tokenize?: unknown };
+  const first = (base.startState?.(2) as Tokenizing | undefined)?.tokenize;
+  const idle = (state: unknown): boolean => {
+    const tokenize = (state as Tokenizing).tokenize;
+    return Array.isArray(tokenize) ? tokenize.length === 1 : tokenize === first; // ruby keeps a stack
+  };
+  const { autocomplete: _, ...data } = (base.languageData ?? {}) as Record<string, unknown>;
+  const languageData = commentTokens ? { ...data, commentTokens } : data;
+  const parser: StreamParser<unknown> = {
+    ...base,
+    name,
+    token(stream, state) {
+      if (before.length && idle(state)) for (const [pattern, style] of before) if (stream.match(pattern)) return style;
+      const style = base.token(stream, state);
+      if (!/^\w+$/.test(stream.current()) || (style && !/^(variable|builtin)/.test(style))) return style; // not a name
+      if (nameEnd) stream.match(nameEnd);
+      return keywords?.test(stream.current()) ? "keyword" : style;
+    },
+    languageData,
+  };
+  return parser;
+}
+
+const split = (list: string): string[] => list.trim().split(/\s+/);
+const words = (list: string): Record<string, boolean> => Object.fromEntries(split(list).map((w) => [w, true]));
+const anyOf = (list: string, flags = ""): RegExp => new RegExp(`^(?:${split(list).join("|")})$`, flags);
+const lineComment = (stream: StringStream): string => (stream.skipToEnd(), "comment");
+
+// Modes that more than one language uses.
+const mode = {
+  clike: () => import("@codemirror/legacy-modes/mode/clike"),
+  clojure: async () => (await import("@codemirror/legacy-modes/mode/clojure")).clojure,
+  erlang: async () => (await import("@codemirror/legacy-modes/mode/erlang")).erlang,
+  scheme: async () => (await import("@codemirror/legacy-modes/mode/scheme")).scheme,
+};
+
+// awk and bc: C-like statements, # comments (bc's /* */ too), "..." strings.
+const awk = async () =>
+  adapt(
+    (await mode.clike()).clike({
+      name: "awk",
+      keywords: words(`BEGIN END BEGINFILE ENDFILE function func if else while for do break continue next nextfile exit
+        return delete in getline print printf`),
+      builtin: words("length substr index split sub gsub match sprintf tolower toupper int system close fflush"),
+      atoms: words("NR NF FNR FS OFS RS ORS FILENAME SUBSEP RSTART RLENGTH ENVIRON ARGC ARGV"),
+      hooks: { "#": lineComment, $: (stream: StringStream) => (stream.eatWhile(/\w/), "variableName.special") },
+    }),
+    "awk",
+    { commentTokens: { line: "#" } },
+  );
+const bc = async () =>
+  adapt(
+    (await mode.clike()).clike({
+      name: "bc",
+      keywords: words("define auto if else while for break continue return quit halt print read limits warranty"),
+      builtin: words("length sqrt"),
+      atoms: words("scale ibase obase last"),
+      hooks: { "#": lineComment },
+    }),
+    "bc",
+    { commentTokens: { line: "#", block: { open: "/*", close: "*/" } } },
+  );
 
 const LOADERS: Record<string, Loader> = {
   python: async () => (await import("@codemirror/lang-python")).python(),
@@ -27,31 +101,105 @@ const LOADERS: Record<string, Loader> = {
   perl: async () => legacy((await import("@codemirror/legacy-modes/mode/perl")).perl),
   lua: async () => legacy((await import("@codemirror/legacy-modes/mode/lua")).lua),
   bash: async () => legacy((await import("@codemirror/legacy-modes/mode/shell")).shell),
+  // Elixir's do/end blocks, strings, #{} interpolation, :atoms and @attributes are Ruby's.
+  elixir: async () =>
+    legacy(
+      adapt((await import("@codemirror/legacy-modes/mode/ruby")).ruby, "elixir", {
+        keywords: anyOf(`defmodule defp defmacro defmacrop defstruct defprotocol defimpl defdelegate defguard fn
+          receive cond with quote unquote import alias require use after catch try raise`),
+      }),
+    ),
+  erlang: async () => legacy(await mode.erlang()),
+  ocaml: async () => legacy((await import("@codemirror/legacy-modes/mode/mllike")).oCaml),
+  clojure: async () => legacy(await mode.clojure()),
+  commonlisp: async () => legacy((await import("@codemirror/legacy-modes/mode/commonlisp")).commonLisp),
+  racket: async () => legacy(adapt(await mode.scheme(), "racket")),
+  scheme: async () => legacy(await mode.scheme()),
+  // Prolog's clauses, Variables, 'atoms', "strings" and % comments are Erlang's.
+  prolog: async () => legacy(adapt(await mode.erlang(), "prolog")),
+  pascal: async () => legacy((await import("@codemirror/legacy-modes/mode/pascal")).pascal),
+  // Ada in the VHDL mode (its -- comments, "..." strings, much of its words), but 'x' is a character, X'First an
+  // attribute, and "" inside a string a quote.
+  ada: async () =>
+    legacy(
+      adapt((await import("@codemirror/legacy-modes/mode/vhdl")).vhdl, "ada", {
+        before: [
+          [/^"(?:[^"]|"")*"?/, "string"],
+          [/^'.'/, "string"],
+          [/^'/, "operator"],
+        ],
+        keywords: anyOf(
+          `abort abstract accept aliased at declare delay delta digits do entry exception goto interface limited not
+          overriding pragma private protected raise renames requeue reverse separate some synchronized tagged task
+          terminate`,
+          "i",
+        ),
+      }),
+    ),
+  d: async () => legacy((await import("@codemirror/legacy-modes/mode/d")).d),
+  // NASM in the gas mode's x86 flavour (its registers and "..." strings), with NASM's ; comments, '...' and `...`
+  // strings, % macros and directives.
+  assembly: async () =>
+    legacy(
+      adapt((await import("@codemirror/legacy-modes/mode/gas")).gas, "assembly", {
+        before: [
+          [/^;.*/, "comment"],
+          [/^'[^']*'?/, "string"],
+          [/^`(?:[^`\\]|\\.)*`?/, "string"],
+          [/^%\w+/, "meta"],
+        ],
+        keywords: anyOf("section segment global extern bits default d[bwdqt] res[bwdq] equ times incbin", "i"),
+        commentTokens: { line: ";" },
+      }),
+    ),
+  objectivec: async () => legacy((await mode.clike()).objectiveC),
+  cobol: async () => legacy((await import("@codemirror/legacy-modes/mode/cobol")).cobol),
+  // Nim's indentation, # comments and "..."/"""...""" strings are Python's.
+  nim: async () =>
+    legacy(
+      adapt((await import("@codemirror/legacy-modes/mode/python")).python, "nim", {
+        keywords: anyOf(`proc func method iterator converter macro template let var const type object tuple enum
+          ref ptr distinct discard when of case cast block defer mixin bind using static nil div mod shl shr xor notin
+          isnot echo`),
+      }),
+    ),
+  crystal: async () => legacy((await import("@codemirror/legacy-modes/mode/crystal")).crystal),
+  swift: async () => legacy((await import("@codemirror/legacy-modes/mode/swift")).swift),
+  // Vala is C#-like: classes, namespaces, "..." and @"..." strings.
+  vala: async () => legacy(adapt((await mode.clike()).csharp, "vala")),
+  forth: async () => legacy((await import("@codemirror/legacy-modes/mode/forth")).forth),
+  r: async () => legacy((await import("@codemirror/legacy-modes/mode/r")).r),
+  octave: async () => legacy((await import("@codemirror/legacy-modes/mode/octave")).octave),
+  // The tcl mode colours a string only inside parentheses; "..." is one anywhere.
+  tcl: async () =>
+    legacy(
+      adapt((await import("@codemirror/legacy-modes/mode/tcl")).tcl, "tcl", {
+        before: [[/^"(?:[^"\\]|\\.)*"?/, "string"]],
+      }),
+    ),
+  awk: async () => legacy(await awk()),
+  coffeescript: async () => legacy((await import("@codemirror/legacy-modes/mode/coffeescript")).coffeeScript),
+  // yabasic in the VBScript mode, with name$ string variables, // comments and yabasic's own words.
+  basic: async () =>
+    legacy(
+      adapt((await import("@codemirror/legacy-modes/mode/vbscript")).vbScript, "basic", {
+        before: [[/^\/\/.*/, "comment"]],
+        nameEnd: /^\$/,
+        keywords: anyOf("print input endif fi elsif repeat label gosub local static export", "i"),
+        commentTokens: { line: "//" },
+      }),
+    ),
+  // Hy is a Lisp on Python with Clojure's look: defn, fn, [vectors], :keywords.
+  hy: async () => legacy(adapt(await mode.clojure(), "hy")),
+  bc: async () => legacy(await bc()),
+  groovy: async () => legacy((await import("@codemirror/legacy-modes/mode/groovy")).groovy),
+  scala: async () => legacy((await mode.clike()).scala),
+  // plaintext: no highlighting, by design.
 };
 
 // Packs that complete keywords (and more: scope-aware names) themselves.
 const PACK_COMPLETES = new Set(["python", "javascript", "typescript", "go", "sql"]);
 
-// Keywords and common names offered by completion where no pack does.
-const KEYWORDS: Record<string, string> = {
-  c: "auto break case char const continue default do double else enum extern float for goto if int long register return short signed sizeof static struct switch typedef union unsigned void volatile while include printf scanf malloc free",
-  cpp: "auto bool break case catch char class const constexpr continue default delete do double else enum explicit false float for friend if inline int long namespace new nullptr operator private protected public return short sizeof static struct switch template this throw true try typedef typename using virtual void while include iostream std::cout std::cin std::endl std::vector std::string",
-  fortran:
-    "program end implicit none integer real double precision character logical parameter dimension allocatable do if then else endif enddo call subroutine function return print write read stop module use contains",
-  java: "abstract boolean break byte case catch char class continue default do double else enum extends final finally float for if implements import instanceof int interface long new package private protected public return short static super switch this throw throws try void while System.out.println String Scanner",
-  kotlin:
-    "as break class continue do else false for fun if in interface is null object package return super this throw true try typealias val var when while println readLine listOf mapOf",
-  csharp:
-    "abstract as bool break case catch class const continue decimal default do double else enum false finally float for foreach if int interface internal is long namespace new null object private protected public readonly return static string struct switch this throw true try using var void while Console.WriteLine Console.ReadLine",
-  rust: "as async await break const continue crate else enum extern false fn for if impl in let loop match mod move mut pub ref return self static struct super trait true type unsafe use where while println! vec! String Vec Option Result",
-  haskell:
-    "case class data deriving do else if import in infix instance let module newtype of then type where main putStrLn getLine print show read map filter foldr",
-  ruby: "alias and begin break case class def defined? do else elsif end ensure false for if in module next nil not or redo rescue retry return self super then true undef unless until when while yield puts gets require attr_accessor",
-  php: "abstract array as break case catch class clone const continue declare default do echo else elseif empty endif endforeach extends final for foreach function global if implements include interface isset namespace new private protected public require return static switch throw trait try unset use var while",
-  perl: "my our local sub if elsif else unless while until for foreach last next redo return use strict warnings print say chomp split join push pop shift",
-  lua: "and break do else elseif end false for function goto if in local nil not or repeat return then true until while print io.read string.format table.insert",
-  bash: "if then else elif fi case esac for while until do done in function select time echo read printf local export return exit shift test",
-};
 
 function keywordSource(language: string): CompletionSource {
   const options = (KEYWORDS[language] ?? "").split(/\s+/).filter(Boolean).map((label) => ({ label, type: "keyword" }));
