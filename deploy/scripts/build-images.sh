@@ -4,7 +4,8 @@
 # base image and with its setup hook deploy/images/setup/<name>.sh when there is one. An image whose
 # inputs are unchanged is not rebuilt: each carries a label with the hash of its Dockerfile, setup
 # hook, packages and parent images. Without a registry, the Debian base images are bootstrapped
-# locally with mmdebstrap.
+# locally with mmdebstrap. CRH_IMAGE_REBUILD=1 rebuilds every image named, without Docker's layer
+# cache (to take Debian's updates, or to time a build from the base images alone).
 set -euo pipefail
 cd "$(dirname "$0")/../images"
 
@@ -12,6 +13,7 @@ PREFIX=${CRH_IMAGE_PREFIX:-coderunhub/runtime-}
 AGENT_IMAGE=${CRH_AGENT_IMAGE:-coderunhub/sandbox-agent:latest}
 TAG=${CRH_IMAGE_TAG:-latest}
 JOBS=${CRH_IMAGE_JOBS:-3}
+REBUILD=${CRH_IMAGE_REBUILD:-}
 LOGDIR=${CRH_IMAGE_LOGDIR:-/tmp/coderunhub-image-logs}
 mkdir -p "$LOGDIR"
 
@@ -28,10 +30,11 @@ build() {
   # extra-ca.crt (see build_runtime) is the build machine's, not the image's: not hashed.
   hash=$( (echo "$input"; cd "$context" && find . -type f ! -name extra-ca.crt -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-32)
   current=$(docker image inspect --format '{{index .Config.Labels "coderunhub.hash"}}' "$image" 2>/dev/null || true)
-  if [ "$current" = "$hash" ]; then
+  if [ "$current" = "$hash" ] && [ -z "$REBUILD" ]; then
     echo "==> $image is up to date"
     return 0
   fi
+  [ -z "$REBUILD" ] || set -- --no-cache "$@"
   local log="$LOGDIR/$(echo "$image" | tr '/:' '__').log"
   local start=$SECONDS
   echo "==> building $image (log: $log)"
@@ -101,7 +104,7 @@ for suite in $(for name in "${order[@]}"; do echo "${suites[$name]}"; done | sor
 done
 
 export -f build build_runtime image_id debian_image
-export PREFIX TAG LOGDIR AGENT_IMAGE
+export PREFIX TAG LOGDIR AGENT_IMAGE REBUILD
 failed=0
 for name in "${order[@]}"; do
   printf '%s\0%s\0%s\0' "$name" "${suites[$name]}" "${packages[$name]}"

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Smoke-checks the runtime images (deploy/scripts/build-images.sh): every tool prints its version,
-# and every compiled toolchain compiles and runs a hello world, as the sandbox user (65534) with no
-# network, in /tmp. Prints one line per check: runtime, check, compile ms, run ms (both timed
+# and every compiled toolchain compiles and runs a hello world, in /tmp, as a sandbox would run it:
+# no network, read-only root, empty tmpfs /work ($HOME) and /tmp, user CRH_CHECK_UID (default
+# 65534; the executor uses other uids with no passwd entry). Prints one line per check: runtime, check, compile ms, run ms (both timed
 # inside the container), result and the first lines of output. Arguments: only these runtimes.
 # Exits non-zero when a check fails.
 set -uo pipefail
 PREFIX=${CRH_IMAGE_PREFIX:-coderunhub/runtime-}
 TAG=${CRH_IMAGE_TAG:-latest}
 only=" $* "
+USER_ID=${CRH_CHECK_UID:-65534}
+RUN=(docker run --rm -i --network none --read-only --user "$USER_ID:$USER_ID"
+  --tmpfs /tmp:rw,exec,nosuid,nodev,mode=1777 --tmpfs /work:rw,exec,nosuid,nodev,mode=1777)
 failed=0
 
 # In the container: the source (stdin) into /tmp/$F, then $C (compile) and $R (run), each timed.
@@ -26,9 +30,9 @@ check() {
   local runtime=$1 label=$2 expect=$3 file=$4 compile=$5 run=$6 out cms=- rms=- status=ok
   [ "$only" = "  " ] || [[ "$only" == *" $runtime "* ]] || { [ -z "$file" ] || cat >/dev/null; return 0; }
   if [ -n "$file" ]; then
-    out=$(docker run --rm -i --network none -e F="$file" -e C="$compile" -e R="$run" "$PREFIX$runtime:$TAG" sh -c "$inner" 2>&1)
+    out=$("${RUN[@]}" -e F="$file" -e C="$compile" -e R="$run" "$PREFIX$runtime:$TAG" sh -c "$inner" 2>&1)
   else
-    out=$(docker run --rm -i --network none -e F= -e C= -e R="$run" "$PREFIX$runtime:$TAG" sh -c "$inner" </dev/null 2>&1)
+    out=$("${RUN[@]}" -e F= -e C= -e R="$run" "$PREFIX$runtime:$TAG" sh -c "$inner" </dev/null 2>&1)
   fi
   local line
   line=$(grep '^@@compile ' <<<"$out") && { cms=$(cut -d' ' -f2 <<<"$line"); [ "$(cut -d' ' -f3 <<<"$line")" = 0 ] || status=FAIL; }
