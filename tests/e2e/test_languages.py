@@ -188,6 +188,22 @@ async def test_cpp_has_boost(api: httpx.AsyncClient, version: str) -> None:
     assert result["run"]["stdout"] == "BOOST\n"
 
 
+@pytest.mark.parametrize("flags", [[], ["-std=gnu++20", "-O0"]])
+@pytest.mark.parametrize("version", ["gcc-14", "gcc-12"])
+async def test_cpp_with_bits_stdcxx_compiles_with_or_without_its_precompiled_header(
+    api: httpx.AsyncClient, version: str, flags: list[str]
+) -> None:
+    """The precompiled header serves the default flags; other flags fall back to the header."""
+    source = (
+        "#include <bits/stdc++.h>\nusing namespace std;\n"
+        'int main() { vector<int> v{3, 1, 2}; sort(v.begin(), v.end()); cout << v[0] << v[2] << "\\n"; }'
+    )
+    payload = {"language": "cpp", "version": version, "source": source, "compile_options": flags}
+    result = await run(api, payload)
+    assert result["verdict"] == "ok", result
+    assert result["run"]["stdout"] == "13\n"
+
+
 async def test_python_has_numpy_and_pandas(api: httpx.AsyncClient) -> None:
     source = "import numpy as np, pandas as pd\nprint(int(np.arange(5).sum()), len(pd.DataFrame({'a': [1, 2]})))"
     result = await run(api, {"language": "python", "source": source})

@@ -28,6 +28,8 @@ def jvm_zygote(tool: str, classpath: str = "", *warm_options: str) -> tuple[str,
     """A JVM with ``tool`` loaded and warmed, compiling (or running) once its program arrives."""
     path = f"{JVM_ZYGOTE_CLASSES}:{classpath}" if classpath else JVM_ZYGOTE_CLASSES
     return ("java", *JVM_FLAGS, "-cp", path, "JvmZygote", tool, *warm_options)
+
+
 SLOW_COMPILER = limits(wall_time_ms=60_000, cpu_time_ms=60_000)
 
 GCC_FLAGS = (

@@ -37,7 +37,8 @@ def _gcc(language: str, variant: str, runtime: str) -> Language:
             runtime=runtime,
             source_file="main.cpp",
             extensions=(".cpp", ".cc", ".cxx"),
-            compile=("g++", "-O2", "-std=gnu++17", "-pipe", "{flags}", "-o", "main", "./{sources}"),
+            # -I/opt/crh/pch: a precompiled <bits/stdc++.h> for these flags (deploy/images/setup/gcc.sh).
+            compile=("g++", "-O2", "-std=gnu++17", "-pipe", "-I/opt/crh/pch", "{flags}", "-o", "main", "./{sources}"),
             allowed_flags=(*GCC_FLAGS, _CXX_STD),
             artifacts=("main",),
             run=("./main",),
