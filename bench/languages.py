@@ -197,7 +197,8 @@ async def api_block(
         body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
         run, compiled = body.get("run") or {}, body.get("compile") or {}
         if response.status_code != 200 or body.get("verdict") != "ok" or run.get("stdout") != HELLO:
-            detail = body.get("message") or compiled.get("stderr") or run.get("stderr") or response.text
+            output = compiled.get("stderr") or compiled.get("stdout") or run.get("stderr") or run.get("stdout")
+            detail = f"{body.get('message')} {output or ''}" if body else response.text
             row.api_failures += 1 if count else 0
             row.note(f"API: {response.status_code} {body.get('verdict')}: {str(detail).strip()[:300]}")
             continue
