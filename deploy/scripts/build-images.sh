@@ -38,7 +38,7 @@ build() {
   local log="$LOGDIR/$(echo "$image" | tr '/:' '__').log"
   local start=$SECONDS
   echo "==> building $image (log: $log)"
-  if ! docker build "$@" --label "coderunhub.hash=$hash" -t "$image" "$context" >"$log" 2>&1; then
+  if ! docker build --force-rm "$@" --label "coderunhub.hash=$hash" -t "$image" "$context" >"$log" 2>&1; then
     echo "!! building $image failed; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     return 1

@@ -5,8 +5,9 @@
 # directory before the header itself, uses it only when the compile's options match the ones it
 # was built with, and otherwise goes on to the real header: other flags just compile as before.
 set -euo pipefail
+# (awk reads all of g++'s output: an early exit would fail the pipe.)
 header=$(echo '#include <bits/stdc++.h>' | g++ -std=gnu++17 -x c++ -H -fsyntax-only - 2>&1 \
-  | awk '$2 ~ /bits\/stdc\+\+\.h$/ {print $2; exit}')
+  | awk '$2 ~ /bits\/stdc\+\+\.h$/ && !found {print $2; found = 1}')
 mkdir -p /opt/crh/pch/bits
 g++ -O2 -std=gnu++17 -pipe -x c++-header "$header" -o /opt/crh/pch/bits/stdc++.h.gch
 chmod -R a+rX /opt/crh/pch
