@@ -109,6 +109,7 @@ def test_version_selects_the_newest_match_by_prefix(language: str, requested: st
 def test_an_unknown_version_is_a_422_naming_the_available_ones(requested: str) -> None:
     with pytest.raises(ValidationProblem) as info:
         build_execution(ExecutionCreate(language="python", source="", version=requested), GatewaySettings(), REPORTED)
+    assert info.value.errors is not None
     (error,) = info.value.errors
     assert error.loc == ["body", "version"]
     assert "3.13 (3.13.5), 3.11 (3.11.2), pypy (7.3.19)" in error.msg
