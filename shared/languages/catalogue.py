@@ -9,10 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from shared.languages.families import managed, native, scripting
+from shared.languages.families import functional, managed, native, scripting
 from shared.languages.model import Language
 
-_ALL: tuple[Language, ...] = (*scripting.LANGUAGES, *native.LANGUAGES, *managed.LANGUAGES)
+_ALL: tuple[Language, ...] = (
+    *scripting.LANGUAGES,
+    *native.LANGUAGES,
+    *managed.LANGUAGES,
+    *functional.LANGUAGES,
+)
 
 
 def _group(definitions: tuple[Language, ...]) -> Mapping[str, tuple[Language, ...]]:

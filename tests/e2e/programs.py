@@ -16,6 +16,7 @@ class Programs(NamedTuple):
 STDIN = "first line\nsecond — ünïcode line\n"
 EXPECTED_ECHO = "echo: first line\necho: second — ünïcode line\n"
 
+
 PROGRAMS: dict[str, Programs] = {
     "python": Programs(
         hello='print("Hello, world!")',
@@ -154,5 +155,74 @@ PROGRAMS: dict[str, Programs] = {
         echo="CREATE TABLE input(line TEXT);\n.import /dev/stdin input\nSELECT 'echo: ' || line FROM input ORDER BY rowid;",
         error="SELEC 1;",
         crash="SELECT abs(-9223372036854775807 - 1);",
+    ),
+    # Functional and logic languages (shared/languages/families/functional.py).
+    "elixir": Programs(
+        hello='IO.puts("Hello, world!")',
+        echo='IO.stream(:stdio, :line)\n|> Enum.each(fn line -> IO.puts("echo: " <> String.trim_trailing(line, "\\n")) end)',
+        error='IO.puts("unclosed"',
+        crash='raise "boom"',
+    ),
+    "erlang": Programs(
+        hello='-module(main).\n-export([main/1]).\n\nmain(_) -> io:format("Hello, world!~n").',
+        echo=(
+            "-module(main).\n-export([main/1]).\n\nmain(_) -> loop().\n\nloop() ->\n"
+            '    case io:get_line("") of\n        eof -> ok;\n'
+            '        Line -> io:format("echo: ~ts~n", [string:trim(Line, trailing, "\\n")]), loop()\n    end.'
+        ),
+        error='-module(main).\n-export([main/1]).\n\nmain(_) -> io:format("unclosed).',
+        crash="-module(main).\n-export([main/1]).\n\nmain(_) -> erlang:error(boom).",
+    ),
+    "ocaml": Programs(
+        hello='let () = print_endline "Hello, world!"',
+        echo='let () =\n  try\n    while true do\n      Printf.printf "echo: %s\\n" (input_line stdin)\n    done\n'
+        "  with End_of_file -> ()",
+        error="let () = print_endline 42",
+        crash='let () = failwith "boom"',
+    ),
+    "clojure": Programs(
+        hello='(println "Hello, world!")',
+        echo='(doseq [line (line-seq (java.io.BufferedReader. *in*))]\n  (println (str "echo: " line)))',
+        error='(println "unclosed"',
+        crash='(throw (Exception. "boom"))',
+    ),
+    "commonlisp": Programs(
+        hello='(format t "Hello, world!~%")',
+        echo='(loop for line = (read-line *standard-input* nil)\n      while line\n      do (format t "echo: ~a~%" line))',
+        error='(format t "unclosed"',
+        crash='(error "boom")',
+    ),
+    "racket": Programs(
+        hello='#lang racket/base\n(displayln "Hello, world!")',
+        echo='#lang racket/base\n(for ([line (in-lines)])\n  (printf "echo: ~a\\n" line))',
+        error='#lang racket/base\n(displayln "unclosed"',
+        crash='#lang racket/base\n(error \'main "boom")',
+    ),
+    # R5RS only (read-char), so that the same programs run on Guile and Chez.
+    "scheme": Programs(
+        hello='(display "Hello, world!")\n(newline)',
+        echo=(
+            "(define (next-line)\n  (let loop ((chars '()))\n    (let ((c (read-char)))\n"
+            "      (cond ((eof-object? c) (if (null? chars) c (list->string (reverse chars))))\n"
+            "            ((char=? c #\\newline) (list->string (reverse chars)))\n"
+            "            (else (loop (cons c chars)))))))\n"
+            "(let loop ((line (next-line)))\n  (if (not (eof-object? line))\n"
+            '      (begin (display "echo: ") (display line) (newline) (loop (next-line)))))'
+        ),
+        error='(display "unclosed"',
+        crash='(error \'main "boom")',
+    ),
+    # ISO Prolog (get_char), so that the same programs run on SWI-Prolog and GNU Prolog.
+    "prolog": Programs(
+        hello=":- initialization(main).\n\nmain :- write('Hello, world!'), nl.",
+        echo=(
+            ":- initialization(main).\n\n"
+            "main :- read_chars(Cs), ( Cs == end_of_file -> true"
+            " ; atom_chars(A, Cs), write('echo: '), write(A), nl, main ).\n\n"
+            "read_chars(Cs) :- get_char(C), ( C == end_of_file -> Cs = end_of_file ; rest(C, Cs) ).\n"
+            "rest('\\n', []) :- !.\nrest(end_of_file, []) :- !.\nrest(C, [C|Cs]) :- get_char(C2), rest(C2, Cs)."
+        ),
+        error=":- initialization(main).\n\nmain :- write('unclosed), nl.",
+        crash=":- initialization(main).\n\nmain :- X is 1 / 0, write(X), nl.",
     ),
 }
