@@ -225,4 +225,130 @@ PROGRAMS: dict[str, Programs] = {
         error=":- initialization(main).\n\nmain :- write('unclosed), nl.",
         crash=":- initialization(main).\n\nmain :- X is 1 / 0, write(X), nl.",
     ),
+    # Native code, and Forth (shared/languages/families/systems.py).
+    "pascal": Programs(
+        hello="program main;\nbegin\n  writeln('Hello, world!');\nend.",
+        echo=(
+            "program main;\n{$H+}\nvar line: string;\nbegin\n  while not eof do\n  begin\n    readln(line);\n"
+            "    writeln('echo: ', line);\n  end;\nend."
+        ),
+        error="program main;\nbegin\n  writeln(undefined_name);\nend.",
+        crash="program main;\nvar zero: integer;\nbegin\n  zero := 0;\n  writeln(10 div zero);\nend.",
+    ),
+    "ada": Programs(
+        hello='with Ada.Text_IO;\n\nprocedure Main is\nbegin\n   Ada.Text_IO.Put_Line ("Hello, world!");\nend Main;',
+        echo=(
+            "with Ada.Text_IO; use Ada.Text_IO;\n\nprocedure Main is\nbegin\n   while not End_Of_File loop\n"
+            '      Put_Line ("echo: " & Get_Line);\n   end loop;\nend Main;'
+        ),
+        error="procedure Main is\nbegin\n   Undefined_Name;\nend Main;",
+        crash='procedure Main is\nbegin\n   raise Program_Error with "boom";\nend Main;',
+    ),
+    "d": Programs(
+        hello='import std.stdio;\n\nvoid main() { writeln("Hello, world!"); }',
+        echo='import std.stdio;\n\nvoid main() { foreach (line; stdin.byLine) writeln("echo: ", line); }',
+        error='void main() { int x = "s"; }',
+        crash='void main() { throw new Exception("boom"); }',
+    ),
+    "assembly": Programs(
+        hello=(
+            'section .data\nmsg: db "Hello, world!", 10\nlen: equ $ - msg\n\nsection .text\nglobal _start\n'
+            "_start:\n    mov eax, 1\n    mov edi, 1\n    lea rsi, [rel msg]\n    mov edx, len\n    syscall\n"
+            "    mov eax, 60\n    xor edi, edi\n    syscall"
+        ),
+        # Copies stdin to stdout, "echo: " before each line.
+        echo=(
+            'section .bss\ninbuf: resb 4096\noutbuf: resb 32768\n\nsection .data\nprefix: db "echo: "\n'
+            "plen: equ $ - prefix\n\nsection .text\nglobal _start\n_start:\n    mov r12d, 1\n"
+            ".read:\n    xor eax, eax\n    xor edi, edi\n    lea rsi, [rel inbuf]\n    mov edx, 4096\n    syscall\n"
+            "    test rax, rax\n    jle .done\n    mov rcx, rax\n    lea rsi, [rel inbuf]\n    lea rdi, [rel outbuf]\n"
+            ".byte:\n    test r12d, r12d\n    jz .copy\n    push rcx\n    push rsi\n    lea rsi, [rel prefix]\n"
+            "    mov ecx, plen\n    rep movsb\n    pop rsi\n    pop rcx\n    xor r12d, r12d\n"
+            ".copy:\n    mov al, [rsi]\n    mov [rdi], al\n    inc rsi\n    inc rdi\n    cmp al, 10\n    jne .next\n"
+            "    mov r12d, 1\n.next:\n    dec rcx\n    jnz .byte\n    lea rsi, [rel outbuf]\n    mov rdx, rdi\n"
+            "    sub rdx, rsi\n    mov eax, 1\n    mov edi, 1\n    syscall\n    jmp .read\n"
+            ".done:\n    mov eax, 60\n    xor edi, edi\n    syscall"
+        ),
+        error="section .text\nglobal _start\n_start:\n    movx eax, 1",
+        # Says so on stderr, then writes to address 0 (SIGSEGV).
+        crash=(
+            'section .data\nmsg: db "failing", 10\n\nsection .text\nglobal _start\n_start:\n    mov eax, 1\n'
+            "    mov edi, 2\n    lea rsi, [rel msg]\n    mov edx, 8\n    syscall\n    mov qword [0], 1"
+        ),
+    ),
+    "objectivec": Programs(
+        hello=(
+            "#import <objc/Object.h>\n#include <stdio.h>\n\n@interface Greeter : Object\n+ (void)greet;\n@end\n\n"
+            '@implementation Greeter\n+ (void)greet { puts("Hello, world!"); }\n@end\n\n'
+            "int main(void) {\n    [Greeter greet];\n    return 0;\n}"
+        ),
+        echo=(
+            "#include <stdio.h>\n#include <string.h>\n\nint main(void) {\n    char b[256];\n"
+            '    while (fgets(b, sizeof b, stdin)) {\n        b[strcspn(b, "\\n")] = 0;\n'
+            '        printf("echo: %s\\n", b);\n    }\n    return 0;\n}'
+        ),
+        error="@interface Broken : Undeclared\n@end\n\nint main(void) { return 0; }",
+        crash='#include <stdio.h>\n#include <stdlib.h>\n\nint main(void) { fputs("failing\\n", stderr); abort(); }',
+    ),
+    # Fixed format: code from column 8.
+    "cobol": Programs(
+        hello=(
+            "       IDENTIFICATION DIVISION.\n       PROGRAM-ID. MAIN.\n       PROCEDURE DIVISION.\n"
+            '           DISPLAY "Hello, world!".\n           STOP RUN.'
+        ),
+        echo=(
+            "       IDENTIFICATION DIVISION.\n       PROGRAM-ID. MAIN.\n       DATA DIVISION.\n"
+            "       WORKING-STORAGE SECTION.\n       01 WS-LINE PIC X(256).\n"
+            '       01 WS-EOF PIC X VALUE "N".\n       PROCEDURE DIVISION.\n'
+            '           PERFORM UNTIL WS-EOF = "Y"\n               ACCEPT WS-LINE\n'
+            '                   ON EXCEPTION MOVE "Y" TO WS-EOF\n                   NOT ON EXCEPTION\n'
+            '                       DISPLAY "echo: " FUNCTION TRIM(WS-LINE TRAILING)\n'
+            "               END-ACCEPT\n           END-PERFORM.\n           STOP RUN."
+        ),
+        error=(
+            "       IDENTIFICATION DIVISION.\n       PROGRAM-ID. MAIN.\n       PROCEDURE DIVISION.\n"
+            "           DISPLAY UNDEFINED-NAME.\n           STOP RUN."
+        ),
+        # A program that is not there: libcob's run-time error.
+        crash=(
+            "       IDENTIFICATION DIVISION.\n       PROGRAM-ID. MAIN.\n       PROCEDURE DIVISION.\n"
+            '           CALL "MISSING-PROGRAM".\n           STOP RUN.'
+        ),
+    ),
+    "nim": Programs(
+        hello='echo "Hello, world!"',
+        echo='for line in stdin.lines:\n  echo "echo: ", line',
+        error='let x: int = "s"',
+        crash='raise newException(ValueError, "boom")',
+    ),
+    "crystal": Programs(
+        hello='puts "Hello, world!"',
+        echo='STDIN.each_line { |line| puts "echo: #{line}" }',
+        error='x : Int32 = "s"',
+        crash='raise "boom"',
+    ),
+    "swift": Programs(
+        hello='print("Hello, world!")',
+        echo='while let line = readLine() {\n    print("echo: \\(line)")\n}',
+        error='let x: Int = "s"',
+        crash='fatalError("boom")',
+    ),
+    "vala": Programs(
+        hello='void main () {\n    print ("Hello, world!\\n");\n}',
+        echo=(
+            "void main () {\n    string? line;\n    while ((line = stdin.read_line ()) != null) {\n"
+            '        stdout.printf ("echo: %s\\n", line);\n    }\n}'
+        ),
+        error='void main () {\n    int x = "s";\n}',
+        crash='void main () {\n    error ("boom");\n}',
+    ),
+    "forth": Programs(
+        hello=': main ." Hello, world!" cr ;\nmain',
+        echo=(
+            "create buf 256 allot\n: echo-lines\n  begin buf 256 stdin read-line throw\n"
+            '  while ." echo: " buf swap type cr\n  repeat drop ;\necho-lines'
+        ),
+        error=": main undefined-word ;\nmain",
+        crash=": main 1 0 / . ;\nmain",
+    ),
 }
