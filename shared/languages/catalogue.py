@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from shared.languages.families import functional, managed, native, scripting, systems
+from shared.languages.families import dynamic, functional, managed, native, scripting, systems
 from shared.languages.model import Language
 
 _ALL: tuple[Language, ...] = (
@@ -18,6 +18,7 @@ _ALL: tuple[Language, ...] = (
     *managed.LANGUAGES,
     *functional.LANGUAGES,
     *systems.LANGUAGES,
+    *dynamic.LANGUAGES,
 )
 
 

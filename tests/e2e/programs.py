@@ -16,6 +16,19 @@ class Programs(NamedTuple):
 STDIN = "first line\nsecond — ünïcode line\n"
 EXPECTED_ECHO = "echo: first line\necho: second — ünïcode line\n"
 
+# bc reads numbers, never text (read() parses a number, and at the end of input it keeps trying):
+# its echo reads a count, then that many numbers.
+ECHO_IO: dict[str, tuple[str, str]] = {"bc": ("3\n1\n22\n-3.5\n", "echo: 1\necho: 22\necho: -3.5\n")}
+
+# Nothing in a plain text can fail: it is output as it is, whatever it holds. Its "error" and
+# "crash" programs are texts that look like failures; they must come out unchanged, verdict ok.
+CANNOT_FAIL = frozenset({"plaintext"})
+
+
+def echo_io(language: str) -> tuple[str, str]:
+    """The echo program's standard input and expected output."""
+    return ECHO_IO.get(language, (STDIN, EXPECTED_ECHO))
+
 
 PROGRAMS: dict[str, Programs] = {
     "python": Programs(
@@ -350,5 +363,80 @@ PROGRAMS: dict[str, Programs] = {
         ),
         error=": main undefined-word ;\nmain",
         crash=": main 1 0 / . ;\nmain",
+    ),
+    # Interpreted (shared/languages/families/dynamic.py).
+    "r": Programs(
+        hello='cat("Hello, world!\\n")',
+        echo='con <- file("stdin")\nfor (line in readLines(con)) cat("echo: ", line, "\\n", sep = "")\nclose(con)',
+        error='cat("unclosed"',
+        crash='stop("boom")',
+    ),
+    "octave": Programs(
+        hello='printf("Hello, world!\\n");',
+        echo='while true\n  line = fgetl(stdin);\n  if ~ischar(line), break; end\n  printf("echo: %s\\n", line);\nend',
+        error='printf("unclosed"',
+        crash='error("boom");',
+    ),
+    "tcl": Programs(
+        hello='puts "Hello, world!"',
+        echo='while {[gets stdin line] >= 0} {\n    puts "echo: $line"\n}',
+        error='puts "unclosed',
+        crash='error "boom"',
+    ),
+    "awk": Programs(
+        hello='BEGIN { print "Hello, world!" }',
+        echo='{ print "echo: " $0 }',
+        error='BEGIN { print "unclosed }',
+        crash="BEGIN { zero = 0; print 1 / zero }",
+    ),
+    "coffeescript": Programs(
+        hello='console.log "Hello, world!"',
+        echo=(
+            "lines = require('fs').readFileSync(0, 'utf8').split('\\n').filter Boolean\n"
+            "console.log 'echo: ' + line for line in lines"
+        ),
+        error='console.log "unclosed',
+        crash='throw new Error "boom"',
+    ),
+    "basic": Programs(
+        hello='print "Hello, world!"',
+        echo='while not eof(0)\n  line input "" l$\n  print "echo: " + l$\nwend',
+        error='print "unclosed',
+        crash='print "failing"\nerror "boom"',
+    ),
+    "hy": Programs(
+        hello='(print "Hello, world!")',
+        echo='(import sys)\n(for [line sys.stdin]\n  (print "echo:" (.rstrip line "\\n")))',
+        error='(print "unclosed"',
+        crash='(raise (ValueError "boom"))',
+    ),
+    "bc": Programs(
+        hello='print "Hello, world!\\n"',
+        echo='n = read()\nfor (i = 0; i < n; i++) {\n  x = read()\n  print "echo: ", x, "\\n"\n}',
+        error="x = (1 +",
+        crash='print "start\\n"\nx = 1 / 0',
+    ),
+    # Plain text ignores its input: the echo "program" is the expected output itself (what the
+    # test checks is that UTF-8 text comes out byte for byte).
+    "plaintext": Programs(
+        hello="Hello, world!\n",
+        echo=EXPECTED_ECHO,
+        error="error: not a syntax error -- a text is printed as it is: --help -n %s \\n $HOME `id`\n",
+        crash="Segmentation fault (core dumped)\nexit status 1\n",
+    ),
+    "groovy": Programs(
+        hello='println "Hello, world!"',
+        echo='System.in.eachLine { line -> println "echo: $line" }',
+        error='println "unclosed',
+        crash='throw new RuntimeException("boom")',
+    ),
+    "scala": Programs(
+        hello='object Main {\n  def main(args: Array[String]): Unit = println("Hello, world!")\n}',
+        echo=(
+            "object Main {\n  def main(args: Array[String]): Unit =\n"
+            '    for (line <- scala.io.Source.stdin.getLines()) println("echo: " + line)\n}'
+        ),
+        error='object Main {\n  def main(args: Array[String]): Unit = { val x: Int = "s" }\n}',
+        crash='object Main {\n  def main(args: Array[String]): Unit = throw new RuntimeException("boom")\n}',
     ),
 }
