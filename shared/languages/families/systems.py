@@ -219,7 +219,12 @@ LANGUAGES: tuple[Language, ...] = (
         extensions=(".swift",),
         # main.swift holds the top-level code; the other files declarations.
         compile=("swiftc", "-O", "{flags}", "-o", "main", "./{sources}"),
-        allowed_flags=(r"-O(none|unchecked|size)?", r"-g", r"-Onone", r"-swift-version=?[456]", r"-warnings-as-errors"),
+        allowed_flags=(
+            r"-O(none|unchecked|size)?",
+            r"-g",
+            r"-warnings-as-errors",
+            r"-enforce-exclusivity=(checked|unchecked)",
+        ),
         artifacts=("main",),
         run=("./main",),
         run_needs_sources=False,
@@ -241,7 +246,7 @@ LANGUAGES: tuple[Language, ...] = (
             r"--enable-checking",
             r"--enable-experimental",
             r"-g",
-            rf"-D{_DEFINE}",
+            rf"--define={_DEFINE}",
         ),
         artifacts=("main",),
         run=("./main",),
@@ -255,8 +260,10 @@ LANGUAGES: tuple[Language, ...] = (
         runtime="forth",
         source_file="main.fs",
         extensions=(".fs", ".fth", ".4th"),
-        # Gforth loads its file arguments in turn: the program, then `bye` (no interactive session).
-        run=("gforth", "./{entry}", "-e", "bye"),
+        # Gforth would take the program's arguments for more files to load (and then stay for an
+        # interactive session): it includes the program and says `bye`, the arguments left for
+        # `next-arg`.
+        run=("gforth", "-e", "include ./{entry} bye"),
         version_command=("gforth", "--version"),
     ),
 )
