@@ -10,10 +10,17 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from shared.languages.families import managed, native, scripting
+from shared.languages.families import dynamic, functional, managed, native, scripting, systems
 from shared.languages.model import Language
 
-_ALL: tuple[Language, ...] = (*scripting.LANGUAGES, *native.LANGUAGES, *managed.LANGUAGES)
+_ALL: tuple[Language, ...] = (
+    *scripting.LANGUAGES,
+    *native.LANGUAGES,
+    *managed.LANGUAGES,
+    *functional.LANGUAGES,
+    *systems.LANGUAGES,
+    *dynamic.LANGUAGES,
+)
 
 
 def _group(definitions: tuple[Language, ...]) -> Mapping[str, tuple[Language, ...]]:

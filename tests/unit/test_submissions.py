@@ -130,9 +130,10 @@ def test_command_templates_expand_to_argv() -> None:
 
 
 # Python's run command keeps its shape for the zygote (argv[1] is the script); SQLite reads the
-# file through its ".read" command, one argument that is not an option; java runs a class name,
-# and its launcher has no "--" (names starting with '-' are refused by the gateway for all three).
-UNGUARDED = {"python": "run", "sql": "run", "java": "run"}
+# file through its ".read" command, one argument that is not an option; java and scala run a class
+# name, and the java launcher has no "--" (names starting with '-' are refused by the gateway for
+# all of them).
+UNGUARDED = {"python": "run", "sql": "run", "java": "run", "scala": "run"}
 
 
 @pytest.mark.parametrize("key", sorted(BY_KEY))
