@@ -24,10 +24,11 @@ JVM_LIMITS = limits(memory_mb=512, processes=128)
 JVM_ZYGOTE_CLASSES = "/opt/crh/jvm"
 
 
-def jvm_zygote(tool: str, classpath: str = "", *warm_options: str) -> tuple[str, ...]:
-    """A JVM with ``tool`` loaded and warmed, compiling (or running) once its program arrives."""
+def jvm_zygote(tool: str, classpath: str = "", *warm_options: str, properties: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """A JVM with ``tool`` loaded and warmed, compiling (or running) once its program arrives:
+    the phase's command is then ``tool`` followed by what the tool's own launcher would take."""
     path = f"{JVM_ZYGOTE_CLASSES}:{classpath}" if classpath else JVM_ZYGOTE_CLASSES
-    return ("java", *JVM_FLAGS, "-cp", path, "JvmZygote", tool, *warm_options)
+    return ("java", *JVM_FLAGS, *properties, "-cp", path, "JvmZygote", tool, *warm_options)
 
 
 SLOW_COMPILER = limits(wall_time_ms=60_000, cpu_time_ms=60_000)

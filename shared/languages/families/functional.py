@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.languages.families.common import JVM_FLAGS, JVM_LIMITS, env
+from shared.languages.families.common import JVM_LIMITS, env, jvm_zygote
 from shared.languages.model import Language
 
 # The BEAM starts a scheduler (and a dirty CPU scheduler) per host core, more threads than a
@@ -138,8 +138,12 @@ LANGUAGES: tuple[Language, ...] = (
         runtime="jvm-langs",
         source_file="main.clj",
         extensions=(".clj", ".cljc"),
-        # clojure.main runs a script (without the Debian wrapper's shell and rlwrap).
-        run=("java", *JVM_FLAGS, "-cp", "/usr/share/java/clojure.jar", "clojure.main", "./{entry}"),
+        # Debian's wrapper for clojure.main; in the sandbox, Clojure is loaded and warmed before the
+        # script arrives (~0.5 s of start-up), and runs it as clojure.main would.
+        run=("clojure", "./{entry}"),
+        zygote=jvm_zygote(
+            "clojure", "/usr/share/java/clojure.jar:/usr/share/java/spec.alpha.jar:/usr/share/java/core.specs.alpha.jar"
+        ),
         version_command=("java", "-cp", "/usr/share/java/clojure.jar", "clojure.main", "-e", "(clojure-version)"),
         run_limit_defaults=JVM_LIMITS,
     ),
