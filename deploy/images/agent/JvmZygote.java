@@ -139,17 +139,20 @@ public final class JvmZygote {
             }
             case "scalac": {
                 Class<?> main = Class.forName("scala.tools.nsc.Main");
-                PrintStream previousOut = System.out;
-                PrintStream previousErr = System.err;
-                // scalac reports through Console, which follows System.out and System.err.
-                System.setOut(out);
-                System.setErr(err);
+                // scalac reports through scala.Console, whose streams are its own (taken from
+                // System.out and System.err when it was first used): point them at this run's.
+                Class<?> console = Class.forName("scala.Console");
+                console.getMethod("setOut", PrintStream.class).invoke(null, out);
+                console.getMethod("setErr", PrintStream.class).invoke(null, err);
                 try {
-                    boolean ok = (Boolean) main.getMethod("process", String[].class).invoke(null, (Object) argv);
-                    return ok ? 0 : 1;
+                    // Scala 2.11's process returns nothing: its reporter says whether errors occurred.
+                    main.getMethod("process", String[].class).invoke(null, (Object) argv);
+                    Object reporter = main.getMethod("reporter").invoke(null);
+                    boolean errors = (Boolean) reporter.getClass().getMethod("hasErrors").invoke(reporter);
+                    return errors ? 1 : 0;
                 } finally {
-                    System.setOut(previousOut);
-                    System.setErr(previousErr);
+                    console.getMethod("setOut", PrintStream.class).invoke(null, System.out);
+                    console.getMethod("setErr", PrintStream.class).invoke(null, System.err);
                 }
             }
             case "clojure":
