@@ -84,15 +84,17 @@ public final class JvmZygote {
         String tool = args[0];
         // The zygote's other arguments are options its warm-up compiles pass (e.g. kotlinc's home).
         List<String> warmOptions = Arrays.asList(args).subList(1, args.length);
+        // The go message's pipe, opened now so the warm-up can stop as soon as a program waits.
+        InputStream go = new FileInputStream("/proc/self/fd/3");
         Path dir = Files.createTempDirectory("crh-zygote-warm");
         try {
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 3 && go.available() == 0; i++) {
                 warm(tool, warmOptions, dir);
             }
         } finally {
             delete(dir);
         }
-        List<String> fields = readGo();
+        List<String> fields = readGo(go);
         if (fields.size() < 3) {
             System.exit(0); // No program came (the sandbox was discarded).
         }
@@ -212,9 +214,9 @@ public final class JvmZygote {
         }
     }
 
-    private static List<String> readGo() throws IOException {
+    private static List<String> readGo(InputStream go) throws IOException {
         ByteArrayOutputStream data = new ByteArrayOutputStream();
-        try (InputStream in = new FileInputStream("/proc/self/fd/3")) {
+        try (InputStream in = go) {
             in.transferTo(data);
         }
         List<String> fields = new ArrayList<>();
