@@ -88,7 +88,10 @@ public final class JvmZygote {
         InputStream go = new FileInputStream("/proc/self/fd/3");
         Path dir = Files.createTempDirectory("crh-zygote-warm");
         try {
-            for (int i = 0; i < 3 && go.available() == 0; i++) {
+            // One throwaway compile loads nearly everything a second one needs; more would delay a
+            // program that arrives meanwhile (back-to-back submissions find the next sandbox still
+            // warming up).
+            if (go.available() == 0) {
                 warm(tool, warmOptions, dir);
             }
         } finally {
