@@ -24,7 +24,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 @pytest.mark.usefixtures("nothing_queued")
 class TestRejectedSubmissions:
     async def test_unknown_language(self, api: httpx.AsyncClient) -> None:
-        body = assert_problem(await api.post("/v1/executions", json={**GOOD, "language": "cobol"}), 422)
+        body = assert_problem(await api.post("/v1/executions", json={**GOOD, "language": "klingon"}), 422)
         assert body["errors"][0]["loc"] == ["body", "language"]
         assert "unknown language" in body["errors"][0]["msg"]
 

@@ -151,7 +151,7 @@ async def _wait_finished(api: httpx.AsyncClient, execution_id: str) -> dict[str,
 
 
 async def test_a_bad_start_frame_is_refused(api: httpx.AsyncClient, nothing_queued: None) -> None:
-    for first in ({"type": "start", "language": "cobol", "source": ""}, {"type": "hello"}, {"language": "python"}):
+    for first in ({"type": "start", "language": "klingon", "source": ""}, {"type": "hello"}, {"language": "python"}):
         async with connect(interactive_url(api)) as ws:
             await ws.send(json.dumps(first))
             error = json.loads(await asyncio.wait_for(ws.recv(), RECV_S))

@@ -111,7 +111,7 @@ class TestBounds:
 
     @pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/problem+json"])
     async def test_json_variants_are_read_as_json(self, api: httpx.AsyncClient, content_type: str) -> None:
-        payload = b'{"language": "cobol", "source": "print(1)"}'
+        payload = b'{"language": "klingon", "source": "print(1)"}'
         # Reached validation: the language is checked, so the body was read as JSON.
         response = await api.post("/v1/executions", content=payload, headers={"content-type": content_type})
         body = assert_problem(response, 422)
@@ -174,7 +174,7 @@ class TestBounds:
 
     async def test_chunked_body_within_the_limit_is_read(self, api: httpx.AsyncClient) -> None:
         async def chunks() -> AsyncIterator[bytes]:
-            yield b'{"language": "cobol", '
+            yield b'{"language": "klingon", '
             yield b'"source": "print(1)"}'
 
         body = assert_problem(await api.post("/v1/executions", content=chunks(), headers=JSON), 422)
