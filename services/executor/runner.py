@@ -45,6 +45,9 @@ class ExecutionSpec:
     compare: CompareMode = CompareMode.exact
     # Reuse mode: pooled containers that served others may run it, and serve others after it.
     reuse: bool = True
+    # Whether a pool miss counts as demand for the sandbox's shape (a one-off, such as a version
+    # probe, must not keep sandboxes of its shape warm).
+    demand: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +105,9 @@ class Runner:
         return sandbox_shape(self.image(language), language, limits, phase)
 
     async def acquire(self, spec: ExecutionSpec, phase: Phase, limits: Limits) -> Box:
-        box, _warm = await self.pool.acquire(self.shape(spec.language, limits, phase), reuse=spec.reuse)
+        box, _warm = await self.pool.acquire(
+            self.shape(spec.language, limits, phase), reuse=spec.reuse, demand=spec.demand
+        )
         return box
 
     def artifact_room(self, run_sources: Sequence[tuple[str, bytes, int]]) -> int:

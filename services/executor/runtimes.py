@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import re
@@ -27,18 +28,22 @@ PROBE_LIMITS = Limits(
 
 
 async def _probe(runner: Runner, language: Language) -> str | None:
+    # A plain sandbox, used once: the version command runs as given (no pre-started interpreter
+    # or compiler), and probing leaves no sandboxes of its shape warm.
+    plain = dataclasses.replace(language, zygote=None, compile_zygote=None)
     spec = ExecutionSpec(
         id=f"probe-{language.id}-{language.variant}",
-        language=language,
+        language=plain,
         files=(),
         stdin=b"",
         args=(),
         compile_options=(),
         limits=PROBE_LIMITS,
         compile_limits=None,
+        reuse=False,
+        demand=False,
     )
     program = Program(files=(), argv=language.version_command, env={}, limits=PROBE_LIMITS)
-    # A plain sandbox (no pre-started interpreter): the version command runs as given.
     result = await runner.run_in_sandbox(spec, Phase.compile, program, events=None)
     text = (result.stdout + result.stderr).decode(errors="replace")
     match = re.search(language.version_pattern, text)

@@ -140,9 +140,10 @@ class SandboxPool:
             return len(self._idle.get(shape, ()))
         return sum(len(queue) for queue in self._idle.values())
 
-    async def acquire(self, shape: Shape, *, reuse: bool = True) -> tuple[Box, bool]:
+    async def acquire(self, shape: Shape, *, reuse: bool = True, demand: bool = True) -> tuple[Box, bool]:
         """A started sandbox of this shape, and whether it came warm from the pool. With reuse, a
-        sandbox that already served others may come; without, only a never-used one.
+        sandbox that already served others may come; without, only a never-used one. Without
+        demand, a miss does not make the shape poolable or raise its target.
 
         Every acquired sandbox must be given back to release()."""
         if reuse and (box := self._take_reused(shape, ready_only=True)):
@@ -158,10 +159,11 @@ class SandboxPool:
             self._doomed.append(box)
         if reuse and (box := self._take_reused(shape, ready_only=False)):
             return box, True
-        self.stats["misses"] += 1
-        self._misses_since_decay[shape] += 1
-        self._grow(shape)
-        self._wake.set()
+        if demand:
+            self.stats["misses"] += 1
+            self._misses_since_decay[shape] += 1
+            self._grow(shape)
+            self._wake.set()
         return await self._create(shape), False
 
     def _take_reused(self, shape: Shape, *, ready_only: bool) -> Box | None:
