@@ -52,7 +52,7 @@ BENIGN_STDOUT = f"{sum(i * i for i in range(200000))}\n"
 PROBE = {
     "language": "python",
     "source": """
-import os
+import os, sys
 problems = []
 for d in ("/tmp", "/dev/shm"):
     if os.listdir(d):
@@ -62,10 +62,10 @@ if sorted(os.listdir("/work")) != ["main.py"]:
 pids = sorted(p for p in os.listdir("/proc") if p.isdigit())
 if len(pids) != 2:
     problems.append(f"processes: {pids}")
-for path in ("/etc/x", "/x", "/var/tmp/crh-marker", "/run/lock/crh-marker", "/usr/bin/python3.11"):
-    if path != "/usr/bin/python3.11" and os.path.exists(path):
+for path in ("/etc/x", "/x", "/var/tmp/crh-marker", "/run/lock/crh-marker"):
+    if os.path.exists(path):
         problems.append(path)
-if os.path.getsize("/usr/bin/python3.11") < 1_000_000:
+if os.path.getsize(os.path.realpath(sys.executable)) < 1_000_000:
     problems.append("the interpreter was altered")
 print("pristine" if not problems else problems)
 """,
@@ -98,7 +98,7 @@ def host_sandbox_processes(executor_id: str = EXECUTOR_ID) -> list[str]:
     interpreter's command line, hence the count), so anything more is a program that survived its
     execution. (Other suites' sandboxes on this engine are theirs to check.)"""
     uids = sandbox_uids(executor_id)
-    out = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-e", "-ww", "-o", "uid=,args="], capture_output=True, text=True).stdout
     by_uid: dict[int, list[str]] = {}
     for line in out.splitlines():
         number, _, command = line.strip().partition(" ")
@@ -106,14 +106,19 @@ def host_sandbox_processes(executor_id: str = EXECUTOR_ID) -> list[str]:
             by_uid.setdefault(int(number), []).append(command.strip())
     survivors = []
     for uid, commands in by_uid.items():
-        idle = {"/opt/crh/agent": 2, "python3 /opt/crh/zygote.py": 1, "runc init": 1}
+        idle = {"/opt/crh/agent": 2, ZYGOTE: 1, "runc init": 1}
         for command in commands:
-            name = next((known for known in idle if command.startswith(known)), None)
+            name = ZYGOTE if ZYGOTES.match(command) else next((k for k in idle if command.startswith(k)), None)
             if name is not None and idle[name] > 0:
                 idle[name] -= 1
             else:
                 survivors.append(f"{uid} {command}")
     return survivors
+
+
+# The pre-started interpreters and compilers (one per idle sandbox): Python's, the JVM tools', tsc's.
+ZYGOTE = "zygote"
+ZYGOTES = re.compile(r"python3 /opt/crh/zygote\.py|java .* JvmZygote |node /opt/crh/tsc-zygote\.js ")
 
 
 def wait_for_no_host_processes(executor_id: str = EXECUTOR_ID, timeout: float = 10.0) -> list[str]:
