@@ -38,8 +38,6 @@ class Language:
     compile: tuple[str, ...] | None = None
     # Paths (files or directories, relative to the work dir) the compile phase hands to the run phase.
     artifacts: tuple[str, ...] = ()
-    # Interpreted languages need their sources at run time; compiled ones only the artifacts.
-    run_needs_sources: bool = True
     run_env: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     compile_env: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     # An interpreter the warm sandbox starts before its program arrives (see the agent's zygote
@@ -71,6 +69,11 @@ class Language:
     @property
     def compiled(self) -> bool:
         return self.compile is not None
+
+    @property
+    def run_needs_sources(self) -> bool:
+        """Interpreted languages need their sources at run time; compiled ones only the artifacts."""
+        return not self.compiled
 
     def file_name_for(self, source: str) -> str:
         """The entry file's name for a single submitted source."""

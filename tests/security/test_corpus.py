@@ -22,7 +22,7 @@ import httpx
 import pytest
 import redis
 
-from shared.languages import LANGUAGES
+from shared.languages import BY_KEY, LANGUAGES
 from shared.limits import default_limits
 from shared.redis_keys import execution_stream
 from shared.settings import GatewaySettings
@@ -108,7 +108,8 @@ def host_sandbox_processes(executor_id: str = EXECUTOR_ID) -> list[str]:
     for uid, commands in by_uid.items():
         idle = {"/opt/crh/agent": 2, ZYGOTE: 1, "runc init": 1}
         for command in commands:
-            name = ZYGOTE if ZYGOTES.match(command) else next((k for k in idle if command.startswith(k)), None)
+            zygote = command.startswith(ZYGOTE_COMMANDS)
+            name = ZYGOTE if zygote else next((k for k in idle if command.startswith(k)), None)
             if name is not None and idle[name] > 0:
                 idle[name] -= 1
             else:
@@ -116,9 +117,11 @@ def host_sandbox_processes(executor_id: str = EXECUTOR_ID) -> list[str]:
     return survivors
 
 
-# The pre-started interpreters and compilers (one per idle sandbox): Python's, the JVM tools', tsc's.
+# The pre-started interpreters and compilers (one per idle sandbox), as the catalogue starts them.
 ZYGOTE = "zygote"
-ZYGOTES = re.compile(r"python3 /opt/crh/zygote\.py|java .* JvmZygote |node /opt/crh/tsc-zygote\.js ")
+ZYGOTE_COMMANDS = tuple(
+    {" ".join(argv) for lang in BY_KEY.values() for argv in (lang.zygote, lang.compile_zygote) if argv}
+)
 
 
 def wait_for_no_host_processes(executor_id: str = EXECUTOR_ID, timeout: float = 10.0) -> list[str]:

@@ -159,7 +159,6 @@ LANGUAGES: tuple[Language, ...] = (
         package_pattern=r"^\s*package\s+([A-Za-z_][\w.]*)",
         artifacts=("main.jar",),
         run=("java", *JVM_FLAGS, "-cp", "/usr/share/java/scala-library.jar:main.jar", "{main_class}"),
-        run_needs_sources=False,
         version_command=("scalac", "-version"),
         run_limit_defaults=JVM_LIMITS,
         compile_limit_defaults=SLOW_COMPILER,

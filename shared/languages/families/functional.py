@@ -93,7 +93,6 @@ LANGUAGES: tuple[Language, ...] = (
         ),
         artifacts=("ebin",),
         run=("erl", "-noshell", "-pa", "ebin", "-eval", _ERLANG_RUN, "-extra"),
-        run_needs_sources=False,
         run_env=_BEAM_ENV,
         version_command=(
             "env",
@@ -128,7 +127,6 @@ LANGUAGES: tuple[Language, ...] = (
         allowed_flags=(r"-unsafe", r"-noassert", r"-g", r"-principal", r"-rectypes", r"-strict-sequence"),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("ocamlopt", "-version"),
     ),
     Language(

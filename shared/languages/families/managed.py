@@ -42,7 +42,6 @@ def _java(variant: str, runtime: str, releases: str) -> Language:
         package_pattern=r"^\s*package\s+([A-Za-z_][\w.]*)\s*;",
         artifacts=("classes",),
         run=("java", *JVM_FLAGS, "-cp", "classes", "{main_class}"),
-        run_needs_sources=False,
         version_command=("javac", "-version"),
         run_limit_defaults=JVM_LIMITS,
     )
@@ -75,7 +74,6 @@ LANGUAGES: tuple[Language, ...] = (
             "--main-of",
             "main.jar",
         ),
-        run_needs_sources=False,
         version_command=("kotlinc", "-version"),
         version_pattern=r"kotlinc-jvm (\d+(?:\.\d+)+)",
         run_limit_defaults=JVM_LIMITS,
@@ -98,7 +96,6 @@ LANGUAGES: tuple[Language, ...] = (
         ),
         artifacts=("main.exe",),
         run=("mono", "main.exe"),
-        run_needs_sources=False,
         version_command=("mcs", "--version"),
         run_limit_defaults=limits(processes=128),
     ),

@@ -26,7 +26,6 @@ def _gcc(language: str, variant: str, runtime: str) -> Language:
             allowed_flags=(*GCC_FLAGS, _C_STD),
             artifacts=("main",),
             run=("./main",),
-            run_needs_sources=False,
             version_command=("gcc", "-dumpfullversion"),
         )
     if language == "cpp":
@@ -42,7 +41,6 @@ def _gcc(language: str, variant: str, runtime: str) -> Language:
             allowed_flags=(*GCC_FLAGS, _CXX_STD),
             artifacts=("main",),
             run=("./main",),
-            run_needs_sources=False,
             version_command=("g++", "-dumpfullversion"),
             libraries=("Boost (headers)",),
         )
@@ -57,7 +55,6 @@ def _gcc(language: str, variant: str, runtime: str) -> Language:
         allowed_flags=(*GCC_FLAGS, r"-std=(f95|f2003|f2008|f2018|legacy)", r"-ffree-form", r"-fcheck=all"),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("gfortran", "-dumpfullversion"),
     )
 
@@ -79,7 +76,6 @@ def _clang(language: str) -> Language:
         allowed_flags=(*GCC_FLAGS, _CXX_STD if cxx else _C_STD),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("clang++" if cxx else "clang", "--version"),
         version_pattern=_CLANG_VERSION,
         libraries=("Boost (headers)",) if cxx else (),
@@ -105,7 +101,6 @@ def _go(variant: str, runtime: str, cache: bool) -> Language:
         allowed_flags=(r"-trimpath", r"-gcflags=-[NlB]( -[NlB]){0,2}"),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("go", "version"),
     )
 
@@ -128,7 +123,6 @@ def _rust(variant: str, runtime: str, editions: str) -> Language:
         ),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("rustc", "--version"),
     )
 
@@ -148,7 +142,6 @@ LANGUAGES: tuple[Language, ...] = (
         allowed_flags=(r"-g", r"-Wall", r"-Werror", r"-D[A-Za-z_][A-Za-z0-9_]{0,63}(=[A-Za-z0-9_.]{0,64})?"),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("tcc", "-v"),
         version_pattern=r"tcc version (\d+(?:\.\d+)+)",
     ),
@@ -172,7 +165,6 @@ LANGUAGES: tuple[Language, ...] = (
         allowed_flags=(r"-O[0-2]?", r"-Wall", r"-Werror", r"-threaded", r"-XStrict(Data)?"),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("ghc", "--numeric-version"),
     ),
 )

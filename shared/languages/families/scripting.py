@@ -81,7 +81,6 @@ def _typescript(variant: str, tsc: str, zygote: tuple[str, ...] | None = None) -
         allowed_flags=(r"--strict", r"--noImplicitAny", r"--strictNullChecks", r"--noUnusedLocals"),
         artifacts=("out",),
         run=("node", "out/{entry_base}.js"),
-        run_needs_sources=False,
         version_command=(tsc, "--version"),
     )
 

@@ -21,7 +21,6 @@ def _d(variant: str, compile_argv: tuple[str, ...], flags: tuple[str, ...], vers
         allowed_flags=flags,
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=version,
     )
 
@@ -48,7 +47,6 @@ LANGUAGES: tuple[Language, ...] = (
         ),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("fpc", "-iV"),
     ),
     Language(
@@ -71,7 +69,6 @@ LANGUAGES: tuple[Language, ...] = (
         ),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("gnatmake", "--version"),
     ),
     _d(
@@ -131,7 +128,6 @@ LANGUAGES: tuple[Language, ...] = (
         ),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("nasm", "-v"),
     ),
     Language(
@@ -146,7 +142,6 @@ LANGUAGES: tuple[Language, ...] = (
         allowed_flags=(*GCC_FLAGS, r"-std=(c|gnu)(89|99|11|17|2x|23)"),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("gcc", "-dumpfullversion"),
     ),
     Language(
@@ -172,7 +167,6 @@ LANGUAGES: tuple[Language, ...] = (
         ),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("cobc", "--version"),
     ),
     Language(
@@ -192,7 +186,6 @@ LANGUAGES: tuple[Language, ...] = (
         ),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("nim", "--version"),
     ),
     Language(
@@ -206,7 +199,6 @@ LANGUAGES: tuple[Language, ...] = (
         allowed_flags=(r"--release", r"--no-debug", r"--error-trace", r"-D[a-z_][a-z0-9_]{0,31}", r"-O[0-3]"),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("crystal", "--version"),
         compile_limit_defaults=SLOW_COMPILER,
     ),
@@ -227,7 +219,6 @@ LANGUAGES: tuple[Language, ...] = (
         ),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("swiftc", "--version"),
         version_pattern=r"Swift version (\d+(?:\.\d+)+)",
         compile_limit_defaults=SLOW_COMPILER,
@@ -250,7 +241,6 @@ LANGUAGES: tuple[Language, ...] = (
         ),
         artifacts=("main",),
         run=("./main",),
-        run_needs_sources=False,
         version_command=("valac", "--version"),
     ),
     Language(
