@@ -5,6 +5,7 @@ front so the executor's slots stay busy; each test then checks its own result.""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -298,3 +299,23 @@ async def test_compile_options_outside_the_allow_list_are_refused(api: httpx.Asy
     response = await api.post("/v1/executions", json={"language": "c", "source": "", "compile_options": [flag]})
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "compile_options", 0]
+
+
+def _archived_zygotes() -> list[tuple[str, tuple[str, ...]]]:
+    return [
+        (language.runtime, zygote)
+        for language in BY_KEY.values()
+        for zygote in (language.zygote, language.compile_zygote)
+        if zygote and any(arg.startswith("-XX:SharedArchiveFile=") for arg in zygote)
+    ]
+
+
+@pytest.mark.parametrize(("runtime", "zygote"), _archived_zygotes(), ids=lambda value: str(value).split(" ")[-1])
+def test_jvm_zygotes_map_their_class_data_archive(runtime: str, zygote: tuple[str, ...]) -> None:
+    """A JVM given an archive that does not match its class path runs without it, silently and
+    slowly; -Xshare:on makes that an error (deploy/images/setup/jvm.sh dumps the archives)."""
+    jvm = list(zygote[: zygote.index("JvmZygote")])
+    command = ["docker", "run", "--rm", "--network", "none", "--user", "65534", f"coderunhub/runtime-{runtime}"]
+    done = subprocess.run([*command, *jvm, "-Xshare:on", "-version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "sharing" in done.stderr, done.stderr

@@ -176,9 +176,14 @@ LANGUAGES: tuple[Language, ...] = (
         runtime="nim",
         source_file="main.nim",
         extensions=(".nim",),
-        # Nim finds the modules the program imports; its C files go to ~/.cache/nim.
-        compile=("nim", "c", "--hints:off", "-d:release", "{flags}", "-o:main", "./{entry}"),
+        # Nim finds the modules the program imports; its C files go to ~/.cache/nim. The C backend
+        # is tcc: GCC spends ~2 s of a hello world's ~2.7 s optimising Nim's runtime (0.7 s with
+        # tcc); --cc:gcc builds code that runs up to ~10x faster for CPU-bound programs.
+        compile=("nim", "c", "--hints:off", "-d:release", "--cc:tcc", "--passL:-lm", "{flags}", "-o:main", "./{entry}"),
         allowed_flags=(
+            r"--cc:(tcc|gcc)",
+            # Threads with tcc need emulated thread-local storage.
+            r"--tlsEmulation:(on|off)",
             r"-d:(release|danger|useMalloc)",
             r"--opt:(none|speed|size)",
             r"--(checks|boundChecks|overflowChecks|assertions|threads|warnings):(on|off)",
