@@ -182,10 +182,13 @@ def bare_block(container: str, script: str, row: Row, runs: int, count: bool) ->
 
 
 async def api_block(
-    client: httpx.AsyncClient, language: Language, source: str, row: Row, runs: int, count: bool
+    client: httpx.AsyncClient, language: Language, source: str, row: Row, runs: int, count: bool, pause: float = 0.0
 ) -> None:
     payload = {"language": language.id, "version": language.variant, "source": source}
     for _ in range(runs):
+        # Think time before each submission (an editor's user reads the output before running again);
+        # 0 is back to back.
+        await asyncio.sleep(pause)
         start = time.perf_counter()
         try:
             response = await client.post("/v1/executions", params={"wait": "true"}, json=payload)
@@ -234,7 +237,7 @@ async def measure(suite: Suite, rows: dict[str, Row], containers: Containers, ar
             for runs in blocks:
                 if script:
                     bare_block(containers.get(row.image), script, row, runs, count=True)
-                await api_block(client, language, source, row, runs, count=True)
+                await api_block(client, language, source, row, runs, count=True, pause=args.pause)
                 print(".", end="", flush=True, file=sys.stderr)
             print(f" API p50 {fmt(p50(row.api_ms))} ms, bare {fmt(bare_total(row))} ms", file=sys.stderr)
 
@@ -318,6 +321,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2, help="uncounted runs first, API and bare each")
     parser.add_argument("--block", type=int, default=5, help="bare and API runs alternate in blocks of this many")
     parser.add_argument("--settle", type=float, default=1.0, help="seconds of pause after a version's warm-ups")
+    parser.add_argument(
+        "--pause", type=float, default=0.0, help="seconds between API submissions (default: back to back)"
+    )
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
     args = parser.parse_args()
@@ -350,7 +356,11 @@ def main() -> None:
     finally:
         containers.close()
 
-    print(f"\nmachine: {machine()}; {args.runs} runs per version (and {args.warmup} uncounted first); times in ms")
+    spacing = f"{args.pause:g} s apart" if args.pause else "back to back"
+    print(
+        f"\nmachine: {machine()}; {args.runs} runs per version (and {args.warmup} uncounted first), {spacing};"
+        " times in ms"
+    )
     print(render(list(rows.values()), args.runs, args.markdown))
     if args.json:
         figures: dict[str, Any] = {"machine": machine(), "runs": args.runs, "warmup": args.warmup}

@@ -192,15 +192,66 @@ async def test_python_has_the_scientific_stack(api: httpx.AsyncClient) -> None:
     assert result["run"]["stdout"] == "9\n1.414214\nagg True\n"
 
 
-@pytest.mark.parametrize("version", ["gcc-14", "gcc-12", "clang-19"])
-async def test_cpp_has_boost(api: httpx.AsyncClient, version: str) -> None:
-    source = (
-        "#include <boost/algorithm/string.hpp>\n#include <iostream>\n#include <string>\n"
-        'int main() { std::string s = "boost"; boost::to_upper(s); std::cout << s << "\\n"; }'
-    )
-    result = await run(api, {"language": "cpp", "version": version, "source": source})
+# A program per language that uses every library its versions list (GET /v1/languages), compile
+# options, and its exact output. No option is needed to link a library.
+_C_GMP = (
+    "#include <gmp.h>\n#include <stdio.h>\n"
+    'int main(void) { mpz_t f; mpz_init(f); mpz_fac_ui(f, 30); gmp_printf("%Zd\\n", f); mpz_clear(f); return 0; }\n'
+)
+_CXX = (
+    "#include <Eigen/Dense>\n#include <gmpxx.h>\n#include <boost/algorithm/string.hpp>\n#include <iostream>\n"
+    "int main() {\n"
+    "  Eigen::Matrix2d m; m << 1, 2, 3, 4;\n"
+    "  mpz_class f = 1; for (int i = 2; i <= 30; i++) f *= i;\n"
+    '  std::string s = "boost"; boost::to_upper(s);\n'
+    '  std::cout << m.determinant() << " " << f << " " << s << "\\n";\n'
+    "}\n"
+)
+_HASKELL = (
+    "import qualified Data.Vector as V\nimport qualified Data.Map as M\nimport qualified Data.Text as T\n"
+    "import qualified Data.ByteString.Char8 as B\nimport Data.Array (listArray, (!))\n"
+    "import Control.Monad.State (execState, modify)\nimport Data.List.Split (splitOn)\n"
+    "import System.Random (mkStdGen, randomR)\n"
+    "main :: IO ()\nmain = do\n"
+    "  print (V.sum (V.fromList [1 .. 10 :: Int]), M.size (M.fromList [(1 :: Int, 'a'), (2, 'b')]))\n"
+    '  print (T.toUpper (T.pack "text"), B.length (B.pack "bytes"), listArray (0, 2) "abc" ! (1 :: Int))\n'
+    '  print (execState (modify (+ 1)) (41 :: Int), splitOn "," "a,b,c", fst (randomR (7, 7 :: Int) (mkStdGen 42)))\n'
+)
+LIBRARY_PROGRAMS: dict[str, tuple[str, list[str], str]] = {
+    "c": (_C_GMP, [], "265252859812191058636308480000000\n"),
+    "cpp": (_CXX, [], "-2 265252859812191058636308480000000 BOOST\n"),
+    "javascript": (
+        "const _ = require('lodash');\nconsole.log(_.chunk([1, 2, 3, 4, 5], 2).length, _.VERSION.split('.')[0]);\n",
+        [],
+        "3 4\n",
+    ),
+    "php": (
+        '<?php\necho bcadd("1234567890123456789", "1"), " ", gmp_strval(gmp_fact(20)), " ",\n'
+        '  mb_strtoupper("héllo"), "\\n";\n',
+        [],
+        "1234567890123456790 2432902008176640000 HÉLLO\n",
+    ),
+    "haskell": (_HASKELL, [], '(55,2)\n("TEXT",5,\'b\')\n(42,["a","b","c"],7)\n'),
+}
+
+
+def _with_libraries() -> list[str]:
+    return sorted(key for key, language in BY_KEY.items() if language.libraries and language.id != "python")
+
+
+def test_every_listed_library_has_a_program() -> None:
+    """Python's and Hy's stack has tests of its own (above)."""
+    assert {BY_KEY[key].id for key in _with_libraries()} - {"hy"} == set(LIBRARY_PROGRAMS)
+
+
+@pytest.mark.parametrize("key", [key for key in _with_libraries() if BY_KEY[key].id != "hy"])
+async def test_listed_libraries_are_installed(api: httpx.AsyncClient, key: str) -> None:
+    language = BY_KEY[key]
+    source, flags, expected = LIBRARY_PROGRAMS[language.id]
+    payload = {"language": language.id, "version": language.variant, "source": source, "compile_options": flags}
+    result = await run(api, payload)
     assert result["verdict"] == "ok", result
-    assert result["run"]["stdout"] == "BOOST\n"
+    assert result["run"]["stdout"] == expected
 
 
 @pytest.mark.parametrize("flags", [[], ["-std=gnu++20", "-O0"]])

@@ -46,7 +46,7 @@ GCC_FLAGS = (
     r"-W(all|extra|error|pedantic|shadow|conversion|no-unused-result)",
     r"-pedantic",
     r"-D[A-Za-z_][A-Za-z0-9_]{0,63}(=[A-Za-z0-9_.]{0,64})?",
-    r"-l(m|pthread)",
+    r"-l(m|pthread|gmp|gmpxx)",
     r"-pthread",
     r"-march=x86-64(-v[234])?",
     r"-fno-(exceptions|rtti|strict-aliasing)",

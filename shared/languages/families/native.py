@@ -8,6 +8,14 @@ from shared.languages.model import Language
 _C_STD = r"-std=(c|gnu)(89|99|11|17|2x|23)"
 _CXX_STD = r"-std=(c|gnu)\+\+(11|14|17|20|2a|2b|23)"
 _CLANG_VERSION = r"clang version (\d+(?:\.\d+)+)"
+# The libraries are linked after the program's objects, only when it uses them (--as-needed: a
+# program that does not pays nothing at start-up); the others are headers.
+_C_LINK = ("-Wl,--as-needed", "-lgmp", "-lm")
+_CXX_LINK = ("-Wl,--as-needed", "-lgmpxx", "-lgmp")
+_C_LIBRARIES = ("GMP",)
+# Debian's Eigen is under eigen3/: programs include <Eigen/Dense> as its documentation says.
+_EIGEN = "-I/usr/include/eigen3"
+_CXX_LIBRARIES = ("Boost (headers)", "Eigen 3 (headers)", "GMP (gmpxx)")
 
 
 def _gcc(language: str, variant: str, runtime: str) -> Language:
@@ -22,11 +30,12 @@ def _gcc(language: str, variant: str, runtime: str) -> Language:
             source_file="main.c",
             extensions=(".c",),
             # GCC has no "--": names go as ./name.
-            compile=("gcc", "-O2", "-std=gnu17", "-pipe", "{flags}", "-o", "main", "./{sources}", "-lm"),
+            compile=("gcc", "-O2", "-std=gnu17", "-pipe", "{flags}", "-o", "main", "./{sources}", *_C_LINK),
             allowed_flags=(*GCC_FLAGS, _C_STD),
             artifacts=("main",),
             run=("./main",),
             version_command=("gcc", "-dumpfullversion"),
+            libraries=_C_LIBRARIES,
         )
     if language == "cpp":
         return Language(
@@ -37,12 +46,24 @@ def _gcc(language: str, variant: str, runtime: str) -> Language:
             source_file="main.cpp",
             extensions=(".cpp", ".cc", ".cxx"),
             # -I/opt/crh/pch: a precompiled <bits/stdc++.h> for these flags (deploy/images/setup/gcc.sh).
-            compile=("g++", "-O2", "-std=gnu++17", "-pipe", "-I/opt/crh/pch", "{flags}", "-o", "main", "./{sources}"),
+            compile=(
+                "g++",
+                "-O2",
+                "-std=gnu++17",
+                "-pipe",
+                "-I/opt/crh/pch",
+                _EIGEN,
+                "{flags}",
+                "-o",
+                "main",
+                "./{sources}",
+                *_CXX_LINK,
+            ),
             allowed_flags=(*GCC_FLAGS, _CXX_STD),
             artifacts=("main",),
             run=("./main",),
             version_command=("g++", "-dumpfullversion"),
-            libraries=("Boost (headers)",),
+            libraries=_CXX_LIBRARIES,
         )
     return Language(
         id="fortran",
@@ -69,16 +90,16 @@ def _clang(language: str) -> Language:
         source_file="main.cpp" if cxx else "main.c",
         extensions=(".cpp", ".cc", ".cxx") if cxx else (".c",),
         compile=(
-            ("clang++", "-O2", "-std=gnu++17", "{flags}", "-o", "main", "./{sources}")
+            ("clang++", "-O2", "-std=gnu++17", _EIGEN, "{flags}", "-o", "main", "./{sources}", *_CXX_LINK)
             if cxx
-            else ("clang", "-O2", "-std=gnu17", "{flags}", "-o", "main", "./{sources}", "-lm")
+            else ("clang", "-O2", "-std=gnu17", "{flags}", "-o", "main", "./{sources}", *_C_LINK)
         ),
         allowed_flags=(*GCC_FLAGS, _CXX_STD if cxx else _C_STD),
         artifacts=("main",),
         run=("./main",),
         version_command=("clang++" if cxx else "clang", "--version"),
         version_pattern=_CLANG_VERSION,
-        libraries=("Boost (headers)",) if cxx else (),
+        libraries=_CXX_LIBRARIES if cxx else _C_LIBRARIES,
     )
 
 
@@ -166,5 +187,7 @@ LANGUAGES: tuple[Language, ...] = (
         artifacts=("main",),
         run=("./main",),
         version_command=("ghc", "--numeric-version"),
+        # GHC's own (containers, mtl, text, bytestring, array) and Debian's packages of the others.
+        libraries=("containers", "mtl", "text", "bytestring", "array", "vector", "random", "split"),
     ),
 )

@@ -46,6 +46,8 @@ def _node(variant: str, runtime: str) -> Language:
         extensions=(".js", ".mjs", ".cjs"),
         run=("node", "--", "{entry}"),
         version_command=("node", "--version"),
+        # Debian's Node.js finds Debian's packages of modules (node-lodash) without a path.
+        libraries=("lodash",),
     )
 
 
@@ -109,6 +111,7 @@ def _php(variant: str, runtime: str) -> Language:
         # "php -- file" would read the program from stdin; "-f file --" keeps argv as it was.
         run=("php", "-f", "{entry}", "--"),
         version_command=("php", "-r", "echo PHP_VERSION;"),
+        libraries=("bcmath", "gmp", "mbstring"),
     )
 
 
