@@ -126,7 +126,9 @@ def test_command_templates_expand_to_argv() -> None:
     assert java.expand(java.run, "Main.java", ["Main.java"])[-1] == "Main"
     cpp = LANGUAGES["cpp"]
     argv = cpp.expand(cpp.compile or (), "main.cpp", ["b.cpp", "main.cpp", "a.cpp", "notes.txt"])
-    assert argv[argv.index("main") :][1:] == ["./main.cpp", "./a.cpp", "./b.cpp"]
+    # The entry first, then the others sorted; libraries are linked after them.
+    sources = argv[argv.index("main") + 1 :]
+    assert sources == ["./main.cpp", "./a.cpp", "./b.cpp", "-Wl,--as-needed", "-lgmpxx", "-lgmp"]
 
 
 # Python's run command keeps its shape for the zygote (argv[1] is the script); SQLite reads the
