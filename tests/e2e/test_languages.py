@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 from shared.languages import BY_KEY, LANGUAGES, VERSIONS
+from shared.settings import ExecutorSettings
 from tests.e2e.conftest import run
 from tests.e2e.programs import CANNOT_FAIL, PROGRAMS, echo_io
 
@@ -235,16 +236,21 @@ LIBRARY_PROGRAMS: dict[str, tuple[str, list[str], str]] = {
 }
 
 
+# Python's scientific stack (Hy's too) has tests of its own (above).
+_LIBRARIES_TESTED_ABOVE = {"python", "hy"}
+
+
 def _with_libraries() -> list[str]:
-    return sorted(key for key, language in BY_KEY.items() if language.libraries and language.id != "python")
+    return sorted(
+        key for key, language in BY_KEY.items() if language.libraries and language.id not in _LIBRARIES_TESTED_ABOVE
+    )
 
 
 def test_every_listed_library_has_a_program() -> None:
-    """Python's and Hy's stack has tests of its own (above)."""
-    assert {BY_KEY[key].id for key in _with_libraries()} - {"hy"} == set(LIBRARY_PROGRAMS)
+    assert {BY_KEY[key].id for key in _with_libraries()} == set(LIBRARY_PROGRAMS)
 
 
-@pytest.mark.parametrize("key", [key for key in _with_libraries() if BY_KEY[key].id != "hy"])
+@pytest.mark.parametrize("key", _with_libraries())
 async def test_listed_libraries_are_installed(api: httpx.AsyncClient, key: str) -> None:
     language = BY_KEY[key]
     source, flags, expected = LIBRARY_PROGRAMS[language.id]
@@ -366,7 +372,9 @@ def test_jvm_zygotes_map_their_class_data_archive(runtime: str, zygote: tuple[st
     """A JVM given an archive that does not match its class path runs without it, silently and
     slowly; -Xshare:on makes that an error (deploy/images/setup/jvm.sh dumps the archives)."""
     jvm = list(zygote[: zygote.index("JvmZygote")])
-    command = ["docker", "run", "--rm", "--network", "none", "--user", "65534", f"coderunhub/runtime-{runtime}"]
+    settings = ExecutorSettings()
+    image = f"{settings.image_prefix}{runtime}:{settings.image_tag}"
+    command = ["docker", "run", "--rm", "--network", "none", "--user", "65534", image]
     done = subprocess.run([*command, *jvm, "-Xshare:on", "-version"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "sharing" in done.stderr, done.stderr
