@@ -48,7 +48,8 @@ build() {
 
 # build_runtime NAME SUITE PACKAGES: the legacy builder has no named contexts, so each runtime is
 # built from a temporary context holding runtime/Dockerfile and its setup hook as setup.sh (empty
-# when it has none). A hook that downloads (npm) gets the CAs the build machine adds to its own
+# when it has none), with the files of setup/<name>.d/ beside it in files/ (the hook finds them
+# in /tmp/crh-setup/files). A hook that downloads (npm) gets the CAs the build machine adds to its own
 # trust (NODE_EXTRA_CA_CERTS, as behind a TLS-inspecting proxy) for the build only.
 build_runtime() {
   local name=$1 suite=$2 packages=$3
@@ -57,8 +58,12 @@ build_runtime() {
   input="$(image_id "$base") $(image_id "$AGENT_IMAGE") $packages"
   context=$(mktemp -d "${TMPDIR:-/tmp}/crh-runtime-$name.XXXXXX")
   cp runtime/Dockerfile "$context/Dockerfile"
+  # The Dockerfile stays out of the files the setup step copies: editing its last steps (the agent's
+  # files) then re-runs none of the setup hooks.
+  printf 'Dockerfile\n.dockerignore\n' >"$context/.dockerignore"
   if [ -f "setup/$name.sh" ]; then
     cp "setup/$name.sh" "$context/setup.sh"
+    [ ! -d "setup/$name.d" ] || cp -r "setup/$name.d" "$context/files"
     if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
       cp "$NODE_EXTRA_CA_CERTS" "$context/extra-ca.crt"
     fi

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import sys
 from collections.abc import Iterable
 
@@ -31,7 +33,8 @@ entirely; the program's `args` follow the run command. A non-zero exit of the co
 
 
 def _code(argv: Iterable[str]) -> str:
-    return "`" + " ".join(argv) + "`"
+    # Quoted as a shell would need it where an argument has spaces or quotes (a `sh -c` script).
+    return "`" + " ".join(shlex.quote(arg) if re.search(r"[\s'\"$]", arg) else arg for arg in argv) + "`"
 
 
 def _version(language: Language, default: bool) -> list[str]:

@@ -218,6 +218,20 @@ _HASKELL = (
     '  print (T.toUpper (T.pack "text"), B.length (B.pack "bytes"), listArray (0, 2) "abc" ! (1 :: Int))\n'
     '  print (execState (modify (+ 1)) (41 :: Int), splitOn "," "a,b,c", fst (randomR (7, 7 :: Int) (mkStdGen 42)))\n'
 )
+_R = """suppressPackageStartupMessages({
+  library(jsonlite); library(data.table); library(dplyr); library(tidyr); library(readr)
+  library(purrr); library(stringr); library(tibble); library(magrittr); library(ggplot2)
+})
+df <- tibble(x = 1:4, g = c("a", "a", "b", "b"))
+cat(toJSON(df %>% group_by(g) %>% summarise(t = sum(x))), "\\n", sep = "")
+wide <- pivot_wider(df, names_from = g, values_from = x, values_fn = sum)
+cat(data.table(a = 1:3)[, sum(a)], str_to_upper("ok"), map_dbl(1:3, ~ .x * 2),
+    nrow(read_csv(I("a,b\\n1,2"), show_col_types = FALSE)), ncol(wide))
+cat("\\n")
+plot <- ggplot(df, aes(x, x)) + geom_point()
+ggsave("plot.pdf", plot, width = 2, height = 2)
+cat(file.size("plot.pdf") > 1000, "\\n", sep = "")
+"""
 LIBRARY_PROGRAMS: dict[str, tuple[str, list[str], str]] = {
     "c": (_C_GMP, [], "265252859812191058636308480000000\n"),
     "cpp": (_CXX, [], "-2 265252859812191058636308480000000 BOOST\n"),
@@ -233,6 +247,14 @@ LIBRARY_PROGRAMS: dict[str, tuple[str, list[str], str]] = {
         "1234567890123456790 2432902008176640000 HÉLLO\n",
     ),
     "haskell": (_HASKELL, [], '(55,2)\n("TEXT",5,\'b\')\n(42,["a","b","c"],7)\n'),
+    "ruby": (
+        'require "prime"\nrequire "matrix"\nrequire "bigdecimal"\nrequire "json"\n'
+        'puts [Prime.first(3).inspect, Matrix[[1, 2], [3, 4]].det, (BigDecimal("0.1") + BigDecimal("0.2")).to_s,\n'
+        '      JSON.generate({"a" => 1})].join(" ")\n',
+        [],
+        '[2, 3, 5] -2 0.3e0 {"a":1}\n',
+    ),
+    "r": (_R, [], '[{"g":"a","t":3},{"g":"b","t":7}]\n6 OK 2 4 6 1 2\nTRUE\n'),
 }
 
 

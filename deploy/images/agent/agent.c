@@ -22,7 +22,8 @@
  *   --rusage-cpu                                     CPU from wait4 and RLIMIT_CPU, not the cgroup
  *   --env NAME=value ... --zygote ARGV...            zygote mode (see zygote.py): each cell starts
  *       ARGV before its request; at 'G' the cell writes "cpu_ms NUL file_size NUL argv..." on the
- *       interpreter's fd 3, and the same process runs the program.
+ *       interpreter's fd 3, and the same process runs the program.  The interpreter writes a byte
+ *       on its fd 4 (or closes it) once it is warm: the cell is ready then, not when it starts.
  *
  * Frames in (executor -> agent):
  *   'F' file      u16 name length, name, u32 mode, content
@@ -38,6 +39,8 @@
  *   'K' kill      kill the program now                 (after 'G'; ignored between executions)
  *   'N' next      after the exit record: no more input for that execution will come
  * Frames out (agent -> executor):
+ *   'Y' ready     the next cell is prepared (in zygote mode: its interpreter is warm); sent at most
+ *                 once per cell, only while no request has begun (the pool prefers ready sandboxes)
  *   'S' started, 'O' stdout bytes, 'R' stderr bytes, 'H' artifact (as above),
  *   'X' exit record ("key=value" lines; ends the execution: the agent drops input up to 'N',
  *                 then waits for the next request),
@@ -534,8 +537,11 @@ static void exec_program(char **argv, char **envp) {
 
 /* In the program's process, after fork: limits, stdio, identity of a plain process, exec. */
 static void child_exec(char **argv, char **extra_env, int nextra, int in_r, int out_w, int err_w, int errpipe_w,
-                       int ctl_r, unsigned long long cpu_ms, unsigned long long fsize) {
+                       int ctl_r, int ready_w, unsigned long long cpu_ms, unsigned long long fsize) {
     setsid();
+    /* Out of the way of the low descriptors set below. */
+    if (ready_w >= 0 && (ready_w = fcntl(ready_w, F_DUPFD_CLOEXEC, 10)) < 0) _exit(127);
+    if ((errpipe_w = fcntl(errpipe_w, F_DUPFD_CLOEXEC, 10)) < 0) _exit(127);
     /* The agent and the cell stay below: an OOM in the container picks the program. */
     prctl(PR_SET_DUMPABLE, 1);
     write_text("/proc/self/oom_score_adj", "1000");
@@ -564,7 +570,11 @@ static void child_exec(char **argv, char **extra_env, int nextra, int in_r, int 
         dup2(ctl_r, 3);
         fcntl(3, F_SETFD, 0);
     }
-    for (int fd = ctl_r >= 0 ? 4 : 3; fd < 1024; fd++)
+    if (ready_w >= 0) {
+        dup2(ready_w, 4);
+        fcntl(4, F_SETFD, 0);
+    }
+    for (int fd = ready_w >= 0 ? 5 : ctl_r >= 0 ? 4 : 3; fd < 1024; fd++)
         if (fd != errpipe_w) close(fd);
     sigset_t none;
     sigemptyset(&none);
@@ -760,7 +770,7 @@ static char *next_field(char **cursor, char *end) {
     return start;
 }
 
-static void cell_main(int ctl, int rep, int in_r, int out_w, int err_w) {
+static void cell_main(int ctl, int rep, int ready_w, int in_r, int out_w, int err_w) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* /proc/self of a non-dumpable process belongs to root: the maps could not be written. */
     prctl(PR_SET_DUMPABLE, 1);
@@ -774,7 +784,8 @@ static void cell_main(int ctl, int rep, int in_r, int out_w, int err_w) {
         if (pipe2(zp, O_CLOEXEC) < 0) cell_fail(rep, "pipe: %s", strerror(errno));
         pid = fork();
         if (pid < 0) cell_fail(rep, "fork: %s", strerror(errno));
-        if (pid == 0) child_exec(zygote_argv, boot_envs, nboot_envs, in_r, out_w, err_w, exec_p[1], zp[0], 0, 1ull << 40);
+        if (pid == 0)
+            child_exec(zygote_argv, boot_envs, nboot_envs, in_r, out_w, err_w, exec_p[1], zp[0], ready_w, 0, 1ull << 40);
         close(zp[0]);
         zctl = zp[1];
         close(exec_p[1]);
@@ -782,6 +793,8 @@ static void cell_main(int ctl, int rep, int in_r, int out_w, int err_w) {
         if (read(exec_p[0], &e, sizeof e) == (ssize_t)sizeof e) cell_fail(rep, "cannot start %s: %s", zygote_argv[0], strerror(e));
         close(exec_p[0]);
     }
+    /* Ready: the agent hears it when the zygote writes or closes its copy (or now, without one). */
+    close(ready_w);
 
     /* Files, then go. */
     unsigned long long budget = (opt_work_mb << 20);
@@ -848,7 +861,7 @@ static void cell_main(int ctl, int rep, int in_r, int out_w, int err_w) {
     } else {
         pid = fork();
         if (pid < 0) cell_fail(rep, "fork: %s", strerror(errno));
-        if (pid == 0) child_exec(argv, env, ne, in_r, out_w, err_w, exec_p[1], -1, cpu_ms, fsize);
+        if (pid == 0) child_exec(argv, env, ne, in_r, out_w, err_w, exec_p[1], -1, -1, cpu_ms, fsize);
         close(exec_p[1]);
         int e;
         if (read(exec_p[0], &e, sizeof e) == (ssize_t)sizeof e) {
@@ -897,11 +910,12 @@ static void cell_main(int ctl, int rep, int in_r, int out_w, int err_w) {
 struct cell {
     pid_t pid;
     int ctl, rep;              /* to and from the cell */
+    int ready;                 /* readable (a byte, or EOF) once the cell is ready; -1 once told */
     int in_w, out_r, err_r;    /* the program's stdio */
     int broken;                /* a write to the cell failed: it is dead; its report says why */
 };
 
-static struct cell cell = {-1, -1, -1, -1, -1, -1, 0};
+static struct cell cell = {-1, -1, -1, -1, -1, -1, -1, 0};
 static int sfd = -1;
 
 /* Largest peak resident set (VmHWM, KiB) among the container's processes but the agent's own.
@@ -952,15 +966,16 @@ static void close_fd(int *fd) {
 }
 
 static void prepare_cell(void) {
-    int ctl_p[2], rep_p[2], in_p[2], out_p[2], err_p[2];
-    if (pipe2(ctl_p, O_CLOEXEC) || pipe2(rep_p, O_CLOEXEC) || pipe2(in_p, O_CLOEXEC) || pipe2(out_p, O_CLOEXEC) ||
-        pipe2(err_p, O_CLOEXEC))
+    int ctl_p[2], rep_p[2], ready_p[2], in_p[2], out_p[2], err_p[2];
+    if (pipe2(ctl_p, O_CLOEXEC) || pipe2(rep_p, O_CLOEXEC) || pipe2(ready_p, O_CLOEXEC) || pipe2(in_p, O_CLOEXEC) ||
+        pipe2(out_p, O_CLOEXEC) || pipe2(err_p, O_CLOEXEC))
         fail("pipe: %s", strerror(errno));
     pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(CELL_NAMESPACES | SIGCHLD), NULL, NULL, NULL, NULL);
     if (pid < 0) fail("cannot create the execution's namespaces: %s", strerror(errno));
     if (pid == 0) {
         close(ctl_p[1]);
         close(rep_p[0]);
+        close(ready_p[0]);
         close(in_p[1]);
         close(out_p[0]);
         close(err_p[0]);
@@ -970,14 +985,15 @@ static void prepare_cell(void) {
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        cell_main(ctl_p[0], rep_p[1], in_p[0], out_p[1], err_p[1]);
+        cell_main(ctl_p[0], rep_p[1], ready_p[1], in_p[0], out_p[1], err_p[1]);
     }
     close(ctl_p[0]);
     close(rep_p[1]);
+    close(ready_p[1]);
     close(in_p[0]);
     close(out_p[1]);
     close(err_p[1]);
-    cell = (struct cell){pid, ctl_p[1], rep_p[0], in_p[1], out_p[0], err_p[0], 0};
+    cell = (struct cell){pid, ctl_p[1], rep_p[0], ready_p[0], in_p[1], out_p[0], err_p[0], 0};
 }
 
 static void discard_cell(void) {
@@ -988,6 +1004,7 @@ static void discard_cell(void) {
 
     close_fd(&cell.ctl);
     close_fd(&cell.rep);
+    close_fd(&cell.ready);
     close_fd(&cell.in_w);
     close_fd(&cell.out_r);
     close_fd(&cell.err_r);
@@ -1070,12 +1087,17 @@ static int skip_to_next(void) {
     }
 }
 
-/* Waits for the next request while keeping a live cell ready; 0 when the executor hung up. */
+/* Waits for the next request while keeping a live cell ready, and says when it is; 0 when the
+ * executor hung up. */
 static int await_request(void) {
     if (ilen > 0) return 1;
     for (int attempts = 0;;) {
-        struct pollfd pfd[2] = {{0, POLLIN, 0}, {sfd, POLLIN, 0}};
-        if (poll(pfd, 2, -1) < 0 && errno != EINTR) fail("poll: %s", strerror(errno));
+        struct pollfd pfd[3] = {{0, POLLIN, 0}, {sfd, POLLIN, 0}, {cell.ready, POLLIN, 0}};
+        if (poll(pfd, cell.ready >= 0 ? 3 : 2, -1) < 0 && errno != EINTR) fail("poll: %s", strerror(errno));
+        if (cell.ready >= 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+            close_fd(&cell.ready);
+            send_frame('Y', NULL, 0);
+        }
         if (pfd[1].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) > 0) {}

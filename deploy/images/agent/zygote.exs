@@ -21,6 +21,11 @@
 :code.delete(CRH.ZygoteWarmUp)
 :code.purge(CRH.ZygoteWarmUp)
 
+# Warm: the agent may hand this sandbox a program without waiting (a byte on fd 4).
+ready = Port.open({:fd, 4, 4}, [:binary, :out])
+Port.command(ready, "r")
+Port.close(ready)
+
 go = Port.open({:fd, 3, 3}, [:binary, :eof, :in])
 
 read = fn read, acc ->

@@ -229,7 +229,9 @@ class Box:
     """A created, attached and started sandbox container; destroy() removes every trace of it.
 
     It runs one program at a time; each run gets a fresh cell (namespaces, mounts) from the agent,
-    so the pool may hand a box that ran cleanly to the next execution."""
+    so the pool may hand a box that ran cleanly to the next execution. Between runs, the agent says
+    when its next cell is ready (in zygote mode: its interpreter warmed up); watch() listens for
+    that while the box waits in the pool, and `ready` tells."""
 
     def __init__(self, container: DockerContainer, stream: Stream, shape: Shape, uid: int) -> None:
         self.container = container
@@ -237,6 +239,12 @@ class Box:
         self.shape = shape
         self.uid = uid
         self.runs = 0
+        self.ready = False
+        # Kept across runs: what the agent sends after an exit record (its next cell's ready frame)
+        # may arrive in the same message as the record.
+        self._decoder = FrameDecoder(max_frame=0)
+        self._broken = False
+        self._watcher: asyncio.Task[None] | None = None
 
     @classmethod
     async def launch(
@@ -257,7 +265,37 @@ class Box:
     def alive(self) -> bool:
         """False once the container's agent is gone (its attach stream ended)."""
         queue = self.stream._queue
-        return not self.stream._closed and queue is not None and not queue.is_eof()
+        return not self._broken and not self.stream._closed and queue is not None and not queue.is_eof()
+
+    def watch(self) -> None:
+        """Listen for the agent's ready frame while the box waits (until it comes or a run starts)."""
+        if self._watcher is None and not self.ready and self.alive:
+            self._watcher = asyncio.create_task(self._await_ready(), name=f"ready-{self.container.id[:12]}")
+
+    async def unwatch(self) -> None:
+        """Stop listening: the stream has one reader, and a run is about to be it."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+
+    async def _await_ready(self) -> None:
+        self._decoder.max_frame = 0
+        try:
+            frames = list(self._decoder.feed(b""))
+            while not frames:
+                message = await self.stream.read_out()
+                if message is None:
+                    return  # the agent is gone: `alive` says so
+                if message.stream == 1:
+                    frames = list(self._decoder.feed(message.data))
+            if any(kind != protocol.READY for kind, _ in frames):
+                raise ProtocolError(f"unexpected frames between runs: {[kind for kind, _ in frames]}")
+        except ProtocolError:
+            logger.warning("sandbox %s: protocol error between runs, retired", self.container.id[:12], exc_info=True)
+            self._broken = True
+            return
+        self.ready = True
 
     async def assign(self, execution_id: str, phase: str) -> None:
         """Name the sandbox after its execution, so a leftover can be traced to one."""
@@ -266,6 +304,7 @@ class Box:
 
     async def destroy(self) -> None:
         """Remove the container; a result already read is never lost to a cleanup failure."""
+        await self.unwatch()
         with contextlib.suppress(Exception):
             # End of input makes the agent exit (killing whatever is left): the container stops by
             # itself, and the removal needs no kill, which saves the engine a runtime invocation.
@@ -282,6 +321,8 @@ class Box:
 
     async def run(self, program: Program, on_output: OutputCallback, grace_s: float) -> BoxResult:
         result = BoxResult()
+        await self.unwatch()
+        self.ready = False
         self.runs += 1
         try:
             for chunk in _setup_frames(program):
@@ -331,19 +372,15 @@ class Box:
     async def _read(self, program: Program, result: BoxResult, on_output: OutputCallback) -> None:
         limit = program.limits.output_bytes
         # An artifact frame: its data, its name and mode, and up to 256 extent headers.
-        decoder = FrameDecoder(max_frame=max(program.artifact_max_bytes, 1 * MIB) + 8192)
+        decoder = self._decoder
+        decoder.max_frame = max(program.artifact_max_bytes, 1 * MIB) + 8192
         agent_stderr = bytearray()
+        data = b""
         while True:
-            message = await self.stream.read_out()
-            if message is None:
-                if result.error is None:
-                    detail = agent_stderr.decode(errors="replace").strip()
-                    result.error = "the sandbox agent exited without a result" + (f": {detail}" if detail else "")
-                return
-            if message.stream == 2:
-                agent_stderr.extend(message.data[: MAX_AGENT_STDERR - len(agent_stderr)])
-                continue
-            for kind, payload in decoder.feed(message.data):
+            for kind, payload in decoder.feed(data):
+                if kind == protocol.READY:
+                    # The cell this run uses said it was ready just as the request went out.
+                    continue
                 if kind in (protocol.STDOUT, protocol.STDERR):
                     name, buf = ("stdout", result.stdout) if kind == protocol.STDOUT else ("stderr", result.stderr)
                     room = limit - len(buf)
@@ -366,15 +403,25 @@ class Box:
                 elif kind == protocol.USER_ERROR:
                     result.user_error = payload.decode(errors="replace")[:1000]
                 elif kind == protocol.EXIT:
+                    # Anything after it is the next cell's (watch() checks it is a ready frame).
                     result.record = ExitRecord.parse(payload)
-                    if decoder.pending:
-                        raise ProtocolError("data after the exit record")
                     return
                 elif kind == protocol.ERROR:
                     result.error = payload.decode(errors="replace")[:1000]
                     return
                 else:
                     raise ProtocolError(f"unexpected frame type {kind!r}")
+            message = await self.stream.read_out()
+            if message is None:
+                if result.error is None:
+                    detail = agent_stderr.decode(errors="replace").strip()
+                    result.error = "the sandbox agent exited without a result" + (f": {detail}" if detail else "")
+                return
+            if message.stream == 2:
+                agent_stderr.extend(message.data[: MAX_AGENT_STDERR - len(agent_stderr)])
+                data = b""
+                continue
+            data = message.data
 
 
 def _setup_frames(program: Program) -> list[bytes]:

@@ -11,6 +11,12 @@ per caller class) take only never-used sandboxes, which are destroyed after one 
 expiry and removal happen in the background, off the execution's path. An empty pool degrades to
 a cold start.
 
+A sandbox's agent says when its next cell is ready (Box.watch): in zygote mode that is when the
+interpreter or compiler has warmed up, which takes a JVM compiler a second or more after each run.
+Ready sandboxes are taken first; taking one that is still warming up (back-to-back submissions)
+counts as a miss, so the shape's target grows and the next submission finds one that warmed while
+another served.
+
 Sandboxes are grouped by shape (image, memory, processes): the settings a container fixes at
 creation. Everything else (CPU time, wall time, output, file size) the agent applies per program.
 Each shape has a target of never-used sandboxes: a configured base, raised by misses (demand) and
@@ -47,8 +53,6 @@ DECAY_INTERVAL_S = 30.0
 # saved. Quiet starts QUIET_GRACE_S after the last execution ended (its caller still reads it).
 QUIET_WAIT_S = 2.0
 QUIET_GRACE_S = 0.03
-# How long a sandbox's agent takes to prepare its next cell after a run, at most, on a busy machine.
-CELL_READY_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,9 @@ class PoolSettings:
     max_demand_shapes: int = 4
     # A reused sandbox is retired after this many executions.
     max_runs: int = 200
+    # Taking a sandbox still warming up raises its shape's target up to this: more sandboxes help
+    # back-to-back submissions while CPU is left for warming them, not when it is all taken.
+    max_warming_target: int = 4
     # Socket buffers: how they are kept in check (cgroups.py), the v1 cgroup tree the executor
     # writes, and each sandbox's cap (at most its memory limit).
     socket_memory: SocketMemory = SocketMemory.charged
@@ -130,7 +137,17 @@ class SandboxPool:
             "active": self._active,
             **{
                 key: self.stats[key]
-                for key in ("hits", "reuses", "misses", "created", "retired", "expired", "dead", "create_errors")
+                for key in (
+                    "hits",
+                    "reuses",
+                    "misses",
+                    "unready",
+                    "created",
+                    "retired",
+                    "expired",
+                    "dead",
+                    "create_errors",
+                )
             },
         }
 
@@ -145,19 +162,19 @@ class SandboxPool:
         sandbox that already served others may come; without, only a never-used one. Without
         demand, a miss does not make the shape poolable or raise its target.
 
-        Every acquired sandbox must be given back to release()."""
-        if reuse and (box := self._take_reused(shape, ready_only=True)):
-            return box, True
-        queue = self._idle.get(shape)
-        while queue:
-            _, box = queue.popleft()
+        Ready sandboxes first (one that served, then a never-used one), then the one warming up the
+        longest. Every acquired sandbox must be given back to release()."""
+        queues = [self._reused.get(shape), self._idle.get(shape)] if reuse else [self._idle.get(shape)]
+        box = self._take(queues, ready_only=True) or self._take(queues, ready_only=False)
+        if box is not None:
+            if not box.ready:
+                # It serves once warm; back-to-back demand wants one more of the shape warming.
+                self.stats["unready"] += 1
+                if demand and self._targets.get(shape, 0) < self._settings.max_warming_target:
+                    self._misses_since_decay[shape] += 1
+                    self._grow(shape)
             self._wake.set()
-            if box.alive:
-                self.stats["hits"] += 1
-                return box, True
-            self.stats["dead"] += 1
-            self._doomed.append(box)
-        if reuse and (box := self._take_reused(shape, ready_only=False)):
+            await box.unwatch()
             return box, True
         if demand:
             self.stats["misses"] += 1
@@ -166,23 +183,35 @@ class SandboxPool:
             self._wake.set()
         return await self._create(shape), False
 
-    def _take_reused(self, shape: Shape, *, ready_only: bool) -> Box | None:
-        """A sandbox that served before. Its agent prepares the next cell (namespaces, mounts, a
-        pre-started interpreter: ~20-50 ms) right after a run, so one released a moment ago is
-        taken only when no other sandbox of the shape is left."""
-        queue = self._reused.get(shape)
-        ready_before = time.monotonic() - CELL_READY_S
-        while queue:
-            released, box = queue[0]
-            if ready_only and released > ready_before:
-                return None
-            queue.popleft()
-            if box.alive:
-                self.stats["reuses"] += 1
-                return box
-            self.stats["dead"] += 1
-            self._doomed.append(box)
-        return None
+    def _take(self, queues: list[deque[tuple[float, Box]] | None], *, ready_only: bool) -> Box | None:
+        """The first live sandbox of these queues (ready ones only, or the longest waiting of any);
+        dead ones met on the way are retired."""
+        best: tuple[float, deque[tuple[float, Box]], int] | None = None
+        for queue in queues:
+            index = 0
+            while queue is not None and index < len(queue):
+                since, box = queue[index]
+                if not box.alive:
+                    del queue[index]
+                    self.stats["dead"] += 1
+                    self._doomed.append(box)
+                    continue
+                if box.ready or not ready_only:
+                    if ready_only:
+                        best = (since, queue, index)
+                        break
+                    if best is None or since < best[0]:
+                        best = (since, queue, index)
+                index += 1
+            if ready_only and best is not None:
+                break
+        if best is None:
+            return None
+        _, queue, index = best
+        _, box = queue[index]
+        del queue[index]
+        self.stats["reuses" if box.runs else "hits"] += 1
+        return box
 
     def release(self, box: Box, *, reusable: bool = False) -> None:
         """Back to the pool when the run allows it (clean, below max_runs), else destroyed in the
@@ -190,10 +219,12 @@ class SandboxPool:
         if box.runs == 0 and box.alive:
             # Taken but never used (its execution ended first): still a fresh one.
             self._idle.setdefault(box.shape, deque()).appendleft((time.monotonic(), box))
+            box.watch()
             return
         queue = self._reused.setdefault(box.shape, deque())
         if reusable and box.alive and box.runs < self._settings.max_runs and len(queue) < self._settings.max_per_shape:
             queue.append((time.monotonic(), box))
+            box.watch()
             return
         if box.runs:
             self.stats["retired"] += 1
@@ -332,6 +363,7 @@ class SandboxPool:
             self._creating[shape] -= 1
         self.stats["created"] += 1
         self._idle.setdefault(shape, deque()).append((time.monotonic(), box))
+        box.watch()
         self._wake.set()
 
     def _expire(self) -> None:

@@ -27,6 +27,8 @@ KILL = b"K"
 # After the exit record: nothing more of that execution's input will come (the box may serve again).
 NEXT = b"N"
 # agent -> executor
+# The next cell is prepared (in zygote mode, its interpreter warm): sent between executions only.
+READY = b"Y"
 STARTED = b"S"
 STDOUT = b"O"
 STDERR = b"R"
@@ -128,14 +130,14 @@ class FrameDecoder:
 
     def __init__(self, max_frame: int) -> None:
         self._buf = bytearray()
-        self._max = max_frame
+        self.max_frame = max_frame
 
     def feed(self, data: bytes) -> Iterator[tuple[bytes, bytes]]:
         self._buf.extend(data)
         while len(self._buf) >= HEADER.size:
             kind, length = HEADER.unpack_from(self._buf)
-            if length > self._max:
-                raise ProtocolError(f"frame of {length} bytes exceeds {self._max}")
+            if length > self.max_frame:
+                raise ProtocolError(f"frame of {length} bytes exceeds {self.max_frame}")
             end = HEADER.size + length
             if len(self._buf) < end:
                 return

@@ -27,6 +27,20 @@ LANGUAGES: tuple[Language, ...] = (
         extensions=(".R", ".r"),
         run=("Rscript", "--vanilla", "./{entry}"),
         version_command=("Rscript", "--version"),
+        # Debian's CRAN packages (deploy/images/runtimes.conf); ggplot2 draws with the pdf() device
+        # or png(type = "cairo") into the program's files.
+        libraries=(
+            "jsonlite",
+            "data.table",
+            "dplyr",
+            "tidyr",
+            "readr",
+            "purrr",
+            "stringr",
+            "tibble",
+            "magrittr",
+            "ggplot2",
+        ),
     ),
     Language(
         id="octave",

@@ -97,6 +97,8 @@ def _ruby(variant: str, runtime: str) -> Language:
         extensions=(".rb",),
         run=("ruby", "--", "{entry}"),
         version_command=("ruby", "-e", "print RUBY_VERSION"),
+        # Gems Ruby bundles (Debian's libruby), beside the standard library's json and set.
+        libraries=("prime", "matrix", "bigdecimal", "json"),
     )
 
 
@@ -134,8 +136,9 @@ LANGUAGES: tuple[Language, ...] = (
     _node("18", "node"),
     _typescript("7.0", "tsc"),
     # TypeScript 7's tsc is native (Go) and starts fast; 5's is JavaScript, loaded and warmed
-    # ahead of its program (deploy/images/agent/tsc-zygote.js).
-    _typescript("5.9", "tsc5", ("node", "/opt/crh/tsc-zygote.js", "/opt/typescript/5/node_modules/typescript")),
+    # ahead of its program, deserialized from a start-up snapshot with its library parsed
+    # (deploy/images/setup/trixie-node.d/tsc-zygote.js).
+    _typescript("5.9", "tsc5", ("node", "--snapshot-blob", "/opt/crh/tsc5.blob")),
     _ruby("3.3", "trixie-ruby"),
     _ruby("3.1", "ruby"),
     _php("8.4", "trixie-php"),

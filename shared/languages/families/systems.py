@@ -200,7 +200,21 @@ LANGUAGES: tuple[Language, ...] = (
         runtime="crystal",
         source_file="main.cr",
         extensions=(".cr",),
-        compile=("crystal", "build", "{flags}", "-o", "main", "./{entry}"),
+        # The image's object cache of the runtime's modules (deploy/images/setup/crystal.sh),
+        # copied into this sandbox's home first: Crystal writes where it reads.
+        compile=(
+            "sh",
+            "-c",
+            'cp -r /opt/crh/crystal-cache "$HOME/.cache-crystal" && export CRYSTAL_CACHE_DIR="$HOME/.cache-crystal"'
+            ' && exec "$@"',
+            "crystal",
+            "crystal",
+            "build",
+            "{flags}",
+            "-o",
+            "main",
+            "./{entry}",
+        ),
         allowed_flags=(r"--release", r"--no-debug", r"--error-trace", r"-D[a-z_][a-z0-9_]{0,31}", r"-O[0-3]"),
         artifacts=("main",),
         run=("./main",),
