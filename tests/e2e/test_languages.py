@@ -5,6 +5,7 @@ front so the executor's slots stay busy; each test then checks its own result.""
 from __future__ import annotations
 
 import asyncio
+import base64
 import subprocess
 from collections.abc import AsyncIterator
 from typing import Any
@@ -400,3 +401,43 @@ def test_jvm_zygotes_map_their_class_data_archive(runtime: str, zygote: tuple[st
     done = subprocess.run([*command, *jvm, "-Xshare:on", "-version"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "sharing" in done.stderr, done.stderr
+
+
+# R's zygote (deploy/images/agent/zygote-r.pl) runs the script through the read-eval loop Rscript
+# uses: arguments, standard input, printed values, warnings, errors and the exit status are the
+# same as Rscript's own, run bare in the same image.
+R_REPL = """print(commandArgs())
+print(commandArgs(trailingOnly = TRUE))
+print(readLines(file("stdin")))
+1 + 1
+invisible(3)
+warning("w1")
+f <- function() stop("boom")
+cat("before\\n")
+f()
+cat("after\\n")
+"""
+
+
+async def test_r_runs_its_script_as_rscript_does(api: httpx.AsyncClient) -> None:
+    payload = {"language": "r", "source": R_REPL, "args": ["a", "b c"], "stdin": "line1\nline2\n"}
+    result = await run(api, payload)
+    settings = ExecutorSettings()
+    script = base64.b64encode(R_REPL.encode()).decode()
+    bare_command = "printf 'line1\\nline2\\n' | Rscript --vanilla ./main.R a 'b c'"
+    bare = subprocess.run(
+        [
+            "docker", "run", "--rm", "--network", "none", "--entrypoint", "sh",
+            f"{settings.image_prefix}r:{settings.image_tag}",
+            "-c", f"cd /tmp && echo {script} | base64 -d > main.R && {bare_command}",
+        ],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )  # fmt: skip
+    assert result["verdict"] == "runtime_error", result
+    assert result["run"]["exit_code"] == bare.returncode == 1
+    assert result["run"]["stdout"] == bare.stdout.decode()
+    assert result["run"]["stderr"] == bare.stderr.decode()
+    assert "before" in bare.stdout.decode()
+    assert "Error in f() : boom" in bare.stderr.decode()

@@ -26,6 +26,9 @@ LANGUAGES: tuple[Language, ...] = (
         source_file="main.R",
         extensions=(".R", ".r"),
         run=("Rscript", "--vanilla", "./{entry}"),
+        # R with its default packages attached ahead of the script, which runs through the same
+        # read-eval loop as under Rscript (deploy/images/agent/zygote-r.pl).
+        zygote=("perl", "/opt/crh/zygote-r.pl"),
         version_command=("Rscript", "--version"),
         # Debian's CRAN packages (deploy/images/runtimes.conf); ggplot2 draws with the pdf() device
         # or png(type = "cairo") into the program's files.
