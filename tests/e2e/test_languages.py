@@ -419,25 +419,50 @@ cat("after\\n")
 """
 
 
-async def test_r_runs_its_script_as_rscript_does(api: httpx.AsyncClient) -> None:
-    payload = {"language": "r", "source": R_REPL, "args": ["a", "b c"], "stdin": "line1\nline2\n"}
-    result = await run(api, payload)
+# Racket's zygote (deploy/images/agent/zygote.rkt) runs the module as the launcher runs a file:
+# configure-runtime, the body (printing its values), the main submodule, the error's context.
+RACKET_MODULE = """#lang racket
+(displayln (current-command-line-arguments))
+(define (f x) (car x))
+(+ 1 2)
+(displayln (read-line))
+(module+ main (displayln "main ran"))
+(f (string-length (read-line)))
+"""
+
+
+def bare_run(runtime: str, entry: str, source: str, command: str) -> subprocess.CompletedProcess[bytes]:
+    """The command run bare in the runtime's image, in /tmp holding the source as the entry file."""
     settings = ExecutorSettings()
-    script = base64.b64encode(R_REPL.encode()).decode()
-    bare_command = "printf 'line1\\nline2\\n' | Rscript --vanilla ./main.R a 'b c'"
-    bare = subprocess.run(
+    script = base64.b64encode(source.encode()).decode()
+    return subprocess.run(
         [
-            "docker", "run", "--rm", "--network", "none", "--entrypoint", "sh",
-            f"{settings.image_prefix}r:{settings.image_tag}",
-            "-c", f"cd /tmp && echo {script} | base64 -d > main.R && {bare_command}",
+            "docker", "run", "--rm", "--network", "none", "--user", "65534", "--entrypoint", "sh",
+            f"{settings.image_prefix}{runtime}:{settings.image_tag}",
+            "-c", f"cd /tmp && echo {script} | base64 -d > {entry} && printf 'line1\\nline2\\n' | {command}",
         ],
         capture_output=True,
         check=False,
         timeout=120,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("language", "runtime", "entry", "source", "command", "expected"),
+    [
+        ("r", "r", "main.R", R_REPL, "Rscript --vanilla ./main.R a 'b c'", "Error in f() : boom"),
+        ("racket", "lisp", "main.rkt", RACKET_MODULE, "racket ./main.rkt a 'b c'", "car: contract violation"),
+    ],
+)
+async def test_warm_interpreters_run_programs_as_their_launchers_do(
+    api: httpx.AsyncClient, language: str, runtime: str, entry: str, source: str, command: str, expected: str
+) -> None:
+    payload = {"language": language, "source": source, "args": ["a", "b c"], "stdin": "line1\nline2\n"}
+    result = await run(api, payload)
+    bare = bare_run(runtime, entry, source, command)
     assert result["verdict"] == "runtime_error", result
     assert result["run"]["exit_code"] == bare.returncode == 1
     assert result["run"]["stdout"] == bare.stdout.decode()
-    assert result["run"]["stderr"] == bare.stderr.decode()
-    assert "before" in bare.stdout.decode()
-    assert "Error in f() : boom" in bare.stderr.decode()
+    # The sandbox runs the program in /work, the bare command in /tmp.
+    assert result["run"]["stderr"] == bare.stderr.decode().replace("/tmp/", "/work/")
+    assert expected in bare.stderr.decode()

@@ -168,6 +168,9 @@ LANGUAGES: tuple[Language, ...] = (
         extensions=(".rkt",),
         # A module (#lang racket, racket/base...): its body runs, then its main submodule.
         run=("racket", "./{entry}"),
+        # racket/base and racket loaded ahead of the module, which then runs as the launcher runs
+        # a file (deploy/images/agent/zygote.rkt).
+        zygote=("racket", "/opt/crh/zygote.rkt"),
         version_command=("racket", "--version"),
     ),
     # Guile by default: the more common one. Without auto-compilation (each run would compile the
