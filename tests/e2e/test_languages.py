@@ -255,6 +255,15 @@ LIBRARY_PROGRAMS: dict[str, tuple[str, list[str], str]] = {
         [],
         '[2, 3, 5] -2 0.3e0 {"a":1}\n',
     ),
+    "java": (
+        "import com.google.common.collect.ImmutableList;\nimport com.google.gson.Gson;\n"
+        "import org.apache.commons.lang3.StringUtils;\n"
+        "public class Main {\n  public static void main(String[] args) {\n"
+        '    System.out.println(StringUtils.capitalize("guava") + " " + ImmutableList.of(1, 2).size() + " "\n'
+        '        + new Gson().toJson(java.util.Map.of("a", 1)));\n  }\n}\n',
+        [],
+        'Guava 2 {"a":1}\n',
+    ),
     "r": (_R, [], '[{"g":"a","t":3},{"g":"b","t":7}]\n6 OK 2 4 6 1 2\nTRUE\n'),
 }
 
