@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import aiodocker
 import httpx
 import pytest
 
-from services.executor.sandbox.pool import POOL_NAME_PREFIX
+from services.executor.sandbox import seccomp
+from services.executor.sandbox.box import BoxOptions
+from services.executor.sandbox.pool import POOL_NAME_PREFIX, PoolSettings, SandboxPool
+from shared.settings import ExecutorSettings
 from tests.conftest import EXECUTOR_ID
 
 
@@ -45,6 +50,34 @@ def wait_for_no_leftovers(executor_id: str = EXECUTOR_ID, timeout: float = 10.0)
     while (leftovers := sandbox_leftovers(executor_id)) and time.monotonic() < deadline:
         time.sleep(0.1)
     return leftovers
+
+
+@contextlib.asynccontextmanager
+async def bare_pool() -> AsyncIterator[SandboxPool]:
+    """A sandbox pool with the executor's settings that starts nothing by itself: the test decides
+    which sandboxes exist."""
+    settings = ExecutorSettings()
+    docker = aiodocker.Docker()
+    options = BoxOptions(
+        executor_id=EXECUTOR_ID,
+        runtime=settings.runtime,
+        nano_cpus=settings.nano_cpus,
+        work_size_mb=settings.work_size_mb,
+        tmp_size_mb=settings.tmp_size_mb,
+        seccomp_profile=seccomp.profile_json(),
+    )
+    pool = SandboxPool(docker, options, PoolSettings(base_targets={}, max_total=0, new_shape_target=0))
+    await pool.start()
+    try:
+        yield pool
+    finally:
+        await pool.close()
+        await docker.close()
+
+
+def runtime_image(runtime: str) -> str:
+    settings = ExecutorSettings()
+    return f"{settings.image_prefix}{runtime}:{settings.image_tag}"
 
 
 @pytest.fixture(autouse=True)

@@ -15,16 +15,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-import aiodocker
 import pytest_asyncio
 
-from services.executor.sandbox import seccomp
-from services.executor.sandbox.box import Box, BoxOptions, Program, Shape
-from services.executor.sandbox.pool import PoolSettings, SandboxPool
+from services.executor.sandbox.box import Box, Program, Shape
+from services.executor.sandbox.pool import SandboxPool
 from shared.executions import Limits
-from shared.settings import ExecutorSettings
-from tests.conftest import EXECUTOR_ID
-from tests.e2e.conftest import wait_for_no_leftovers
+from tests.e2e.conftest import bare_pool, runtime_image, wait_for_no_leftovers
 
 LIMITS = Limits(
     wall_time_ms=15_000, cpu_time_ms=5_000, memory_mb=128, processes=32, output_bytes=65536, file_size_kb=1024
@@ -35,28 +31,9 @@ SLOW_ZYGOTE = ("sh", "-c", f"sleep {WARM_UP_S}; exec python3 /opt/crh/zygote.py"
 
 @pytest_asyncio.fixture
 async def pool() -> AsyncIterator[SandboxPool]:
-    settings = ExecutorSettings()
-    docker = aiodocker.Docker()
-    options = BoxOptions(
-        executor_id=EXECUTOR_ID,
-        runtime=settings.runtime,
-        nano_cpus=settings.nano_cpus,
-        work_size_mb=settings.work_size_mb,
-        tmp_size_mb=settings.tmp_size_mb,
-        seccomp_profile=seccomp.profile_json(),
-    )
-    # Nothing is started in the background: the test decides which sandboxes exist.
-    pool = SandboxPool(docker, options, PoolSettings(base_targets={}, max_total=0, new_shape_target=0))
-    await pool.start()
-    yield pool
-    await pool.close()
-    await docker.close()
+    async with bare_pool() as pool:
+        yield pool
     assert wait_for_no_leftovers() == []
-
-
-def image(name: str) -> str:
-    settings = ExecutorSettings()
-    return f"{settings.image_prefix}{name}:{settings.image_tag}"
 
 
 async def run(box: Box, word: str) -> str:
@@ -82,7 +59,7 @@ async def until_ready(box: Box, timeout_s: float = 20.0) -> float:
 
 
 async def test_ready_sandboxes_are_taken_first(pool: SandboxPool) -> None:
-    shape = Shape(image("python"), LIMITS.memory_mb, LIMITS.processes, zygote=SLOW_ZYGOTE)
+    shape = Shape(runtime_image("python"), LIMITS.memory_mb, LIMITS.processes, zygote=SLOW_ZYGOTE)
     first, warm = await pool.acquire(shape)
     second, _ = await pool.acquire(shape)
     assert not warm
@@ -125,7 +102,7 @@ async def test_ready_sandboxes_are_taken_first(pool: SandboxPool) -> None:
 
 
 async def test_sandboxes_without_a_zygote_are_ready_once_their_cell_is(pool: SandboxPool) -> None:
-    shape = Shape(image("python"), LIMITS.memory_mb, LIMITS.processes)
+    shape = Shape(runtime_image("python"), LIMITS.memory_mb, LIMITS.processes)
     box, _ = await pool.acquire(shape)
     box.watch()
     await until_ready(box)

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import aiodocker
 import pytest_asyncio
 
-from services.executor.sandbox import seccomp
-from services.executor.sandbox.box import BoxOptions, Program, Shape
-from services.executor.sandbox.pool import PoolSettings, SandboxPool
+from services.executor.sandbox.box import Program, Shape
+from services.executor.sandbox.pool import SandboxPool
 from services.executor.sandbox.protocol import inflate
 from shared.executions import Limits
-from shared.settings import ExecutorSettings
-from tests.conftest import EXECUTOR_ID
-from tests.e2e.conftest import wait_for_no_leftovers
+from tests.e2e.conftest import bare_pool, runtime_image, wait_for_no_leftovers
 
 LIMITS = Limits(
     wall_time_ms=10_000, cpu_time_ms=5_000, memory_mb=128, processes=32, output_bytes=65536, file_size_kb=1024
@@ -36,27 +32,12 @@ echo planted
 
 @pytest_asyncio.fixture
 async def pool() -> AsyncIterator[SandboxPool]:
-    settings = ExecutorSettings()
-    docker = aiodocker.Docker()
-    options = BoxOptions(
-        executor_id=EXECUTOR_ID,
-        runtime=settings.runtime,
-        nano_cpus=settings.nano_cpus,
-        work_size_mb=settings.work_size_mb,
-        tmp_size_mb=settings.tmp_size_mb,
-        seccomp_profile=seccomp.profile_json(),
-    )
-    pool = SandboxPool(docker, options, PoolSettings(base_targets={}, max_total=0, new_shape_target=0))
-    yield pool
-    await pool.close()
-    await docker.close()
+    async with bare_pool() as pool:
+        yield pool
 
 
 async def test_symlinks_and_fifos_are_never_collected(pool: SandboxPool) -> None:
-    settings = ExecutorSettings()
-    box, warm = await pool.acquire(
-        Shape(f"{settings.image_prefix}base:{settings.image_tag}", LIMITS.memory_mb, LIMITS.processes)
-    )
+    box, warm = await pool.acquire(Shape(runtime_image("base"), LIMITS.memory_mb, LIMITS.processes))
     assert not warm
     try:
         program = Program(

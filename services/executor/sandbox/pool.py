@@ -174,7 +174,7 @@ class SandboxPool:
                     self._misses_since_decay[shape] += 1
                     self._grow(shape)
             self._wake.set()
-            await box.unwatch()
+            # Its watcher stops when a run starts (Box.run).
             return box, True
         if demand:
             self.stats["misses"] += 1
