@@ -9,7 +9,7 @@ TEST_DB ?= postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 TEST_LOCK ?= /tmp/coderunhub-test.lock
 
-.PHONY: bench-tools help setup venv services docker compose images service-images nginx database migrate run ts-client web web-api-types chromium test unit lint bench clean-sandboxes
+.PHONY: bench-tools help setup venv services docker compose images service-images nginx database migrate run ts-client compat-clients web web-api-types chromium test unit lint bench clean-sandboxes
 
 help:
 	@echo "make run     set up what is missing and start gateway (:8000), auth (:8001) and executor"
@@ -75,6 +75,25 @@ $(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/pac
 
 ts-client: $(TS_CLIENT)/node_modules/.installed
 
+# The published clients of the APIs CodeRunHub also speaks (tests/compat): Judge0's Python SDK in a
+# venv of its own (it pins httpx and pydantic ranges of its own) and piston-client from npm, both
+# pinned, installed only when their pins changed.
+PISTON_CLIENT := tests/clients/piston
+JUDGE0_SDK := build/judge0-sdk
+JUDGE0_SDK_VERSION := 0.0.8
+
+$(PISTON_CLIENT)/node_modules/.installed: $(PISTON_CLIENT)/package.json $(PISTON_CLIENT)/package-lock.json
+	cd $(PISTON_CLIENT) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(JUDGE0_SDK)/.installed-$(JUDGE0_SDK_VERSION): | venv
+	rm -rf $(JUDGE0_SDK)
+	python3 -m uv venv --quiet --python 3.11 $(JUDGE0_SDK)
+	python3 -m uv pip install --quiet --python $(JUDGE0_SDK)/bin/python "judge0==$(JUDGE0_SDK_VERSION)"
+	@touch $@
+
+compat-clients: $(PISTON_CLIENT)/node_modules/.installed $(JUDGE0_SDK)/.installed-$(JUDGE0_SDK_VERSION)
+
 # The web app (web/, served at / by the gateway): `npm ci` when package.json or the lock changed,
 # `vite build` when a source changed; nothing when web/dist is up to date.
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
@@ -101,7 +120,7 @@ chromium:
 
 # One test run at a time per machine: runs share the test database and Redis database. Tests that
 # stop or restart a server start their own (tests/deploy/servers.py).
-test: venv services images nginx lint ts-client web chromium
+test: venv services images nginx lint ts-client compat-clients web chromium
 	CRH_TEST_DATABASE_URL=$(TEST_DB) CRH_TEST_REDIS_URL=$(TEST_REDIS) flock $(TEST_LOCK) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 # The fast layer: pure logic only (tests/unit/conftest.py refuses tests that need a real component).

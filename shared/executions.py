@@ -84,6 +84,66 @@ class RunRecord(BaseModel):
     memory_kb: int | None
     started_at: datetime | None
     finished_at: datetime | None
+    # The order the program wrote its kept output in, as the sandbox read it: runs of bytes, a
+    # positive n the next n bytes of stdout, a negative n the next n of stderr (see interleaved()).
+    # None: not recorded (only one stream had output, or the record predates it).
+    output_order: list[int] | None = None
+
+
+def interleaved(run: RunRecord) -> bytes:
+    """stdout and stderr merged in the order they were written (as a terminal would show them):
+    Piston's ``output``, Judge0's ``redirect_stderr_to_stdout``. Without a recorded order, stdout
+    then stderr; bytes the order does not cover (past ORDER_MAX_RUNS) follow, stdout first."""
+    if not run.output_order:
+        return run.stdout + run.stderr
+    parts: list[bytes] = []
+    out = err = 0
+    for n in run.output_order:
+        if n > 0:
+            parts.append(run.stdout[out : out + n])
+            out += n
+        else:
+            parts.append(run.stderr[err : err - n])
+            err -= n
+    parts.append(run.stdout[out:])
+    parts.append(run.stderr[err:])
+    return b"".join(parts)
+
+
+# How many runs an output order keeps (one JSON array per phase or case): alternating single
+# bytes would otherwise cost more to store than the output itself.
+ORDER_MAX_RUNS = 10_000
+
+
+def add_to_order(order: list[int], n: int) -> None:
+    """Note n more bytes of stdout (n > 0) or -n of stderr, merged into the last run when it is the
+    same stream's. Nothing once the order holds ORDER_MAX_RUNS runs: it must stay a prefix of what
+    arrived, which a merge past a dropped run would break."""
+    if n == 0 or len(order) >= ORDER_MAX_RUNS:
+        return
+    if order and (order[-1] > 0) == (n > 0):
+        order[-1] += n
+    else:
+        order.append(n)
+
+
+def clip_order(order: list[int] | None, stdout_len: int, stderr_len: int) -> list[int] | None:
+    """The order of the first stdout_len bytes of stdout and stderr_len of stderr (for output cut
+    after it was recorded); None when it no longer orders both streams."""
+    if order is None:
+        return None
+    clipped: list[int] = []
+    out_room, err_room = stdout_len, stderr_len
+    for n in order:
+        if n > 0:
+            kept = min(n, out_room)
+            out_room -= kept
+            add_to_order(clipped, kept)
+        else:
+            kept = min(-n, err_room)
+            err_room -= kept
+            add_to_order(clipped, -kept)
+    return clipped if len(clipped) > 1 else None
 
 
 class PhaseRecord(RunRecord):
@@ -147,6 +207,8 @@ class ExecutionRecord(BaseModel):
     tests: list[CaseRecord] = Field(default_factory=list)
     # The execution's webhook (callback URL and delivery state), if it named one.
     webhook: WebhookDelivery | None = None
+    # The API it was submitted through when not the native one ("judge0", "piston").
+    api: str | None = None
 
 
 class ExecutionJob(BaseModel):
@@ -172,3 +234,5 @@ class ExecutionJob(BaseModel):
     # Judging: each case runs the (once compiled) program with its own stdin.
     test_cases: list[JudgeCase] = Field(default_factory=list)
     compare: CompareMode = CompareMode.exact
+    # The API it was submitted through when not the native one (ExecutionRecord.api).
+    api: str | None = None

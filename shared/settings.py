@@ -166,6 +166,10 @@ class GatewaySettings(ServiceSettings):
     interactive_start_timeout_s: float = 10.0
     # Executors' version reports are read at most this often.
     versions_cache_s: float = 5.0
+    # The Judge0 CE (/judge0) and Piston v2 (/api/v2) dialects (docs/compat.md), and the header
+    # Judge0 clients send their API key in.
+    compat_enabled: bool = True
+    judge0_auth_header: str = "X-Auth-Token"
     # Access tokens are verified against the auth service's published keys (cached).
     auth_jwks_url: str = "http://127.0.0.1:8001/auth/v1/.well-known/jwks.json"
     auth_issuer: str = "coderunhub-auth"

@@ -213,6 +213,7 @@ async def _execute(
         compare=job.compare if job.test_cases else None,
         tests=outcome.tests,
         webhook=pending_webhook(webhook_url),
+        api=job.api,
     )
     inline = record.model_dump_json().encode()
     # The final event goes out only after the result is committed: a reader may load it at once.

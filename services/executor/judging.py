@@ -15,7 +15,16 @@ from collections.abc import Callable, Sequence
 from services.executor.events import EventPublisher
 from services.executor.runner import ExecutionOutcome, ExecutionSpec, Runner, compile_verdict
 from services.executor.sandbox.box import Box
-from shared.executions import CaseRecord, CompareMode, JudgeCase, Phase, PhaseRecord, RunRecord, Verdict
+from shared.executions import (
+    CaseRecord,
+    CompareMode,
+    JudgeCase,
+    Phase,
+    PhaseRecord,
+    RunRecord,
+    Verdict,
+    clip_order,
+)
 
 # Trailing characters the whitespace mode ignores on each line.
 TRAILING_WHITESPACE = b" \t\r\f\v"
@@ -74,6 +83,7 @@ def case_record(index: int, case: JudgeCase, ran: PhaseRecord, mode: CompareMode
         stderr=stderr,
         stdout_truncated=ran.stdout_truncated or stdout_cut,
         stderr_truncated=ran.stderr_truncated or stderr_cut,
+        output_order=clip_order(ran.output_order, len(stdout), len(stderr)),
     )
     return CaseRecord(index=index, name=case.name, **run)
 

@@ -98,6 +98,8 @@ def phase_outcome(
         stderr=bytes(result.stderr),
         stdout_truncated=bool(record and record.stdout_bytes > len(result.stdout)),
         stderr_truncated=bool(record and record.stderr_bytes > len(result.stderr)),
+        # Only worth its room when both streams have output.
+        output_order=list(result.output_order) if result.stdout and result.stderr else None,
         cpu_time_us=record.cpu_us if record else None,
         wall_time_us=record.wall_us if record else int((finished_at - started_at).total_seconds() * 1e6),
         memory_kb=record.maxrss_kb if record else None,

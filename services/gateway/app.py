@@ -11,6 +11,9 @@ from fastapi import FastAPI
 from services.gateway.analytics.endpoints import router as analytics_router
 from services.gateway.auth.jwks import JwksCache
 from services.gateway.batches.endpoints import router as batches_router
+from services.gateway.compat.common import CompatCredentialsMiddleware
+from services.gateway.compat.judge0.endpoints import router as judge0_router
+from services.gateway.compat.piston.endpoints import router as piston_router
 from services.gateway.devproxy import auth_proxy_client, install_auth_proxy
 from services.gateway.executions.endpoints import router as executions_router
 from services.gateway.executions.interactive import router as interactive_router
@@ -107,6 +110,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(snippets_router)
     app.include_router(limits_router)
     app.include_router(batches_router)
+    if settings.compat_enabled:
+        # Other APIs' shapes of the same executions, outside the OpenAPI document (docs/compat.md).
+        app.include_router(judge0_router, include_in_schema=False)
+        app.include_router(piston_router, include_in_schema=False)
+        app.add_middleware(CompatCredentialsMiddleware, auth_header=settings.judge0_auth_header)
     # Development only: the browser reaches the auth service through this origin (nginx in production).
     if settings.auth_proxy_url:
         install_auth_proxy(app)

@@ -31,7 +31,15 @@ def execution_record(
         compare=execution.compare,
         tests=[CaseRecord.model_validate(test, from_attributes=True) for test in tests],
         webhook=webhook_delivery(execution),
+        api=api_of(execution),
     )
+
+
+def api_of(execution: Any) -> str | None:
+    """The API an Execution row (ORM object or Core row) was submitted through, if not ours."""
+    options = execution.api_options
+    api = options.get("api") if isinstance(options, dict) else None
+    return str(api) if api else None
 
 
 def webhook_delivery(execution: Any) -> WebhookDelivery | None:
@@ -66,4 +74,5 @@ def execution_job(execution: Any) -> ExecutionJob:
         user_id=execution.user_id,
         test_cases=execution.test_cases or [],
         compare=execution.compare or "exact",
+        api=api_of(execution),
     )

@@ -147,6 +147,33 @@ async def test_the_whole_flow_through_nginx(suite: Suite, auth: AuthService, twi
         huge = await client.post("/v1/executions", content=b"x" * (3 << 20), headers={"content-type": "text/plain"})
         assert huge.status_code == 413
 
+        # The Judge0 and Piston shapes pass through too (not the web app's fallback page).
+        judge0 = await client.post(
+            "/judge0/submissions",
+            params={"wait": "true"},
+            headers={"X-Auth-Token": verified.json()["access_token"]},
+            json={"source_code": "print('judge0 via nginx')", "language_id": 71},
+        )
+        assert judge0.status_code == 201, judge0.text
+        assert judge0.json()["stdout"] == "judge0 via nginx\n"
+        piston = await client.post(
+            "/api/v2/execute", json={"language": "python", "version": "*", "files": [{"content": "print(2)"}]}
+        )
+        assert piston.status_code == 200, piston.text
+        assert piston.json()["run"]["stdout"] == "2\n"
+        async with connect(suite.url.replace("http", "ws", 1) + "/api/v2/connect") as ws:
+            init = {"type": "init", "language": "python", "version": "*", "files": [{"content": "print(input())"}]}
+            await ws.send(json.dumps(init))
+            assert json.loads(await ws.recv())["type"] == "runtime"
+            await ws.send(json.dumps({"type": "data", "stream": "stdin", "data": "typed\n"}))
+            seen: list[dict[str, Any]] = []
+            # Piston ends a session with close code 4999, which websockets reports as an error.
+            with pytest.raises(ConnectionClosedError) as closed:
+                await read_all(ws, seen)
+            assert {"type": "data", "stream": "stdout", "data": "typed\n"} in seen
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 4999
+
         # Both gateways take traffic.
         served = {(await client.get("/v1/languages")).headers["x-crh-instance"] for _ in range(12)}
         assert served == {g.instance for g in suite.gateways}
@@ -159,6 +186,13 @@ STREAM_READ_S = 60
 async def read_until(ws: ClientConnection, frames: list[dict[str, Any]], stdout_frames: int) -> None:
     async with asyncio.timeout(STREAM_READ_S):
         while sum(1 for f in frames if f["type"] == "stdout") < stdout_frames:
+            frames.append(json.loads(await ws.recv()))
+
+
+async def read_all(ws: ClientConnection, frames: list[dict[str, Any]]) -> None:
+    """Every frame until the connection closes (which raises)."""
+    async with asyncio.timeout(STREAM_READ_S):
+        while True:
             frames.append(json.loads(await ws.recv()))
 
 

@@ -19,6 +19,10 @@ CREATING = {
     ("POST", "/v1/executions"): admitted_execution,
     ("POST", "/v1/snippets/{snippet_id}/run"): admitted_execution,
     ("POST", "/v1/batches"): self_admitted,
+    # Judge0's and Piston's shapes (services/gateway/compat).
+    ("POST", "/judge0/submissions"): admitted_execution,
+    ("POST", "/judge0/submissions/batch"): self_admitted,
+    ("POST", "/api/v2/execute"): admitted_execution,
 }
 
 
@@ -58,13 +62,11 @@ def test_the_creating_routes_declare_their_admission() -> None:
 
 
 def test_every_route_that_submits_declares_an_admission() -> None:
-    # Whatever persists or submits executions goes through the submission service; a route whose
-    # handler calls it must have declared how it is admitted (and is then not charged as a write).
-    submitting = [
-        route
-        for route in _routes()
-        if any(f"submission.{name}(" in inspect.getsource(route.endpoint) for name in ("submit", "persist"))
-    ]
+    # Whatever persists or submits executions goes through the submission service (directly, or
+    # through compat.common.run_to_end); a route whose handler calls it must have declared how it
+    # is admitted (and is then not charged as a write).
+    calls = ("submission.submit(", "submission.persist(", "submission.persist_batch(", "run_to_end(")
+    submitting = [route for route in _routes() if any(call in inspect.getsource(route.endpoint) for call in calls)]
     assert {(next(iter(route.methods or ())), route.path) for route in submitting} == set(CREATING)
     assert all(admits_itself(route) for route in submitting)
     assert callable(submission.submit)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 import uuid
 
+import httpx
 from playwright.async_api import Page, expect
 
 from tests.auth.fakes import FakeProviders, FakeTwilio
-from tests.auth_support import fresh_phone
+from tests.auth_support import AuthService, fresh_phone
+from tests.product.conftest import sign_in as http_sign_in
 from tests.web.conftest import OpenTab, Screenshots, sign_in
 
 
@@ -316,10 +318,13 @@ async def test_snippets_save_update_share_and_fork(open_tab: OpenTab, twilio: Fa
     late.errors.clear()
 
 
-async def test_history_and_analytics(open_tab: OpenTab, twilio: FakeTwilio, shots: Screenshots) -> None:
+async def test_history_and_analytics(
+    open_tab: OpenTab, twilio: FakeTwilio, shots: Screenshots, auth: AuthService, site: str
+) -> None:
     tab = await open_tab("/")
     page = tab.page
-    await sign_in(page, twilio, new_phone())
+    phone = new_phone()
+    await sign_in(page, twilio, phone)
     await page.goto("/#/")
     await choose_language(page, "python")
     await page.get_by_role("radio", name="Stdin box").check()
@@ -350,6 +355,23 @@ async def test_history_and_analytics(open_tab: OpenTab, twilio: FakeTwilio, shot
     await expect(page.locator("table.stats tbody tr", has_text="python")).to_contain_text("2")
     await expect(page.get_by_text("2 runs; 2 finished.")).to_be_visible()
     await shots.take(page, "analytics")
+
+    # What the same account runs through the Judge0 API is in the same history, marked as such.
+    account = await http_sign_in(auth, twilio, phone)
+    async with httpx.AsyncClient(base_url=site, timeout=60) as client:
+        created = await client.post(
+            "/judge0/submissions",
+            params={"wait": "true"},
+            headers=account.headers,
+            json={"source_code": 'print("via judge0")', "language_id": 71},
+        )
+    assert created.status_code == 201, created.text
+    await page.goto("/#/history")
+    await expect(rows).to_have_count(3)
+    await expect(rows.nth(0)).to_contain_text("via Judge0 API")
+    await rows.nth(0).get_by_role("link").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("via Judge0 API")
+    await expect(page.get_by_role("region", name="Run", exact=True)).to_contain_text("via judge0")
 
 
 async def test_phone_width_and_labels(open_tab: OpenTab, shots: Screenshots) -> None:

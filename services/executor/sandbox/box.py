@@ -28,7 +28,7 @@ from yarl import URL
 
 from services.executor.sandbox import protocol
 from services.executor.sandbox.protocol import Artifact, ExitRecord, FrameDecoder, ProtocolError
-from shared.executions import Limits
+from shared.executions import Limits, add_to_order
 
 MIB = 1 << 20
 # The agent (and each execution's cell) live in the same cgroup as the program: leave them room
@@ -199,6 +199,8 @@ class BoxResult:
     oom_killed: bool = False
     stdout: bytearray = field(default_factory=bytearray)
     stderr: bytearray = field(default_factory=bytearray)
+    # How the kept stdout and stderr bytes arrived (shared.executions.RunRecord.output_order).
+    output_order: list[int] = field(default_factory=list)
     output_exceeded: bool = False
     artifacts: list[Artifact] = field(default_factory=list)
 
@@ -392,6 +394,7 @@ class Box:
                             await self._write(protocol.frame(protocol.KILL))
                     if payload:
                         buf.extend(payload)
+                        add_to_order(result.output_order, len(payload) if kind == protocol.STDOUT else -len(payload))
                         on_output(name, payload)
                 elif kind == protocol.STARTED:
                     result.started = True

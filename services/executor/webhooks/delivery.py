@@ -25,6 +25,8 @@ from services.executor.state import ExecutorState
 from services.executor.webhooks import repository as repo
 from services.executor.webhooks.payload import webhook_payload
 from services.executor.webhooks.transport import attempt_deadline_s, destination_of, post
+from shared.compat.judge0.attributes import DEFAULT_FIELDS
+from shared.compat.judge0.render import render as judge0_render
 from shared.executions import ExecutionStatus
 from shared.redis_keys import EXECUTION_QUEUE, webhook_job_id
 from shared.settings import ExecutorSettings
@@ -138,7 +140,11 @@ async def _attempt(state: ExecutorState, eid: uuid.UUID, delivery_id: str, attem
         await _save(state, eid, WebhookStatus.refused, attempt, None, str(exc))
         return "refused"
 
-    body = pydantic_core.to_json(webhook_payload(record))
+    # Submissions made through Judge0's API get Judge0's callback: a PUT of the submission's
+    # default attributes, base64-encoded (its isolate_job.rb call_callback).
+    judge0 = (execution.api_options or {}).get("api") == "judge0"
+    payload = judge0_render(execution, record, DEFAULT_FIELDS, encoded=True) if judge0 else webhook_payload(record)
+    body = pydantic_core.to_json(payload)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -147,7 +153,7 @@ async def _attempt(state: ExecutorState, eid: uuid.UUID, delivery_id: str, attem
         "CodeRunHub-Attempt": str(attempt),
         SIGNATURE_HEADER: signature_header(secret, body),
     }
-    result = await post(destination, body, headers, settings)
+    result = await post(destination, body, headers, settings, "PUT" if judge0 else "POST")
     if result.delivered:
         await _save(state, eid, WebhookStatus.delivered, attempt, result.status_code, None, datetime.now(UTC))
         return "delivered"

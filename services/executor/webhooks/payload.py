@@ -28,13 +28,17 @@ def _measured(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Stored, but not part of the API's view of a run.
+_UNSHOWN = {"output_order"}
+
+
 def webhook_payload(record: ExecutionRecord) -> dict[str, Any]:
     """The execution as GET /v1/executions/{id} shows it (text encoding), without its webhook state."""
     data = record.model_dump(exclude={"phases", "tests", "user_id", "webhook", "test_count", "compare"})
-    phases = {phase.phase.value: _measured(phase.model_dump(exclude={"phase"})) for phase in record.phases}
+    phases = {phase.phase.value: _measured(phase.model_dump(exclude={"phase", *_UNSHOWN})) for phase in record.phases}
     data["compile"] = phases.get("compile")
     data["run"] = phases.get("run")
-    data["tests"] = [_measured(test.model_dump()) for test in record.tests]
+    data["tests"] = [_measured(test.model_dump(exclude=_UNSHOWN)) for test in record.tests]
     data["judge"] = None
     if record.test_count:
         passed = sum(test.verdict is Verdict.accepted for test in record.tests)

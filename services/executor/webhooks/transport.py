@@ -56,9 +56,14 @@ def _tls_context() -> ssl.SSLContext:
 
 
 async def post(
-    destination: Destination, body: bytes, headers: dict[str, str], settings: ExecutorSettings
+    destination: Destination,
+    body: bytes,
+    headers: dict[str, str],
+    settings: ExecutorSettings,
+    method: str = "POST",
 ) -> AttemptResult:
-    """One POST to the vetted address; never follows redirects, reads at most a few KB back."""
+    """One POST (Judge0's callbacks: PUT) to the vetted address; never follows redirects, reads at
+    most a few KB back."""
     callback = destination.callback
     extensions: dict[str, Any] = {}
     if callback.scheme == "https" and callback.literal is None:
@@ -69,7 +74,7 @@ async def post(
         timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls_context()
     ) as client:
         request = client.build_request(
-            "POST",
+            method,
             destination.pinned_url(),
             content=body,
             headers={**headers, "Host": callback.host_header},

@@ -114,6 +114,9 @@ SNIPPETS_WRITE = Policy("snippets_write", (Scope.snippets_write,))
 SNIPPETS_RUN = Policy("snippets_run", (Scope.snippets_read, Scope.executions_write))
 ACCOUNT_READ = Policy("account_read", (Scope.account_read,))
 ACCOUNT_READ_OPEN = Policy("account_read_open", (Scope.account_read,), anonymous="allowed", keys_only=True)
+# Anyone, credentials optional and any scope: other APIs' informational routes whose answer
+# depends on who asks (Judge0's config_info, authenticate).
+CALLER_OPEN = Policy("caller_open", anonymous="allowed")
 ACCOUNT_SESSION = Policy(
     "account_session", (Scope.account_read,), session_only="Rotate the secret from a signed-in session."
 )
@@ -136,6 +139,8 @@ SnippetsRun = Annotated[Principal, Depends(_declared(SNIPPETS_RUN))]
 AccountRead = Annotated[Principal, Depends(_declared(ACCOUNT_READ))]
 # Anyone (their own limits); API keys need account:read.
 AccountReadOpen = Annotated[Principal, Depends(_declared(ACCOUNT_READ_OPEN))]
+# Anyone; credentials, when sent, must be valid.
+CallerOpen = Annotated[Principal, Depends(_declared(CALLER_OPEN))]
 # A signed-in session with account:read: no API key.
 AccountSession = Annotated[Principal, Depends(_declared(ACCOUNT_SESSION))]
 

@@ -15,7 +15,7 @@ from services.gateway.deps import EncodingQuery, SessionDep, StateDep
 from services.gateway.executions import submission
 from services.gateway.executions.queueing import enqueue, versions_or_empty
 from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
-from services.gateway.ratelimit.wiring import SelfAdmitted, admit_batch
+from services.gateway.ratelimit.wiring import SelfAdmitted
 from shared.db.records import execution_job
 from shared.executions import ExecutionStatus
 from shared.ids import new_id
@@ -59,14 +59,7 @@ async def create_batch(
         return replay
     executions = await service.build_all(payload, state.settings, await versions_or_empty(state), user_id)
     ids = [execution.id for execution in executions]
-    members = [str(eid) for eid in ids]
-    flight = await admit_batch(request, state, members)
-    try:
-        await submission.persist(session, *executions)
-    except BaseException:
-        if flight is not None:
-            await flight.release(members)
-        raise
+    await submission.persist_batch(request, state, session, executions)
     record = BatchRecord(new_id(), user_id, ids, datetime.now(UTC))
     await repo.save(state.redis, record, state.settings.batch_ttl_s)
     for execution in executions:

@@ -103,36 +103,51 @@ def _parse_start(message: object) -> ExecutionCreate:
         raise ValidationProblem(errors) from exc
 
 
+class InputStream:
+    """An interactive execution's input Stream (read by the executor), written within the
+    session's InputBudget: what the native and Piston sockets push their clients' input into."""
+
+    def __init__(self, state: GatewayState, execution_id: uuid.UUID) -> None:
+        self._redis = state.redis
+        self._key = execution_input(execution_id)
+        self.budget = InputBudget(state.settings)
+        # The budget caps the frames; the Stream's own bound only backs that up.
+        self._maxlen = state.settings.interactive_max_input_frames + 1
+
+    async def push(self, entry: dict[bytes, bytes]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xadd(self._key, entry, maxlen=self._maxlen, approximate=False)  # type: ignore[arg-type]
+            pipe.expire(self._key, INPUT_TTL_S)
+            await pipe.execute()
+
+    async def kill(self) -> None:
+        """The client left or was refused: a program waiting for input should not hold its sandbox.
+        Input not yet read no longer matters, so only the kill stays (until the executor reads it)."""
+        with contextlib.suppress(RedisError, OSError):
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.xadd(self._key, {INPUT_KIND: INPUT_KILL})
+                pipe.xtrim(self._key, maxlen=1, approximate=False)
+                pipe.expire(self._key, INPUT_TTL_S)
+                await pipe.execute()
+
+
 async def _pump_input(websocket: WebSocket, state: GatewayState, execution_id: uuid.UUID, send: Send) -> None:
     """Forward client input to the execution's input Stream until the client goes away."""
-    key = execution_input(execution_id)
-    budget = InputBudget(state.settings)
-    # The budget caps the frames; the Stream's own bound only backs that up.
-    maxlen = state.settings.interactive_max_input_frames + 1
+    stream = InputStream(state, execution_id)
     try:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
             entry = _input_entry(message)
-            budget.charge(len(entry.get(INPUT_BYTES, b"")) if entry else 0)
+            stream.budget.charge(len(entry.get(INPUT_BYTES, b"")) if entry else 0)
             if entry is None:
                 await send({"type": "error", "problem": {"title": "Bad frame", "status": 400}})
                 continue
-            async with state.redis.pipeline(transaction=False) as pipe:
-                pipe.xadd(key, entry, maxlen=maxlen, approximate=False)  # type: ignore[arg-type]
-                pipe.expire(key, INPUT_TTL_S)
-                await pipe.execute()
+            await stream.push(entry)
     except ProblemError as refusal:
         await _refuse(websocket, send, refusal)
-    # The client left or was refused: a program waiting for input should not hold its sandbox. Input
-    # not yet read no longer matters, so only the kill stays (until the executor reads it).
-    with contextlib.suppress(RedisError, OSError):
-        async with state.redis.pipeline(transaction=False) as pipe:
-            pipe.xadd(key, {INPUT_KIND: INPUT_KILL})
-            pipe.xtrim(key, maxlen=1, approximate=False)
-            pipe.expire(key, INPUT_TTL_S)
-            await pipe.execute()
+    await stream.kill()
 
 
 def _input_entry(message: Mapping[str, Any]) -> dict[bytes, bytes] | None:

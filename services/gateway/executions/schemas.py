@@ -331,6 +331,11 @@ class ExecutionOut(BaseModel):
     webhook: WebhookDelivery | None = Field(
         default=None, description="The webhook's delivery state, when the execution named a `callback_url`."
     )
+    api: Literal["judge0", "piston"] | None = Field(
+        default=None,
+        description="The API the execution was submitted through, when not this one: `judge0` (`/judge0`) or "
+        "`piston` (`/api/v2`); see docs/compat.md.",
+    )
 
     @classmethod
     def build(
@@ -355,6 +360,7 @@ class ExecutionOut(BaseModel):
             judge=JudgeOut.build(record),
             links=ExecutionLinks(self=f"/v1/executions/{record.id}", stream=f"/v1/executions/{record.id}/stream"),
             webhook=record.webhook,
+            api=record.api if record.api in ("judge0", "piston") else None,
         )
 
 

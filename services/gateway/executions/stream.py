@@ -249,8 +249,12 @@ async def serve_events(
     execution_id: uuid.UUID,
     writer: FrameWriter,
     inbound: Coroutine[Any, Any, None],
+    *,
+    close_code: int = CLOSE_DONE,
+    close_reason: str | None = None,
 ) -> bool:
-    """Relay events until the result was sent (then close 1000) or the client's side ends.
+    """Relay events until the result was sent (then close with ``close_code``, 1000 unless a
+    dialect says otherwise) or the client's side ends.
 
     Returns whether the result was delivered.
     """
@@ -261,7 +265,7 @@ async def serve_events(
         if relay_task in done:
             relay_task.result()
             with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-                await websocket.close(CLOSE_DONE)
+                await websocket.close(close_code, close_reason)
             return True
         inbound_task.result()
         return False

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 
 from fastapi import Response, status
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from services.gateway.auth.principal import Principal
 from services.gateway.executions import repository as repo
@@ -21,6 +23,7 @@ from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
 from services.gateway.executions.stream import final_record
 from services.gateway.idempotency import Idempotency
 from services.gateway.ratelimit.admission import Reservation
+from services.gateway.ratelimit.wiring import admit_batch
 from services.gateway.state import GatewayState
 from shared.db.models import Execution
 from shared.db.records import execution_job
@@ -36,6 +39,21 @@ async def persist(session: AsyncSession, *executions: Execution) -> None:
     await single_statement(session)
     await repo.add(session, *executions)
     await session.commit()
+
+
+async def persist_batch(
+    connection: HTTPConnection, state: GatewayState, session: AsyncSession, executions: Sequence[Execution]
+) -> None:
+    """Admit several executions at once (one execution of budget and one in-flight slot each),
+    persist them, and give the slots back if they could not be stored; the caller queues them."""
+    members = [str(execution.id) for execution in executions]
+    flight = await admit_batch(connection, state, members)
+    try:
+        await persist(session, *executions)
+    except BaseException:
+        if flight is not None:
+            await flight.release(members)
+        raise
 
 
 async def load(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import LargeBinary, RowMapping, Select, literal, select, tuple_
+from sqlalchemy import LargeBinary, RowMapping, Select, literal, null, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -63,13 +63,14 @@ async def page(session: AsyncSession, query: HistoryQuery) -> Sequence[Execution
     return (await session.execute(page_stmt(query))).scalars().all()
 
 
+# What a summary page reads instead of a run's output: it skips the bytes (and their order).
+_NO_OUTPUT = {"stdout": literal(b"", LargeBinary), "stderr": literal(b"", LargeBinary), "output_order": null()}
+
+
 def _columns(table: Any, with_output: bool) -> Select[Any]:
-    # Without output, stdout and stderr are read as empty: a summary page skips the bytes.
     return select(
         *(
-            column
-            if with_output or column.name not in ("stdout", "stderr")
-            else literal(b"", LargeBinary).label(column.name)
+            column if with_output or column.name not in _NO_OUTPUT else _NO_OUTPUT[column.name].label(column.name)
             for column in table.__table__.c
         )
     )

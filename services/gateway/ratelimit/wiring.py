@@ -37,7 +37,8 @@ from shared.problems import ProblemError
 
 # Where a request's RateLimit headers wait for its response (a dict shared through the ASGI scope).
 SCOPE_KEY = "crh.rate_limit_headers"
-LIMITED_PREFIX = "/v1/"
+# The native API and the Judge0 and Piston dialects (compat/common.py).
+LIMITED_PREFIXES = ("/v1/", "/judge0/", "/api/v2/")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -87,7 +88,7 @@ async def enforce_rate_limits(connection: HTTPConnection, state: StateDep) -> No
     path = str(connection.scope.get("path", ""))
     if (
         connection.scope["type"] != "http"
-        or not path.startswith(LIMITED_PREFIX)
+        or not path.startswith(LIMITED_PREFIXES)
         or (budget := budget_for(connection)) is None
         or not state.settings.rate_limits_enabled
     ):
@@ -196,7 +197,7 @@ def _document_headers(generate: Callable[[], dict[str, Any]]) -> Callable[[], di
     def openapi() -> dict[str, Any]:
         document = generate()
         for path, item in document.get("paths", {}).items():
-            if not path.startswith(LIMITED_PREFIX):
+            if not path.startswith(LIMITED_PREFIXES):
                 continue
             for operation in item.values():
                 if not isinstance(operation, dict):

@@ -82,6 +82,9 @@ class Execution(Base):
     webhook_last_status_code: Mapped[int | None]
     webhook_last_error: Mapped[str | None] = mapped_column(String(500))
     webhook_delivered_at: Mapped[datetime | None]
+    # Executions created through another API's shape (services/gateway/compat): which one, and the
+    # request options that have no native column (Judge0's redirect_stderr_to_stdout...). NULL: ours.
+    api_options: Mapped[dict[str, Any] | None]
     # The run phase's wall time and peak memory (also in execution_phases), for analytics'
     # percentiles straight from the covering indexes.
     run_wall_time_us: Mapped[int | None] = mapped_column(BigInteger)

@@ -4,6 +4,7 @@ execution_test_results (not a table itself)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,3 +27,5 @@ class RunColumns:
     memory_kb: Mapped[int | None] = mapped_column(BigInteger)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # RunRecord.output_order: how stdout and stderr interleaved (NULL: not recorded).
+    output_order: Mapped[list[Any] | None]

@@ -820,6 +820,11 @@ export interface components {
             links: components["schemas"]["ExecutionLinks"];
             /** @description The webhook's delivery state, when the execution named a `callback_url`. */
             webhook?: components["schemas"]["WebhookDelivery"] | null;
+            /**
+             * Api
+             * @description The API the execution was submitted through, when not this one: `judge0` (`/judge0`) or `piston` (`/api/v2`); see docs/compat.md.
+             */
+            api?: ("judge0" | "piston") | null;
         };
         /**
          * ExecutionPage

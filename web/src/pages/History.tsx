@@ -134,7 +134,10 @@ export function History() {
                 <td>
                   <a href={`#/history/${e.id}`}>{new Date(e.created_at).toLocaleString()}</a>
                 </td>
-                <td>{e.language}</td>
+                <td>
+                  {e.language}
+                  {e.api && <ViaApi api={e.api} />}
+                </td>
                 <td>
                   {e.status === "finished" ? <VerdictBadge verdict={e.verdict} /> : e.status}
                 </td>
@@ -193,6 +196,7 @@ export function ExecutionDetail({ id }: { id: string }) {
     <section aria-labelledby="execution-title">
       <h1 id="execution-title">
         {e.language} run · {new Date(e.created_at).toLocaleString()}
+        {e.api && <ViaApi api={e.api} />}
       </h1>
       <ResultSummary execution={e} />
       <section aria-label="Code">
@@ -222,4 +226,11 @@ export function ExecutionDetail({ id }: { id: string }) {
       <PhaseOutput title="Run" phase={e.run} />
     </section>
   );
+}
+
+const API_NAMES: Record<NonNullable<Execution["api"]>, string> = { judge0: "Judge0 API", piston: "Piston API" };
+
+/** Executions submitted through the Judge0 or Piston shapes of the API (docs/compat.md). */
+function ViaApi({ api }: { api: NonNullable<Execution["api"]> }) {
+  return <span class="via-api">via {API_NAMES[api]}</span>;
 }
