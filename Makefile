@@ -137,6 +137,7 @@ bench: setup nginx bench-tools
 	$(PY) -m bench.throughput
 	$(PY) -m bench.analytics
 	$(PY) -m bench.load
+	$(PY) -m bench.compat
 
 clean-sandboxes: docker
 	@docker ps -aq --filter label=coderunhub.role=sandbox | xargs -r docker rm -f

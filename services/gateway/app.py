@@ -14,6 +14,7 @@ from services.gateway.batches.endpoints import router as batches_router
 from services.gateway.compat.common import CompatCredentialsMiddleware
 from services.gateway.compat.judge0.endpoints import router as judge0_router
 from services.gateway.compat.piston.endpoints import router as piston_router
+from services.gateway.config.endpoints import router as config_router
 from services.gateway.devproxy import auth_proxy_client, install_auth_proxy
 from services.gateway.executions.endpoints import router as executions_router
 from services.gateway.executions.interactive import router as interactive_router
@@ -109,6 +110,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(snippets_router)
     app.include_router(limits_router)
+    app.include_router(config_router)
     app.include_router(batches_router)
     if settings.compat_enabled:
         # Other APIs' shapes of the same executions, outside the OpenAPI document (docs/compat.md).

@@ -442,3 +442,44 @@ class TestAuthentication:
         assert (await gw.get(f"{J}/submissions/{created.json()['token']}")).status_code == 200
         history = await gw.get("/v1/executions", headers=me.headers)
         assert created.json()["token"] not in [item["id"] for item in history.json()["items"]]
+
+
+class TestHostileInput:
+    async def test_archives_are_bounded_before_they_are_inflated(self, gw: httpx.AsyncClient) -> None:
+        many = io.BytesIO()
+        with zipfile.ZipFile(many, "w") as zipped:
+            for index in range(200):
+                zipped.writestr(f"f{index}.txt", "x")
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zipped:
+            zipped.writestr("zeros.txt", b"\0" * (11 << 20))
+        link = io.BytesIO()
+        with zipfile.ZipFile(link, "w") as zipped:
+            info = zipfile.ZipInfo("escape")
+            info.external_attr = 0o120777 << 16  # a symbolic link
+            zipped.writestr(info, "/etc/passwd")
+        for archive, message in (
+            (many, "holds 200 entries; at most 64 files are allowed"),
+            (bomb, f"extracts to more than {10_240 * 1024} bytes"),
+            (link, "escape: only regular files are accepted"),
+        ):
+            response = await gw.post(
+                f"{J}/submissions",
+                json={"source_code": "print(1)", "language_id": 71, "additional_files": b64(archive.getvalue())},
+            )
+            assert response.status_code == 422
+            assert response.json() == {"additional_files": [message]}
+
+    async def test_paging_and_bodies_out_of_range_are_4xx(
+        self, gw: httpx.AsyncClient, auth: AuthService, make_account: MakeAccount
+    ) -> None:
+        me = await make_account()
+        key = {"X-Auth-Token": await api_key(auth, me.headers, "executions:read")}
+        far = await gw.get(f"{J}/submissions", headers=key, params={"page": "9" * 40, "per_page": "9" * 40})
+        assert far.status_code == 200
+        assert far.json()["submissions"] == []
+        first = await gw.get(f"{J}/submissions", headers=key, params={"page": "0"})
+        assert first.json() == {"error": "invalid page: 0"}
+        for body in (b"[" * 100_000, b'{"language_id": 1' + b"0" * 50_000 + b"}", b"\xff\xfe", b"null", b"[]"):
+            response = await gw.post(f"{J}/submissions", content=body, headers={"content-type": "application/json"})
+            assert 400 <= response.status_code < 500, (body[:20], response.status_code)

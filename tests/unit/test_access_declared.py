@@ -77,6 +77,7 @@ EXPECTED = {
     ("GET", "/v1/webhooks/secret"): access.ACCOUNT_READ,
     ("POST", "/v1/webhooks/secret/rotate"): access.ACCOUNT_SESSION,
     ("GET", "/v1/limits"): access.ACCOUNT_READ_OPEN,
+    ("GET", "/v1/config"): access.CALLER_OPEN,
     # The Judge0 CE shape (docs/compat.md).
     ("GET", "/judge0/config_info"): access.CALLER_OPEN,
     ("POST", "/judge0/authenticate"): access.CALLER_OPEN,

@@ -33,6 +33,9 @@ from shared.executions import ExecutionJob, ExecutionRecord, ExecutionStatus
 from shared.problems import NotFoundProblem
 from shared.redis_keys import execution_channel
 
+# When a caller whose wait=true ended first should look again (Retry-After, seconds).
+WAIT_RETRY_AFTER_S = 1
+
 
 async def persist(session: AsyncSession, *executions: Execution) -> None:
     """INSERT and COMMIT (one statement, one round trip): nothing is queued before this returns."""
@@ -93,6 +96,9 @@ async def submit(
     result = ExecutionOut.build(record, encoding) if record else await load(state, execution_id, encoding)
     if result.status is ExecutionStatus.finished:
         response.status_code = status.HTTP_200_OK
+    else:
+        # The wait ended first: 202, and when to ask the Location again.
+        response.headers["Retry-After"] = str(WAIT_RETRY_AFTER_S)
     return await idempotency.done(result, response)
 
 

@@ -462,6 +462,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What callers may ask for
+         * @description Limit ranges (defaults, minimums and maximums of `limits` and `compile_limits`), rate limits and sizes per caller class, anonymous and account, and which class this request was served as. Credentials are optional; when sent they must be valid. `GET /v1/limits` reports the caller's current usage.
+         */
+        get: operations["get_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/batches": {
         parameters: {
             query?: never;
@@ -612,6 +632,36 @@ export interface components {
              */
             reset_after_s: number;
         };
+        /** BudgetsOut */
+        BudgetsOut: {
+            /**
+             * Executions
+             * @description Executions created per window, e.g. `60/minute`.
+             */
+            executions: string;
+            /** Reads */
+            reads: string;
+            /** Writes */
+            writes: string;
+            /**
+             * Max In Flight
+             * @description Queued and running executions at a time.
+             */
+            max_in_flight: number;
+        };
+        /** CallerClassOut */
+        CallerClassOut: {
+            run_limits: components["schemas"]["LimitRangesOut"];
+            compile_limits: components["schemas"]["LimitRangesOut"];
+            /** @description The run phase's wall time of interactive executions. */
+            interactive_wall_time_ms: components["schemas"]["RangeOut"];
+            /**
+             * Judge Max Wall Ms
+             * @description Test cases x the run wall time limit may not exceed this.
+             */
+            judge_max_wall_ms: number;
+            rate_limits: components["schemas"]["BudgetsOut"];
+        };
         /**
          * CompareMode
          * @description How a test case's stdout is compared with its expected output.
@@ -621,6 +671,35 @@ export interface components {
          * @enum {string}
          */
         CompareMode: "exact" | "whitespace";
+        /** ConfigOut */
+        ConfigOut: {
+            /**
+             * Caller
+             * @description Which class this request was served as.
+             * @enum {string}
+             */
+            caller: "anonymous" | "account";
+            /**
+             * Anonymous Enabled
+             * @description Whether anonymous callers may create executions.
+             */
+            anonymous_enabled: boolean;
+            /** Rate Limits Enabled */
+            rate_limits_enabled: boolean;
+            /**
+             * Wait Timeout S
+             * @description How long `?wait=true` waits before answering 202.
+             */
+            wait_timeout_s: number;
+            /**
+             * Classes
+             * @description What each class of caller gets: signing in (or an API key) moves a caller to `account`.
+             */
+            classes: {
+                [key: string]: components["schemas"]["CallerClassOut"];
+            };
+            sizes: components["schemas"]["SizesOut"];
+        };
         /**
          * Exceeded
          * @description Which limit ended a phase, when one did.
@@ -1277,6 +1356,18 @@ export interface components {
             libraries: string[];
         };
         /**
+         * LimitRangesOut
+         * @description A phase's `limits`: what is used when a field is left out, and what may be asked for.
+         */
+        LimitRangesOut: {
+            wall_time_ms: components["schemas"]["RangeOut"];
+            cpu_time_ms: components["schemas"]["RangeOut"];
+            memory_mb: components["schemas"]["RangeOut"];
+            processes: components["schemas"]["RangeOut"];
+            output_bytes: components["schemas"]["RangeOut"];
+            file_size_kb: components["schemas"]["RangeOut"];
+        };
+        /**
          * Limits
          * @description Effective limits of one phase, as stored on the execution and applied by the executor.
          */
@@ -1527,6 +1618,15 @@ export interface components {
              */
             limit: number;
         };
+        /** RangeOut */
+        RangeOut: {
+            /** Default */
+            default: number;
+            /** Minimum */
+            minimum: number;
+            /** Maximum */
+            maximum: number;
+        };
         /** RevisionOut */
         RevisionOut: {
             /**
@@ -1604,6 +1704,32 @@ export interface components {
             until: string;
             /** Items */
             items: components["schemas"]["LanguageRunStats"][];
+        };
+        /** SizesOut */
+        SizesOut: {
+            /** Max Request Bytes */
+            max_request_bytes: number;
+            /**
+             * Max Source Bytes
+             * @description All submitted files together.
+             */
+            max_source_bytes: number;
+            /** Max Stdin Bytes */
+            max_stdin_bytes: number;
+            /** Max Files */
+            max_files: number;
+            /** Max Args */
+            max_args: number;
+            /** Max Arg Bytes */
+            max_arg_bytes: number;
+            /** Judge Max Tests */
+            judge_max_tests: number;
+            /** Judge Max Case Bytes */
+            judge_max_case_bytes: number;
+            /** Judge Max Total Bytes */
+            judge_max_total_bytes: number;
+            /** Batch Max Size */
+            batch_max_size: number;
         };
         /**
          * SnippetCreate
@@ -6566,6 +6692,205 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LimitsOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed: a missing API key scope, or a failed CSRF check */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (including resources the caller may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigOut"];
                 };
             };
             /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */

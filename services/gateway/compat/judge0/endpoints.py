@@ -45,6 +45,8 @@ BATCH_CONVERSION_ERROR = (
     "some attributes for one or more submissions cannot be converted to UTF-8, use base64_encoded=true query parameter"
 )
 PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
 
 
 def _render_problem(problem: ProblemError) -> Response:
@@ -349,7 +351,9 @@ async def list_submissions(
         return _bad_request(f"invalid page: {number}")
     if size < 0:
         return _bad_request(f"invalid per_page: {size}")
-    size = min(size, 100)
+    # Bounded before SQL sees them: an OFFSET past bigint would be a database error.
+    size = min(size, MAX_PER_PAGE)
+    number = min(number, MAX_PAGE)
     assert principal.user_id is not None  # ExecutionsRead admits accounts only
     async with state.sessionmaker() as session:
         ids = await repo.page_of(session, principal.user_id, number, size) if size else []

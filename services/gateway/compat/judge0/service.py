@@ -170,7 +170,7 @@ def _split(errors: Errors, field: str, value: str | None) -> list[str]:
         return []
 
 
-def _unzip(errors: Errors, value: str | None) -> list[tuple[str, str]]:
+def _unzip(errors: Errors, value: str | None, max_files: int) -> list[tuple[str, str]]:
     """The regular files of a base64 zip, as text (directories skipped, links refused)."""
     if not value:
         return []
@@ -183,6 +183,11 @@ def _unzip(errors: Errors, value: str | None) -> list[tuple[str, str]]:
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         _add(errors, "additional_files", "must be a Base64 encoded .zip archive")
+        return []
+    # Counted and sized from the directory before anything is inflated (reads stop at the
+    # declared sizes, so a member cannot inflate past them).
+    if len(infos) > max_files:
+        _add(errors, "additional_files", f"holds {len(infos)} entries; at most {max_files} files are allowed")
         return []
     if sum(info.file_size for info in infos) > MAX_EXTRACT_BYTES:
         _add(errors, "additional_files", f"extracts to more than {MAX_EXTRACT_BYTES} bytes")
@@ -245,7 +250,7 @@ def build(
     _check_options(errors, payload, policy)
     compile_options = _split(errors, "compiler_options", payload.compiler_options)
     args = _split(errors, "command_line_arguments", payload.command_line_arguments)
-    extra = _unzip(errors, payload.additional_files)
+    extra = _unzip(errors, payload.additional_files, settings.max_files)
     if judge0 is not None and compile_options and not judge0.language.compiled:
         _add(errors, "compiler_options", "setting compiler options is only allowed for compiled languages")
     if errors or judge0 is None or source is None:
