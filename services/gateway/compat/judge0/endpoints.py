@@ -253,9 +253,10 @@ async def create_submission(
         await submission.persist(session, execution)
         await enqueue(state, execution.id, execution_job(execution), reservation)
         return JSONResponse({"token": str(execution.id)}, status_code=201)
-    await run_to_end(state, session, execution, reservation)
+    record = await run_to_end(state, session, execution, reservation)
     try:
-        body = await _view(state, execution.id, principal, selected, encoded)
+        # The row's inputs are the ones just stored, the results the final event's: no reload.
+        body = render(execution, record, selected, encoded=encoded, versions=await versions_or_empty(state))
     except NotUtf8:
         return JSONResponse({"error": CONVERSION_ERROR, "token": str(execution.id)}, status_code=201)
     return JSONResponse(body, status_code=201)
