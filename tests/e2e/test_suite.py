@@ -3,6 +3,7 @@ hello world end to end, and Ctrl-C (SIGINT to honcho) stops all of them."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -43,6 +44,10 @@ def test_procfile_suite_serves_and_stops_cleanly(database: str) -> None:
         "CRH_EXECUTOR_METRICS_PORT": str(free_port()),
         "CRH_EXECUTOR_POOL_MAX_TOTAL": "0",
         "CRH_EXECUTOR_POOL_SIZES": "{}",
+        # The published clients below run a dozen executions, some three at a time, anonymously.
+        "CRH_GATEWAY_ANONYMOUS_RATE_LIMITS": json.dumps(
+            {"executions": "100/minute", "reads": "1000/minute", "writes": "100/minute", "max_in_flight": 8}
+        ),
     }
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     children: list[str] = []
@@ -67,6 +72,7 @@ def test_procfile_suite_serves_and_stops_cleanly(database: str) -> None:
             assert response.status_code == 200
             assert response.json()["run"]["stdout"] == "Hello, world!\n"
             assert httpx.get(f"http://127.0.0.1:{auth_port}/readyz").status_code == 200
+            published_clients_run(url)
             children += subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
             assert len(children) == 3, "gateway, auth and executor run under honcho"
         finally:
@@ -77,6 +83,34 @@ def test_procfile_suite_serves_and_stops_cleanly(database: str) -> None:
     # Nothing of the suite is left running.
     for pid in children:
         assert not process_alive(int(pid)), f"process {pid} outlived Ctrl-C"
+
+
+def published_clients_run(url: str) -> None:
+    """Judge0's Python SDK and piston-client, unmodified (`make compat-clients`), against the suite
+    as `make run` starts it (tests/compat covers them in depth)."""
+    judge0 = subprocess.run(
+        [str(ROOT / "build/judge0-sdk/bin/python"), str(ROOT / "tests/clients/judge0/check.py"), f"{url}/judge0", "-"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert judge0.returncode == 0, judge0.stderr
+    seen = json.loads(judge0.stdout)
+    assert seen["stdin"]["stdout"] == "hi sdk\n"
+    assert [item["status"] for item in seen["judged"]] == [3, 4]
+    piston = subprocess.run(
+        ["node", "check.mjs", url],
+        cwd=ROOT / "tests/clients/piston",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert piston.returncode == 0, piston.stderr
+    ran = json.loads(piston.stdout)
+    assert ran["echo"]["run"]["stdout"] == "'from stdin\\n' ['x', 'y']\n"
+    assert ran["compileError"]["compile"]["code"] != 0
 
 
 def process_alive(pid: int) -> bool:
