@@ -196,13 +196,7 @@ async def interactive_execution(websocket: WebSocket, state: StateDep, access: E
     except WebSocketDisconnect:
         return
 
-    try:
-        async with state.sessionmaker() as session:
-            await submission.persist(session, execution)
-    except BaseException:
-        if reservation is not None:
-            await reservation.release()
-        raise
+    await submission.persist_reserved(state, execution, reservation)
     execution_id = execution.id
     created = ExecutionOut.build(execution_record(execution, []))
     await send({"type": "created", "execution": created.model_dump(mode="json")})

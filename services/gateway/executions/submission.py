@@ -44,6 +44,18 @@ async def persist(session: AsyncSession, *executions: Execution) -> None:
     await session.commit()
 
 
+async def persist_reserved(state: GatewayState, execution: Execution, reservation: Reservation | None) -> None:
+    """Persist an execution admitted outside a request's dependencies (a WebSocket's): its
+    reservation is given back if it could not be stored."""
+    try:
+        async with state.sessionmaker() as session:
+            await persist(session, execution)
+    except BaseException:
+        if reservation is not None:
+            await reservation.release()
+        raise
+
+
 async def persist_batch(
     connection: HTTPConnection, state: GatewayState, session: AsyncSession, executions: Sequence[Execution]
 ) -> None:

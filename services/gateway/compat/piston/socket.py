@@ -236,13 +236,7 @@ async def connect(websocket: WebSocket, state: StateDep, access: ExecutionsWrite
     except ProblemError as problem:
         await channel.notify_error(problem)
         return
-    try:
-        async with state.sessionmaker() as session:
-            await submission.persist(session, execution)
-    except BaseException:
-        if reservation is not None:
-            await reservation.release()
-        raise
+    await submission.persist_reserved(state, execution, reservation)
     execution_id = execution.id
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         await channel.send({"type": "runtime", "language": job.runtime.language, "version": job.runtime.version})
