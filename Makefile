@@ -9,7 +9,7 @@ TEST_DB ?= postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 TEST_LOCK ?= /tmp/coderunhub-test.lock
 
-.PHONY: bench-tools help setup venv services docker compose images service-images nginx database migrate run ts-client compat-clients web web-api-types chromium test unit lint bench clean-sandboxes
+.PHONY: bench-tools help setup venv services docker compose images service-images nginx database migrate run ts-client ts-sdk ts-sdk-types api-types compat-clients web web-api-types chromium test unit lint bench clean-sandboxes
 
 help:
 	@echo "make run     set up what is missing and start gateway (:8000), auth (:8001) and executor"
@@ -75,6 +75,21 @@ $(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/pac
 
 ts-client: $(TS_CLIENT)/node_modules/.installed
 
+# The TypeScript SDK (clients/typescript, @coderunhub/client): `npm ci` when package.json or the lock
+# changed, `tsc` into dist/ when a source changed; nothing when dist/ is up to date (tests/sdk_ts).
+TS_SDK := clients/typescript
+TS_SDK_SOURCES := $(shell find $(TS_SDK)/src -type f 2>/dev/null) $(TS_SDK)/tsconfig.json
+
+$(TS_SDK)/node_modules/.installed: $(TS_SDK)/package.json $(TS_SDK)/package-lock.json
+	cd $(TS_SDK) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(TS_SDK)/dist/.built: $(TS_SDK)/node_modules/.installed $(TS_SDK_SOURCES)
+	cd $(TS_SDK) && npm run build
+	@touch $@
+
+ts-sdk: $(TS_SDK)/dist/.built
+
 # The published clients of the APIs CodeRunHub also speaks (tests/compat): Judge0's Python SDK in a
 # venv of its own (it pins httpx and pydantic ranges of its own) and piston-client from npm, both
 # pinned, installed only when their pins changed.
@@ -114,13 +129,22 @@ web-api-types: web/node_modules/.installed venv
 	$(PY) -m services.gateway.openapi > build/openapi.json
 	cd web && npm run generate
 
+# The SDKs' API types from the same document, with the web app's: `make api-types` regenerates
+# all three (clients/typescript/src/schema.d.ts, clients/python's models.py, committed); tests/sdk_ts
+# and tests/sdk fail when they are stale.
+ts-sdk-types: web-api-types $(TS_SDK)/node_modules/.installed
+	cd $(TS_SDK) && npm run generate
+
+api-types: ts-sdk-types
+	$(PY) clients/python/src/coderunhub/_codegen.py build/openapi.json clients/python/src/coderunhub/models.py
+
 # Debian's chromium for the browser tests (tests/web).
 chromium:
 	@bash deploy/scripts/ensure-chromium.sh
 
 # One test run at a time per machine: runs share the test database and Redis database. Tests that
 # stop or restart a server start their own (tests/deploy/servers.py).
-test: venv services images nginx lint ts-client compat-clients web chromium
+test: venv services images nginx lint ts-client ts-sdk compat-clients web chromium
 	CRH_TEST_DATABASE_URL=$(TEST_DB) CRH_TEST_REDIS_URL=$(TEST_REDIS) flock $(TEST_LOCK) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 # The fast layer: pure logic only (tests/unit/conftest.py refuses tests that need a real component).

@@ -47,7 +47,7 @@ async def websocket(url: str, runs: int) -> list[float]:
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         for _ in range(runs):
             created = (await client.post("/v1/executions", json={"language": "python", "source": PROGRAM})).json()
-            ws_url = url.replace("http", "ws", 1) + created["links"]["stream"]
+            ws_url = created["links"]["stream"]
             pending = ""
             async with connect(ws_url) as ws:
                 async for message in ws:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +35,8 @@ class Verdict(StrEnum):
     # Judging (executions with test cases): every case's output matched, or one did not.
     accepted = "accepted"
     wrong_answer = "wrong_answer"
+    # Stopped on request (POST /v1/executions/{id}/cancel, or an interactive session's kill).
+    cancelled = "cancelled"
 
 
 class Exceeded(StrEnum):
@@ -57,11 +61,33 @@ class Limits(BaseModel):
     file_size_kb: int
 
 
+# How a submitted file's content is given: UTF-8 text, or base64 of arbitrary bytes.
+FileEncoding = Literal["text", "base64"]
+
+
 class SourceFile(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
     content: str
+    # Rows stored before binary input files existed have no encoding: they are text.
+    encoding: FileEncoding = "text"
+
+    def data(self) -> bytes:
+        """The file's bytes (the gateway checked the base64 before storing it)."""
+        return base64.b64decode(self.content) if self.encoding == "base64" else self.content.encode()
+
+
+class OutputFile(BaseModel):
+    """A file the run phase left behind that the execution asked for (``output_files``)."""
+
+    # Contents travel as base64 in JSON: they may hold any bytes.
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+
+    name: str
+    size: int
+    mode: int = 0o644
+    content: bytes
 
 
 class RunRecord(BaseModel):
@@ -209,6 +235,8 @@ class ExecutionRecord(BaseModel):
     webhook: WebhookDelivery | None = None
     # The API it was submitted through when not the native one ("judge0", "piston").
     api: str | None = None
+    # The run phase's output files the execution asked for (those that existed), by name.
+    files: list[OutputFile] = Field(default_factory=list)
 
 
 class ExecutionJob(BaseModel):
@@ -236,3 +264,6 @@ class ExecutionJob(BaseModel):
     compare: CompareMode = CompareMode.exact
     # The API it was submitted through when not the native one (ExecutionRecord.api).
     api: str | None = None
+    # Paths (files or directories, relative to the working directory) the run phase sends back
+    # after a clean exit.
+    output_files: list[str] = Field(default_factory=list)

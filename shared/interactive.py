@@ -7,6 +7,10 @@ INPUT_KIND = b"k"
 INPUT_BYTES = b"d"
 INPUT_DATA = b"stdin"
 INPUT_EOF = b"eof"
+# The program is killed: the platform ended the session (its client left, its input was refused),
+# or a Piston client sent a signal.
 INPUT_KILL = b"kill"
+# The user stopped it: killed, and the execution's verdict is cancelled.
+INPUT_CANCEL = b"cancel"
 # Input streams live a little longer than the longest interactive execution.
 INPUT_TTL_S = 3_600

@@ -10,6 +10,8 @@ EXECUTION_QUEUE = "crh:queue:executions"
 EXECUTION_WAKE = "crh:queue:wake"
 # Hash: language id -> JSON {version, image, executor, probed_at}, written by executors.
 RUNTIMES = "crh:runtimes"
+# Executors listen here for cancellations (payload: the execution id); see execution_cancel.
+EXECUTION_CANCEL_CHANNEL = "crh:exec:cancel"
 # A channel each gateway's relay stays subscribed to, so its reader loop always has a subscription.
 GATEWAY_KEEPALIVE_CHANNEL = "crh:gateway:keepalive"
 
@@ -44,6 +46,12 @@ def live_output_ledger_until(owner: str) -> str:
 def execution_input(execution_id: uuid.UUID | str) -> str:
     """Redis Stream of an interactive execution's input (stdin data, end of input, kill)."""
     return f"crh:exec:{execution_id}:input"
+
+
+def execution_cancel(execution_id: uuid.UUID | str) -> str:
+    """Present once a cancellation was asked for: an executor that takes the execution after the
+    message on EXECUTION_CANCEL_CHANNEL went out still sees it."""
+    return f"crh:exec:{execution_id}:cancel"
 
 
 def executor_heartbeat(executor_id: str) -> str:
@@ -103,3 +111,10 @@ def in_flight(caller: str) -> str:
 def batch(batch_id: uuid.UUID | str) -> str:
     """A batch: JSON {user_id, execution_ids, created_at}, kept for batch_ttl_s."""
     return f"crh:batch:{batch_id}"
+
+
+def stream_ticket(digest: str) -> str:
+    """A stream ticket (POST /v1/stream-tickets): JSON of the principal it stands for (and the one
+    execution it may watch), until its first use (GETDEL) or its TTL. ``digest``: the ticket's
+    SHA-256, so what Redis holds cannot be replayed as a ticket."""
+    return f"crh:ticket:{digest}"

@@ -193,7 +193,15 @@ class GatewaySettings(ServiceSettings):
     max_json_depth: int = Field(default=32, ge=1)
     max_json_number_chars: int = Field(default=1_000, ge=16)
     # OpenAPI: the server URL advertised in /openapi.json ("/" = wherever the document was fetched).
+    # An absolute one (https://api.example.com) is also what executions' links are built from;
+    # otherwise links follow each request (its Host, and its scheme as uvicorn's proxy headers give it).
     public_url: str = "/"
+    # Browser integration (docs/api.md#browser-integration): pages of these origins may call the API
+    # cross-origin (CORS, without credentials: API keys and tokens go in Authorization). Empty: no
+    # CORS headers at all. Unlike allowed_origins, this never lets a page use the session cookies.
+    cors_origins: list[str] = Field(default_factory=list)
+    # How long a stream ticket (POST /v1/stream-tickets) may wait for its one WebSocket.
+    stream_ticket_ttl_s: int = Field(default=60, ge=1, le=600)
     # Judging: test cases per execution, the UTF-8 size of each case's stdin and of its expected
     # stdout, their sum over all cases, and the most wall time all cases may take together
     # (cases x limits.wall_time_ms; keeps a judged execution well inside the executor's job timeout).
@@ -266,6 +274,9 @@ class ExecutorSettings(ServiceSettings):
     # Compiled files handed from the compile to the run phase, at most (also bounded by what the
     # run sandbox's /work can hold).
     artifact_max_bytes: int = 128 << 20
+    # Output files (an execution's output_files) the run phase may send back, all together: their
+    # apparent sizes (a sparse file counts whole, as it is stored) and their data. More is output_limit.
+    output_files_max_bytes: int = Field(default=4 << 20, ge=0)
     # How long past a phase's wall limit the executor waits for the agent before killing the box.
     grace_s: float = 5.0
     # Fallback poll for jobs when no wake-up arrives (e.g. one enqueued by another tool).

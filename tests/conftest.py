@@ -4,6 +4,7 @@ process (real Docker sandboxes) and the gateway served by uvicorn on a loopback 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import ctypes
 import json
@@ -13,10 +14,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
@@ -78,19 +81,69 @@ def free_port() -> int:
         return port
 
 
+def postmaster_started(url: str) -> datetime:
+    """When the PostgreSQL server `url` names started (`pg_postmaster_start_time()`): it changes
+    whenever that server restarts. Asked over the server's maintenance database (whatever the URL's
+    database holds, or whether it still exists), on a fresh thread with its own event loop, so it
+    can be called from any thread, an event loop running there or not."""
+    admin = make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+
+    async def query() -> datetime:
+        connection = await asyncpg.connect(admin, timeout=10)
+        try:
+            started: datetime = await connection.fetchval("SELECT pg_postmaster_start_time()")
+            return started
+        finally:
+            await connection.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(query())).result()
+
+
+def run_id_of(client: redis.Redis) -> str:
+    """The `run_id` from `INFO server`: random per Redis process, so it changes whenever that
+    server restarts."""
+    info = client.info("server")
+    assert isinstance(info, dict), info
+    return str(info["run_id"])
+
+
+def _assert_same_server(what: str, before: object, now: Callable[[], object]) -> None:
+    """The session's shared server is still the process it found at its start."""
+    message = f"a test restarted the shared {what}; tests that stop a server must start their own"
+    try:
+        after = now()
+    except Exception as error:  # down at the end (stopped and not brought back), or restarting
+        raise AssertionError(f"{message} (it no longer answers: {error!r})") from error
+    assert after == before, f"{message} (identity at session start {before!r}, now {after!r})"
+
+
 @pytest.fixture(scope="session")
-def database() -> str:
+def database() -> Iterator[str]:
+    # The machine's PostgreSQL is shared (other suites, `make run`): the session checks at its end
+    # that no test stopped or restarted it (tests/deploy/servers.py starts servers tests may stop).
+    server = make_url(DATABASE_URL)
+    started = postmaster_started(DATABASE_URL)
     asyncio.run(ensure_database(DATABASE_URL, recreate=True))
     subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True, capture_output=True)
-    return DATABASE_URL
+    yield DATABASE_URL
+    what = f"PostgreSQL at {server.host or '127.0.0.1'}:{server.port or 5432}"
+    _assert_same_server(what, started, lambda: postmaster_started(DATABASE_URL))
 
 
 @pytest.fixture(scope="session")
 def redis_client() -> Iterator[redis.Redis]:
+    # The machine's Redis is shared too: same check as `database`.
     client = redis.Redis.from_url(REDIS_URL)
+    run_id = run_id_of(client)
     client.flushdb()
-    yield client
-    client.close()
+    try:
+        yield client
+        address = client.connection_pool.connection_kwargs
+        what = f"Redis at {address.get('host', '127.0.0.1')}:{address.get('port', 6379)}"
+        _assert_same_server(what, run_id, lambda: run_id_of(client))
+    finally:
+        client.close()
 
 
 def _die_with_the_test_run() -> None:

@@ -4,6 +4,7 @@ started (or while the executor was busy) waits there instead of being lost."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -11,13 +12,15 @@ from redis.asyncio import Redis
 
 from services.executor.runner import StdinFeed
 from services.executor.sandbox import protocol
-from shared.interactive import INPUT_BYTES, INPUT_DATA, INPUT_EOF, INPUT_KILL, INPUT_KIND
+from shared.interactive import INPUT_BYTES, INPUT_CANCEL, INPUT_DATA, INPUT_EOF, INPUT_KILL, INPUT_KIND
 from shared.redis_keys import execution_input
 
 BLOCK_MS = 1000
 
 
-def input_feed(redis: Redis, execution_id: uuid.UUID) -> StdinFeed:
+def input_feed(redis: Redis, execution_id: uuid.UUID, stop: asyncio.Event) -> StdinFeed:
+    """The feed of agent frames; a cancel entry sets ``stop``, which kills the program and records
+    the execution as cancelled."""
     key = execution_input(execution_id)
 
     async def feed() -> AsyncIterator[bytes]:
@@ -34,5 +37,7 @@ def input_feed(redis: Redis, execution_id: uuid.UUID) -> StdinFeed:
                         yield protocol.frame(protocol.STDIN_EOF)
                     elif kind == INPUT_KILL:
                         yield protocol.frame(protocol.KILL)
+                    elif kind == INPUT_CANCEL:
+                        stop.set()
 
     return feed

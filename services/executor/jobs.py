@@ -43,11 +43,13 @@ NO_LONGER_AVAILABLE = "This language version is no longer available"
 INLINE_RECORD_BYTES = 256 * 1024
 
 
-def build_spec(job: ExecutionJob, language: Language, settings: ExecutorSettings) -> ExecutionSpec:
+def build_spec(
+    job: ExecutionJob, language: Language, settings: ExecutorSettings, stop: asyncio.Event | None = None
+) -> ExecutionSpec:
     return ExecutionSpec(
         id=str(job.id),
         language=language,
-        files=[(f.name, f.content.encode()) for f in job.files],
+        files=[(f.name, f.data()) for f in job.files],
         stdin=job.stdin,
         args=job.args,
         compile_options=job.compile_options,
@@ -56,6 +58,8 @@ def build_spec(job: ExecutionJob, language: Language, settings: ExecutorSettings
         test_cases=job.test_cases,
         compare=job.compare,
         reuse=settings.sandbox_mode_for(anonymous=job.user_id is None) == "reuse",
+        stop=stop,
+        output_files=job.output_files,
     )
 
 
@@ -111,8 +115,7 @@ async def _run_first_try(state: ExecutorState, job: ExecutionJob, enqueued: date
         await finish_with(state, job.id, Verdict.internal_error, NO_LONGER_AVAILABLE)
         return "unknown language"
     wait_us = _queue_wait(now, enqueued)
-    feed = input_feed(state.redis, job.id) if job.interactive else None
-    return await _execute(state, job, language, now, feed, lambda: _claim_started(state, job.id, now, wait_us))
+    return await _execute(state, job, language, now, lambda: _claim_started(state, job.id, now, wait_us))
 
 
 async def _run(state: ExecutorState, eid: uuid.UUID, enqueued: datetime | None) -> str:
@@ -133,8 +136,7 @@ async def _run(state: ExecutorState, eid: uuid.UUID, enqueued: datetime | None) 
     if language is None:
         await finish_with(state, eid, Verdict.internal_error, NO_LONGER_AVAILABLE)
         return "unknown language"
-    feed = input_feed(state.redis, eid) if job.interactive else None
-    return await _execute(state, job, language, now, feed, None)
+    return await _execute(state, job, language, now, None)
 
 
 async def _execute(
@@ -142,13 +144,28 @@ async def _execute(
     job: ExecutionJob,
     language: Language,
     started_at: datetime,
-    feed: StdinFeed | None,
     claim_at_start: Callable[[], Coroutine[Any, Any, bool]] | None,
 ) -> str:
     """Run a claimed execution (claim_at_start None), or a first try that claims itself when its
     user code starts (claim_at_start), and save and publish its outcome."""
     eid = job.id
-    spec = build_spec(job, language, state.settings)
+    with state.cancels.watch(eid) as stop:
+        feed = input_feed(state.redis, eid, stop) if job.interactive else None
+        return await _execute_watched(
+            state, job, language, started_at, claim_at_start, build_spec(job, language, state.settings, stop), feed
+        )
+
+
+async def _execute_watched(
+    state: ExecutorState,
+    job: ExecutionJob,
+    language: Language,
+    started_at: datetime,
+    claim_at_start: Callable[[], Coroutine[Any, Any, bool]] | None,
+    spec: ExecutionSpec,
+    feed: StdinFeed | None,
+) -> str:
+    eid = job.id
     events = await EventPublisher.open(
         state.redis, eid, stream_policy(state.settings, job.user_id), fresh=claim_at_start is not None
     )
@@ -156,11 +173,18 @@ async def _execute(
     claim: asyncio.Task[bool] | None = None
     marker: asyncio.Task[None] | None = None
 
+    def stop_unless_claimed(task: asyncio.Task[bool]) -> None:
+        # Finished meanwhile (cancelled while queued, or taken over): its program stops now, not at
+        # its time limit, and its result is not kept.
+        if spec.stop is not None and not task.cancelled() and task.exception() is None and not task.result():
+            spec.stop.set()
+
     def on_user_code() -> None:
         nonlocal claim, marker
         if claim_at_start is not None:
             if claim is None:
                 claim = asyncio.create_task(claim_at_start())
+                claim.add_done_callback(stop_unless_claimed)
         elif marker is None:
             marker = asyncio.create_task(_mark_program_started(state, eid))
 
@@ -183,7 +207,10 @@ async def _execute(
     version = state.versions.get(language.key) or job.version
     finished_at = datetime.now(UTC)
     async with state.sessionmaker() as session:
-        await single_statement(session)
+        if not outcome.files:
+            # One statement commits by itself; with output files the result and the files are
+            # two statements of one transaction.
+            await single_statement(session)
         webhook_url = await repo.save_outcome(
             session,
             eid,
@@ -193,6 +220,7 @@ async def _execute(
             phases=outcome.phases,
             finished_at=finished_at,
             tests=outcome.tests,
+            files=outcome.files,
         )
         await session.commit()
     record = ExecutionRecord(
@@ -214,6 +242,7 @@ async def _execute(
         tests=outcome.tests,
         webhook=pending_webhook(webhook_url),
         api=job.api,
+        files=outcome.files,
     )
     inline = record.model_dump_json().encode()
     # The final event goes out only after the result is committed: a reader may load it at once.

@@ -4,7 +4,8 @@ with the execution's run limits, and its stdout compared with the case's expecte
 A case's verdict is the run's own when the run failed (time_limit, memory_limit, runtime_error,
 output_limit, internal_error); otherwise accepted or wrong_answer. The execution's verdict is
 accepted when every case is, else the verdict of the first failing case (in test_cases order).
-Every case runs, also after a failure, so the results show the whole picture.
+Every case runs, also after a failure, so the results show the whole picture (but none after a
+cancellation).
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ def summary(tests: Sequence[CaseRecord], total: int) -> tuple[Verdict, str]:
     for test in tests:
         if test.verdict is not Verdict.accepted:
             label = f"Test {test.index + 1} of {total}" + (f" ({test.name})" if test.name else "")
+            if test.verdict is Verdict.cancelled:
+                return test.verdict, f"{test.message or 'Cancelled'} during test {label[5:]}"
             return test.verdict, f"{label} failed: {test.message or test.verdict.value}"
     return Verdict.accepted, f"Accepted: all {total} tests passed"
 
@@ -125,6 +128,8 @@ async def judge(
             record = case_record(index, case, ran, spec.compare, output_cap)
             outcome.tests.append(record)
             events.test_result(index, record.verdict.value)
+            if record.verdict is Verdict.cancelled:
+                break
         outcome.verdict, outcome.message = summary(outcome.tests, len(cases))
         return outcome
     finally:

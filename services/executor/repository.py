@@ -16,12 +16,13 @@ from sqlalchemy import Row, Table, Update, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import fast
-from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult
-from shared.executions import CaseRecord, ExecutionStatus, Phase, PhaseRecord
+from shared.db.models import Execution, ExecutionFile, ExecutionPhase, ExecutionTestResult
+from shared.executions import CaseRecord, ExecutionStatus, OutputFile, Phase, PhaseRecord
 
 executions = cast(Table, Execution.__table__)
 phases_table = cast(Table, ExecutionPhase.__table__)
 test_results = cast(Table, ExecutionTestResult.__table__)
+output_files = cast(Table, ExecutionFile.__table__)
 
 
 async def get(session: AsyncSession, execution_id: uuid.UUID) -> Execution | None:
@@ -121,12 +122,17 @@ async def save_outcome(
     phases: Sequence[PhaseRecord],
     finished_at: datetime,
     tests: Sequence[CaseRecord] = (),
+    files: Sequence[OutputFile] = (),
 ) -> str | None:
     """Store the final result; returns the execution's webhook URL if its webhook awaits delivery.
 
     One statement (the phases and test results inserted by CTEs of the execution's UPDATE), so the
     caller may commit it by itself, in one round trip. Sent through asyncpg (it is on every
-    execution's path, shared/db/fast.py); judged executions, with their cases, through SQLAlchemy."""
+    execution's path, shared/db/fast.py); judged executions, with their cases, through SQLAlchemy.
+    Output files are a second statement (only when there are any): the caller's transaction."""
+    if files:
+        rows = [{"execution_id": execution_id, **file.model_dump()} for file in files]
+        await session.execute(insert(output_files), rows)
     if tests:
         return await _save_judged(session, execution_id, verdict, message, version, phases, finished_at, tests)
     run = next((phase for phase in phases if phase.phase == Phase.run), None)

@@ -7,17 +7,19 @@ mode (reuse, or fresh: a never-used container, destroyed after one run)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from services.executor.events import EventPublisher
+from services.executor.outputs import with_output_files
 from services.executor.sandbox.box import MIB, Box, BoxResult, Program, Shape
 from services.executor.sandbox.pool import SandboxPool
 from services.executor.sandbox.protocol import Artifact
 from services.executor.verdicts import internal_error_outcome, phase_outcome
-from shared.executions import CaseRecord, CompareMode, JudgeCase, Limits, Phase, PhaseRecord, Verdict
+from shared.executions import CaseRecord, CompareMode, JudgeCase, Limits, OutputFile, Phase, PhaseRecord, Verdict
 from shared.languages import Language
 
 logger = logging.getLogger("coderunhub.executor.runner")
@@ -48,6 +50,10 @@ class ExecutionSpec:
     # Whether a pool miss counts as demand for the sandbox's shape (a one-off, such as a version
     # probe, must not keep sandboxes of its shape warm).
     demand: bool = True
+    # Set when the execution is cancelled (services/executor/cancels.py).
+    stop: asyncio.Event | None = None
+    # Paths the run phase sends back after a clean exit (services/executor/outputs.py).
+    output_files: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,7 @@ class ExecutionOutcome:
     message: str
     phases: list[PhaseRecord] = field(default_factory=list)
     tests: list[CaseRecord] = field(default_factory=list)
+    files: list[OutputFile] = field(default_factory=list)
 
 
 def sandbox_shape(image: str, language: Language, limits: Limits, phase: Phase) -> Shape:
@@ -90,6 +97,7 @@ class Runner:
         grace_s: float,
         artifact_max_bytes: int,
         work_size_mb: int,
+        output_files_max_bytes: int = 4 * MIB,
     ) -> None:
         self.pool = pool
         self._image_prefix = image_prefix
@@ -97,6 +105,7 @@ class Runner:
         self._grace_s = grace_s
         self._artifact_max = artifact_max_bytes
         self._work_bytes = work_size_mb * MIB
+        self._output_files_max = output_files_max_bytes
 
     def image(self, language: Language) -> str:
         return f"{self._image_prefix}{language.runtime}:{self._image_tag}"
@@ -136,6 +145,10 @@ class Runner:
                 # leftover can be traced to one (off the critical path; a sandbox taken but
                 # unused goes back to the pool under its pool name, reused ones keep theirs).
                 self.pool.spawn(box.assign(spec.id, phase.value if test is None else f"{phase.value}-{test}"))
+            if spec.stop is not None and spec.stop.is_set():
+                # Cancelled before this phase started: it does not.
+                self.pool.release(box)
+                return BoxResult(cancelled=True)
             try:
                 if on_user_code is not None:
                     on_user_code()
@@ -173,7 +186,9 @@ class Runner:
                     return outcome
             program = self.run_program(spec, run_files, spec.stdin, stdin_feed)
             handed_over = True
-            ran, _ = await self.run_phase(spec, Phase.run, program, events, on_user_code, run_box)
+            ran, collected = await self.run_phase(spec, Phase.run, program, events, on_user_code, run_box)
+            if spec.output_files:
+                ran, outcome.files = with_output_files(ran, collected, self._output_files_max)
             outcome.phases.append(ran)
             outcome.verdict, outcome.message = ran.verdict, ran.message or ""
             return outcome
@@ -207,6 +222,7 @@ class Runner:
             limits=spec.compile_limits or spec.limits,
             collect=language.artifacts,
             artifact_max_bytes=self.artifact_room(run_sources),
+            stop=spec.stop,
         )
         compiled, artifacts = await self.run_phase(spec, Phase.compile, program, events, on_user_code, None)
         return compiled, RunFiles(sources=run_sources, artifacts=artifacts)
@@ -224,7 +240,7 @@ class Runner:
         env = dict(language.run_env)
         if stdin_feed is not None:
             env.update(UNBUFFERED_STDIO)
-        return Program(
+        program = Program(
             files=run_files.sources,
             artifacts=run_files.artifacts,
             argv=[*language.expand(language.run, entry, names, entry_source=entry_source), *spec.args],
@@ -232,7 +248,12 @@ class Runner:
             limits=spec.limits,
             stdin=stdin,
             stdin_feed=stdin_feed,
+            stop=spec.stop,
         )
+        if spec.output_files:
+            # The agent bounds the data it sends back by the cap (outputs.py, the apparent sizes).
+            program = dataclasses.replace(program, collect=spec.output_files, artifact_max_bytes=self._output_files_max)
+        return program
 
     async def run_phase(
         self,
@@ -254,13 +275,15 @@ class Runner:
         finished_at = _now()
         if result.error and result.record is None:
             logger.warning("sandbox of %s (%s) ended without a result: %s", spec.id, phase, result.error)
-        return phase_outcome(phase, result, program.limits, started_at, finished_at), result.artifacts
+        output_files_cap = program.artifact_max_bytes if phase is Phase.run and program.collect else None
+        outcome = phase_outcome(phase, result, program.limits, started_at, finished_at, output_files_cap)
+        return outcome, result.artifacts
 
 
 def compile_verdict(compiled: PhaseRecord) -> tuple[Verdict, str]:
     message = compiled.message or "failed"
-    if compiled.verdict is Verdict.internal_error:
-        return Verdict.internal_error, message
+    if compiled.verdict in (Verdict.internal_error, Verdict.cancelled):
+        return compiled.verdict, message
     detail = message[0].lower() + message[1:]
     if compiled.verdict is Verdict.runtime_error:
         return Verdict.compilation_error, f"Compilation failed: {detail}"

@@ -8,6 +8,7 @@ import aiodocker
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.executor.cancels import Cancellations
 from services.executor.liveness import DeathWatch
 from services.executor.runner import Runner
 from shared.settings import ExecutorSettings
@@ -27,3 +28,7 @@ class ExecutorState:
     deaths: DeathWatch = field(default_factory=DeathWatch)
     # Start-up done (runtimes probed, pool warming): published in the heartbeat.
     ready: bool = False
+    cancels: Cancellations = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cancels = Cancellations(self.redis)

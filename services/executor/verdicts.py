@@ -5,10 +5,13 @@ from __future__ import annotations
 import signal as signals
 from datetime import datetime
 
+from services.executor.outputs import too_large_message
 from services.executor.sandbox.box import BoxResult
 from services.executor.sandbox.protocol import ExitRecord
 from shared.executions import Exceeded, Limits, Phase, PhaseRecord, Verdict
 from shared.signals import signal_name
+
+CANCELLED_MESSAGE = "Cancelled on request"
 
 
 def _seconds(ms: int) -> str:
@@ -28,12 +31,21 @@ def _stalled_at_memory_limit(record: ExitRecord, limits: Limits) -> bool:
     return at_limit and record.major_faults >= STALL_MAJOR_FAULTS
 
 
-def classify(result: BoxResult, limits: Limits) -> tuple[Verdict, str, Exceeded | None]:
+def classify(
+    result: BoxResult, limits: Limits, output_files_cap: int | None = None
+) -> tuple[Verdict, str, Exceeded | None]:
+    """``output_files_cap``: the run phase collects output files, at most that many bytes."""
     if result.user_error is not None:
+        # The agent's words for collected files that do not fit (it calls every collected file
+        # "compiled"): after the program's clean exit, so output, not a setup failure.
+        if output_files_cap is not None and result.started and "compiled file" in result.user_error:
+            return Verdict.output_limit, too_large_message(output_files_cap), Exceeded.output
         # The submission could not be set up (its files do not fit...): nothing ran, and retrying
         # would not help.
         return Verdict.runtime_error, result.user_error[:1].upper() + result.user_error[1:], None
     record = result.record
+    if result.cancelled and (record is None or record.reason == "killed"):
+        return Verdict.cancelled, CANCELLED_MESSAGE, None
     if record is None:
         if result.oom_killed:
             return Verdict.memory_limit, f"Memory limit of {limits.memory_mb} MB exceeded", Exceeded.memory
@@ -83,9 +95,14 @@ def classify(result: BoxResult, limits: Limits) -> tuple[Verdict, str, Exceeded 
 
 
 def phase_outcome(
-    phase: Phase, result: BoxResult, limits: Limits, started_at: datetime, finished_at: datetime
+    phase: Phase,
+    result: BoxResult,
+    limits: Limits,
+    started_at: datetime,
+    finished_at: datetime,
+    output_files_cap: int | None = None,
 ) -> PhaseRecord:
-    verdict, message, exceeded = classify(result, limits)
+    verdict, message, exceeded = classify(result, limits, output_files_cap)
     record = result.record
     return PhaseRecord(
         phase=phase,

@@ -192,6 +192,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         grace_s=settings.grace_s,
         artifact_max_bytes=settings.artifact_max_bytes,
         work_size_mb=settings.work_size_mb,
+        output_files_max_bytes=settings.output_files_max_bytes,
     )
     state = ExecutorState(settings, engine, create_sessionmaker(engine), ctx["redis"], docker, runner)
     ctx["state"] = state
@@ -199,7 +200,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     # TTL, and other executors' sweepers would take a silent executor for dead and remove the
     # sandboxes it is warming.
     await _beat(state)
-    ctx["background"] = [asyncio.create_task(_heartbeat(state))]
+    ctx["background"] = [asyncio.create_task(_heartbeat(state)), asyncio.create_task(state.cancels.listen())]
     await recover_own(state)
     await pool.start()
     state.versions = await discover_versions(runner, docker, state.redis, settings.executor_id)

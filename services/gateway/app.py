@@ -15,6 +15,7 @@ from services.gateway.compat.common import CompatCredentialsMiddleware
 from services.gateway.compat.judge0.endpoints import router as judge0_router
 from services.gateway.compat.piston.endpoints import router as piston_router
 from services.gateway.config.endpoints import router as config_router
+from services.gateway.cors import install_cors
 from services.gateway.devproxy import auth_proxy_client, install_auth_proxy
 from services.gateway.executions.endpoints import router as executions_router
 from services.gateway.executions.interactive import router as interactive_router
@@ -22,6 +23,7 @@ from services.gateway.history.endpoints import router as history_router
 from services.gateway.instance import InstanceHeaderMiddleware
 from services.gateway.languages.endpoints import router as languages_router
 from services.gateway.languages.service import VersionCache
+from services.gateway.links import PublicBaseMiddleware
 from services.gateway.middleware import RequestBoundsMiddleware
 from services.gateway.openapi import install_openapi, operation_id
 from services.gateway.ratelimit.endpoints import router as limits_router
@@ -29,6 +31,7 @@ from services.gateway.ratelimit.wiring import install_rate_limits
 from services.gateway.relay import EventHub
 from services.gateway.snippets.endpoints import router as snippets_router
 from services.gateway.state import GatewayState
+from services.gateway.tickets.endpoints import router as tickets_router
 from services.gateway.webapp import install_web_app
 from services.gateway.webhooks.endpoints import router as webhooks_router
 from shared.db.session import create_engine, create_sessionmaker
@@ -93,6 +96,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
 
     app.add_middleware(InstanceHeaderMiddleware)
+    # Executions' links are absolute, built from the request (or public_url) it keeps at hand.
+    app.add_middleware(PublicBaseMiddleware, public_url=settings.public_url)
+    # Around all of the above: preflights answered first, refusals from below carry CORS headers.
+    install_cors(app, settings)
 
     def checks() -> Mapping[str, Check]:
         state: GatewayState = app.state.gateway
@@ -112,6 +119,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(limits_router)
     app.include_router(config_router)
     app.include_router(batches_router)
+    app.include_router(tickets_router)
     if settings.compat_enabled:
         # Other APIs' shapes of the same executions, outside the OpenAPI document (docs/compat.md).
         app.include_router(judge0_router, include_in_schema=False)

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult
-from shared.executions import CaseRecord, ExecutionJob, ExecutionRecord, Limits, PhaseRecord
+from shared.db.models import Execution, ExecutionFile, ExecutionPhase, ExecutionTestResult
+from shared.executions import CaseRecord, ExecutionJob, ExecutionRecord, Limits, OutputFile, PhaseRecord
 from shared.webhooks import WebhookDelivery
 
 
 def execution_record(
-    execution: Execution, phases: Sequence[ExecutionPhase], tests: Sequence[ExecutionTestResult] = ()
+    execution: Execution,
+    phases: Sequence[ExecutionPhase],
+    tests: Sequence[ExecutionTestResult] = (),
+    files: Sequence[ExecutionFile] = (),
 ) -> ExecutionRecord:
+    """``files``: the execution_files rows, loaded only when the execution asked for output files."""
     return ExecutionRecord(
         id=execution.id,
         user_id=execution.user_id,
@@ -32,6 +36,7 @@ def execution_record(
         tests=[CaseRecord.model_validate(test, from_attributes=True) for test in tests],
         webhook=webhook_delivery(execution),
         api=api_of(execution),
+        files=[OutputFile.model_validate(file, from_attributes=True) for file in files],
     )
 
 
@@ -75,4 +80,5 @@ def execution_job(execution: Any) -> ExecutionJob:
         test_cases=execution.test_cases or [],
         compare=execution.compare or "exact",
         api=api_of(execution),
+        output_files=execution.output_files or [],
     )

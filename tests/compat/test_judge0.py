@@ -275,18 +275,22 @@ class TestOptions:
         with zipfile.ZipFile(archive, "w") as zipped:
             zipped.writestr("helper.py", "def greet(name):\n    return 'hi ' + name\n")
             zipped.writestr("data/words.txt", "alpha\n")
+            # Binary entries are kept as the bytes they are (base64 input files).
+            zipped.writestr("data/all.bin", bytes(range(256)))
         zipped_b64 = base64.b64encode(archive.getvalue()).decode()
         result = await run(
             gw,
             {
-                "source_code": "import helper\nprint(helper.greet(open('data/words.txt').read().strip()))",
+                "source_code": "import helper\nprint(helper.greet(open('data/words.txt').read().strip()))\n"
+                "print(open('data/all.bin', 'rb').read() == bytes(range(256)))",
                 "language_id": 71,
                 "additional_files": zipped_b64,
             },
         )
-        assert result["stdout"] == "hi alpha\n", result
+        assert result["stdout"] == "hi alpha\nTrue\n", result
         with zipfile.ZipFile(io.BytesIO(base64.b64decode(result["additional_files"]))) as back:
-            assert sorted(back.namelist()) == ["data/words.txt", "helper.py"]
+            assert sorted(back.namelist()) == ["data/all.bin", "data/words.txt", "helper.py"]
+            assert back.read("data/all.bin") == bytes(range(256))
 
     @pytest.mark.parametrize(
         ("body", "errors"),

@@ -258,15 +258,19 @@ class TestErrors:
             assert response.status_code == 400, response.text
             assert response.json()["message"].startswith(start), (body, response.text)
 
-    async def test_binary_files_are_refused(self, gw: httpx.AsyncClient, nothing_queued: None) -> None:
+    async def test_binary_files_reach_the_program(self, gw: httpx.AsyncClient) -> None:
+        source = "print(list(open('b.bin', 'rb').read()), open('h.bin', 'rb').read())"
         body = {
             "language": "python",
             "version": "*",
-            "files": [{"content": "print(1)"}, {"name": "b.bin", "content": "//79", "encoding": "base64"}],
+            "files": [
+                {"content": source},
+                {"name": "b.bin", "content": "//79", "encoding": "base64"},
+                {"name": "h.bin", "content": "00ff", "encoding": "hex"},
+            ],
         }
-        response = await gw.post(f"{P}/execute", json=body)
-        assert response.status_code == 400
-        assert "binary files are not supported yet" in response.json()["message"]
+        result = await execute(gw, body)
+        assert result["run"]["stdout"] == "[255, 254, 253] b'\\x00\\xff'\n", result
 
     async def test_a_body_that_is_not_json(self, gw: httpx.AsyncClient) -> None:
         response = await gw.post(f"{P}/execute", content=b"{", headers={"content-type": "application/json"})

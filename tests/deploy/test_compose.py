@@ -166,7 +166,7 @@ async def test_a_stream_is_watched_through_nginx(deployment: Deployment) -> None
         created = await client.post("/v1/executions", json={"language": "python", "source": COUNTING})
     assert created.status_code == 202, created.text
     frames: list[dict[str, Any]] = []
-    async with connect(deployment.url.replace("http", "ws", 1) + created.json()["links"]["stream"]) as ws:
+    async with connect(created.json()["links"]["stream"]) as ws:
         async for message in ws:
             frames.append(json.loads(message))
     assert "".join(f["data"] for f in frames if f["type"] == "stdout") == "0\n1\n2\n3\n4\n"

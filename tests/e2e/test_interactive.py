@@ -126,8 +126,8 @@ async def test_kill_stops_the_program(api: httpx.AsyncClient) -> None:
         await session.expect("ready\n")
         await session.send({"type": "kill"})
         result = await session.result()
-    assert result["verdict"] == "runtime_error"
-    assert result["message"] == "Killed on request"
+    assert result["verdict"] == "cancelled"
+    assert result["message"] == "Cancelled on request"
     assert result["run"]["wall_time_ms"] < 10_000
 
 

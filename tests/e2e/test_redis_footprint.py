@@ -139,7 +139,7 @@ async def test_a_client_reconnecting_after_the_stream_expired_gets_the_result(
     api: httpx.AsyncClient, redis_client: redis.Redis
 ) -> None:
     created = (await api.post("/v1/executions", json={"language": "python", "source": SLOW})).json()
-    url = ws_url(api, created["links"]["stream"])
+    url = created["links"]["stream"]
     seen: list[dict[str, Any]] = []
     async with connect(url) as ws:
         while not seen or seen[-1]["type"] != "stdout":

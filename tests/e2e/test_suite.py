@@ -8,11 +8,13 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import redis
 
 from tests.conftest import LOG_DIR, ROOT, free_port
+from tests.e2e.quickstart import run_quickstart
 
 SUITE_REDIS = "redis://127.0.0.1:6379/14"
 
@@ -31,7 +33,7 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) ->
     raise TimeoutError("the suite did not come up")
 
 
-def test_procfile_suite_serves_and_stops_cleanly(database: str) -> None:
+def test_procfile_suite_serves_and_stops_cleanly(database: str, tmp_path: Path) -> None:
     redis.Redis.from_url(SUITE_REDIS).flushdb()
     gateway_port, auth_port = free_port(), free_port()
     env = {
@@ -40,6 +42,10 @@ def test_procfile_suite_serves_and_stops_cleanly(database: str) -> None:
         "CRH_GATEWAY_PORT": str(gateway_port),
         "CRH_AUTH_PORT": str(auth_port),
         "CRH_EXECUTOR_EXECUTOR_ID": "executor-suite",
+        # This suite's auth service, not one `make run` may be serving on 8001.
+        "CRH_GATEWAY_AUTH_PROXY_URL": f"http://127.0.0.1:{auth_port}",
+        "CRH_GATEWAY_AUTH_JWKS_URL": f"http://127.0.0.1:{auth_port}/auth/v1/.well-known/jwks.json",
+        "CRH_AUTH_PUBLIC_URL": f"http://127.0.0.1:{gateway_port}",
         # Not 9100: a suite started by `make run` on this machine holds it.
         "CRH_EXECUTOR_METRICS_PORT": str(free_port()),
         "CRH_EXECUTOR_POOL_MAX_TOTAL": "0",
@@ -73,6 +79,9 @@ def test_procfile_suite_serves_and_stops_cleanly(database: str) -> None:
             assert response.json()["run"]["stdout"] == "Hello, world!\n"
             assert httpx.get(f"http://127.0.0.1:{auth_port}/readyz").status_code == 200
             published_clients_run(url)
+            # docs/quickstart.md, every command as written, against the suite as `make run` starts it.
+            quickstart = {key: value for key, value in os.environ.items() if not key.startswith("CRH_")}
+            run_quickstart({**quickstart, "CRH": url, "CRH_LOG": str(LOG_DIR / "suite.log")}, tmp_path)
             children += subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
             assert len(children) == 3, "gateway, auth and executor run under honcho"
         finally:

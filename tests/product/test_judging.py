@@ -202,7 +202,7 @@ async def test_a_compiled_program_is_compiled_once_and_judged_case_by_case(
         "/v1/executions", json={"language": "c", "source": C_ADDER, "test_cases": cases}, headers=account.headers
     )
     assert created.status_code == 202, created.text
-    url = ws_url(gw, created.json()["links"]["stream"])
+    url = created.json()["links"]["stream"]
     frames: list[dict[str, Any]] = []
     async with connect(url, additional_headers=account.headers) as ws, asyncio.timeout(WS_S):
         with contextlib.suppress(ConnectionClosed):

@@ -59,3 +59,15 @@ def test_verdict_names_the_limit_that_ended_the_program(
     verdict, message, exceeded = classify(BoxResult(record=record(**overrides), started=True), LIMITS)
     assert (verdict, exceeded) == expected
     assert ("Memory limit of 128 MB" in message) == (verdict is Verdict.memory_limit)
+
+
+def test_a_cancelled_program_is_cancelled_unless_it_ended_on_its_own_first() -> None:
+    killed = BoxResult(record=record(reason="killed"), started=True, cancelled=True)
+    assert classify(killed, LIMITS) == (Verdict.cancelled, "Cancelled on request", None)
+    # Cancelled before its phase started: no record at all.
+    assert classify(BoxResult(cancelled=True), LIMITS)[0] is Verdict.cancelled
+    # The kill went out as the program exited by itself: what it did stands.
+    exited = BoxResult(record=record(reason="exit", signal=0, exit_code=0), started=True, cancelled=True)
+    assert classify(exited, LIMITS)[0] is Verdict.ok
+    # A kill that was not a cancellation (an interactive session's end) is the program's failure.
+    assert classify(BoxResult(record=record(reason="killed"), started=True), LIMITS)[0] is Verdict.runtime_error

@@ -183,8 +183,22 @@ async def test_stop_kills_an_interactive_program(open_tab: OpenTab) -> None:
     await expect(page.locator(".term-host .xterm-rows")).to_contain_text("waiting", timeout=30_000)
     await page.get_by_role("button", name="Stop").click()
     result = page.get_by_test_id("result")
-    await expect(result).to_contain_text("Runtime error", timeout=15_000)
-    await expect(result).to_contain_text("Killed on request")
+    await expect(result).to_contain_text("Cancelled", timeout=15_000)
+    await expect(result).to_contain_text("Cancelled on request")
+
+
+async def test_stop_cancels_a_run_in_output_mode(open_tab: OpenTab) -> None:
+    tab = await open_tab("/")
+    page = tab.page
+    await choose_language(page, "python")
+    await set_code(page, 'import time\nprint("started", flush=True)\ntime.sleep(30)\n')
+    await page.get_by_role("button", name="Run").click()
+    await expect(page.get_by_test_id("output")).to_contain_text("started", timeout=30_000)
+    await page.get_by_role("button", name="Stop").click()
+    # The program is stopped (not only no longer followed): the result says so, long before 30 s.
+    result = page.get_by_test_id("result")
+    await expect(result).to_contain_text("Cancelled", timeout=15_000)
+    await expect(result).to_contain_text("Cancelled on request")
 
 
 async def test_phone_sign_in_api_keys_and_sign_out(open_tab: OpenTab, twilio: FakeTwilio, shots: Screenshots) -> None:

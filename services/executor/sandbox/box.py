@@ -203,6 +203,8 @@ class BoxResult:
     output_order: list[int] = field(default_factory=list)
     output_exceeded: bool = False
     artifacts: list[Artifact] = field(default_factory=list)
+    # The program was killed because its execution was cancelled (Program.stop).
+    cancelled: bool = False
 
     @property
     def clean(self) -> bool:
@@ -225,6 +227,9 @@ class Program:
     # Interactive programs: agent frames (stdin, end of input, kill) forwarded while the program runs;
     # stdin stays open until the feed says otherwise.
     stdin_feed: Callable[[], AsyncIterator[bytes]] | None = None
+    # Set when the execution is cancelled: the program is killed (or, when set before the run, the
+    # runner does not start it).
+    stop: asyncio.Event | None = None
 
 
 class Box:
@@ -333,6 +338,7 @@ class Box:
             result.error = f"the sandbox is not reachable: {exc}"
             return result
         feeder = asyncio.create_task(self._feed(program.stdin_feed)) if program.stdin_feed else None
+        stopper = asyncio.create_task(self._kill_on(program.stop, result)) if program.stop else None
         deadline = program.limits.wall_time_ms / 1000 + grace_s
         try:
             async with asyncio.timeout(deadline):
@@ -343,9 +349,11 @@ class Box:
         except ProtocolError as exc:
             result.error = f"sandbox protocol error: {exc}"
         finally:
-            if feeder is not None:
-                feeder.cancel()
-                await asyncio.gather(feeder, return_exceptions=True)
+            # Cancelled before anything awaits: a kill written after NEXT would hit the next run.
+            helpers = [task for task in (stopper, feeder) if task is not None]
+            for task in helpers:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
         if result.record is not None:
             # Input frames of this run still on their way are dropped by the agent up to here.
             try:
@@ -366,6 +374,12 @@ class Box:
             await self.stream.write_in(data)
         except (ConnectionError, RuntimeError, OSError, AssertionError, AttributeError) as exc:
             raise ConnectionError(str(exc) or "the attach connection closed") from exc
+
+    async def _kill_on(self, stop: asyncio.Event, result: BoxResult) -> None:
+        await stop.wait()
+        result.cancelled = True
+        with contextlib.suppress(ConnectionError):
+            await self._write(protocol.frame(protocol.KILL))
 
     async def _feed(self, feed: Callable[[], AsyncIterator[bytes]]) -> None:
         async for frame in feed():

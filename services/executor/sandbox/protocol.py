@@ -67,10 +67,9 @@ class Artifact:
 
 
 def _safe_name(raw: bytes) -> str:
-    try:
-        name = raw.decode()
-    except UnicodeDecodeError as exc:
-        raise ProtocolError("file name is not UTF-8") from exc
+    # A program names its output files with any bytes: shown with U+FFFD where they are not UTF-8
+    # (the payload, passed on to a run phase as it is, keeps the raw name).
+    name = raw.decode(errors="replace")
     parts = name.split("/")
     if (
         not name

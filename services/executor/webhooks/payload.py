@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from shared.executions import ExecutionRecord, Verdict
@@ -34,7 +35,7 @@ _UNSHOWN = {"output_order"}
 
 def webhook_payload(record: ExecutionRecord) -> dict[str, Any]:
     """The execution as GET /v1/executions/{id} shows it (text encoding), without its webhook state."""
-    data = record.model_dump(exclude={"phases", "tests", "user_id", "webhook", "test_count", "compare"})
+    data = record.model_dump(exclude={"phases", "tests", "user_id", "webhook", "test_count", "compare", "files"})
     phases = {phase.phase.value: _measured(phase.model_dump(exclude={"phase", *_UNSHOWN})) for phase in record.phases}
     data["compile"] = phases.get("compile")
     data["run"] = phases.get("run")
@@ -48,5 +49,9 @@ def webhook_payload(record: ExecutionRecord) -> dict[str, Any]:
             "total": record.test_count,
             "compare": record.compare or "exact",
         }
+    data["files"] = [
+        {"name": file.name, "size": file.size, "content": base64.b64encode(file.content).decode()}
+        for file in record.files
+    ]
     data["links"] = {"self": f"/v1/executions/{record.id}", "stream": f"/v1/executions/{record.id}/stream"}
     return data

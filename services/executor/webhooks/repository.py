@@ -11,7 +11,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult, WebhookSecret
+from shared.db.models import Execution, ExecutionFile, ExecutionPhase, ExecutionTestResult, WebhookSecret
 from shared.db.records import execution_record
 from shared.executions import ExecutionRecord, ExecutionStatus
 from shared.webhooks import WebhookStatus
@@ -31,7 +31,13 @@ async def load(session: AsyncSession, execution_id: uuid.UUID) -> tuple[Executio
         .where(ExecutionTestResult.execution_id == execution_id)
         .order_by(ExecutionTestResult.index)
     )
-    return execution, execution_record(execution, phases.scalars().all(), tests.scalars().all())
+    files: Sequence[ExecutionFile] = ()
+    if execution.output_files:
+        found = await session.execute(
+            select(ExecutionFile).where(ExecutionFile.execution_id == execution_id).order_by(ExecutionFile.name)
+        )
+        files = found.scalars().all()
+    return execution, execution_record(execution, phases.scalars().all(), tests.scalars().all(), files)
 
 
 async def secret_of(session: AsyncSession, user_id: uuid.UUID, candidate: str) -> str:

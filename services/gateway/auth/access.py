@@ -17,9 +17,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, WebSocket
 
-from services.gateway.auth.principal import Principal, PrincipalDep, resolve_principal, unauthorized
+from services.gateway.auth.principal import SCOPE_PRINCIPAL, Principal, PrincipalDep, resolve_principal, unauthorized
 from services.gateway.deps import StateDep
 from services.gateway.state import GatewayState
+from services.gateway.tickets import service as tickets
 from shared.auth.scopes import Scope
 from shared.problems import ProblemError
 from shared.settings import GatewaySettings
@@ -70,7 +71,20 @@ Refusal = Callable[[ProblemError], Awaitable[None]]
 
 
 async def _close(websocket: WebSocket, error: ProblemError) -> None:
-    await websocket.close(4401 if error.status == 401 else 4403, error.title)
+    code = {401: 4401, 503: 4503}.get(error.status, 4403)
+    await websocket.close(code, error.title)
+
+
+async def _socket_principal(websocket: WebSocket, state: GatewayState) -> Principal:
+    """A stream ticket (``?ticket=``, browsers: services/gateway/tickets) stands for its principal
+    and replaces any other credentials; without one, the connection's own credentials."""
+    ticket = websocket.query_params.get("ticket")
+    if ticket is None:
+        return await resolve_principal(websocket, state)
+    principal = await tickets.redeem(state.redis, ticket, websocket.path_params.get("execution_id"))
+    # What the rest of the socket's life resolves (its admission, rate limits) is the ticket's principal.
+    websocket.scope[SCOPE_PRINCIPAL] = principal
+    return principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +95,10 @@ class SocketAccess:
     state: GatewayState
 
     async def admit(self, websocket: WebSocket, refuse: Refusal | None = None) -> Principal | None:
-        """The caller, or None once refused: bad credentials close with 4401 / 4403; a caller the
-        policy does not let through goes to ``refuse`` (by default closed the same way)."""
+        """The caller, or None once refused: bad credentials (or stream tickets) close with 4401 /
+        4403; a caller the policy does not let through goes to ``refuse`` (by default closed the same way)."""
         try:
-            principal = await resolve_principal(websocket, self.state)
+            principal = await _socket_principal(websocket, self.state)
         except ProblemError as error:
             await _close(websocket, error)
             return None
@@ -120,6 +134,8 @@ CALLER_OPEN = Policy("caller_open", anonymous="allowed")
 ACCOUNT_SESSION = Policy(
     "account_session", (Scope.account_read,), session_only="Rotate the secret from a signed-in session."
 )
+# Any account, any scope: a stream ticket carries its minter's scopes, and the socket it opens checks them.
+STREAM_TICKETS = Policy("stream_tickets")
 
 # An account with executions:read (history, analytics).
 ExecutionsRead = Annotated[Principal, Depends(_declared(EXECUTIONS_READ))]
@@ -143,6 +159,8 @@ AccountReadOpen = Annotated[Principal, Depends(_declared(ACCOUNT_READ_OPEN))]
 CallerOpen = Annotated[Principal, Depends(_declared(CALLER_OPEN))]
 # A signed-in session with account:read: no API key.
 AccountSession = Annotated[Principal, Depends(_declared(ACCOUNT_SESSION))]
+# Any account (a session, an access token or an API key).
+StreamTicketsMint = Annotated[Principal, Depends(_declared(STREAM_TICKETS))]
 
 ExecutionsWriteSocket = Annotated[SocketAccess, Depends(_declared_socket(EXECUTIONS_WRITE))]
 # Anyone may stream an execution they can see (Principal.may_see); API keys need executions:read,

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, Response, WebSocket, status
 
 from services.gateway.auth.access import ExecutionsReadOpen, ExecutionsReadSocket, ExecutionsWrite
 from services.gateway.deps import EncodingQuery, SessionDep, StateDep
+from services.gateway.executions import cancel, service, submission
 from services.gateway.executions import repository as repo
-from services.gateway.executions import service, submission
+from services.gateway.executions.downloads import download_headers
 from services.gateway.executions.queueing import versions_or_empty
-from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut, FileOut, SubmissionOut
+from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut, SubmissionOut, SubmittedFileOut
 from services.gateway.executions.stream import (
     CLOSE_BAD_REQUEST,
     CLOSE_NOT_FOUND,
@@ -21,7 +22,8 @@ from services.gateway.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyDep
 from services.gateway.lru import MISSING
 from services.gateway.ratelimit.wiring import AdmittedExecution
 from shared.db.session import single_statement
-from shared.problems import PROBLEM_RESPONSES, NotFoundProblem
+from shared.executions import ExecutionStatus
+from shared.problems import PROBLEM_RESPONSES, NotFoundProblem, documented_problem
 
 logger = logging.getLogger("coderunhub.gateway.executions")
 
@@ -87,6 +89,37 @@ async def get_execution(
     return await submission.load(state, execution_id, encoding, principal)
 
 
+@router.post(
+    "/{execution_id}/cancel",
+    response_model=ExecutionOut,
+    summary="Cancel a queued or running execution",
+    description="Stops the execution wherever it is: a queued one never starts, a running one is killed. Its "
+    "verdict is `cancelled` (or whatever it finished with first, when it ended on its own meanwhile). Answers 200 "
+    "with the finished execution, or 202 with its current state when its executor has not reported within a few "
+    "seconds (poll it, or follow its stream). Whoever may read it may cancel it: its owner and admins, or for an "
+    "anonymous execution whoever holds its id.",
+    responses={
+        200: {"model": ExecutionOut, "description": "The finished execution"},
+        202: {"model": ExecutionOut, "description": "Cancellation under way"},
+        409: documented_problem("The execution had already finished"),
+        **PROBLEM_RESPONSES,
+    },
+)
+async def cancel_execution(
+    execution_id: uuid.UUID,
+    state: StateDep,
+    principal: ExecutionsWrite,
+    response: Response,
+    encoding: EncodingQuery = "text",
+) -> ExecutionOut:
+    record = await cancel.cancel(state, principal, execution_id)
+    if record.status is not ExecutionStatus.finished:
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Retry-After"] = "1"
+    response.headers["Location"] = f"/v1/executions/{execution_id}"
+    return ExecutionOut.build(record, encoding)
+
+
 @router.get(
     "/{execution_id}/submission",
     response_model=SubmissionOut,
@@ -103,13 +136,39 @@ async def get_submission(execution_id: uuid.UUID, session: SessionDep, principal
         id=execution.id,
         language=execution.language,
         version=execution.version,
-        files=[FileOut.model_validate(file) for file in execution.files],
+        files=[SubmittedFileOut.model_validate(file) for file in execution.files],
         stdin=execution.stdin.decode("utf-8", errors="replace"),
         args=execution.args,
         compile_options=execution.compile_options,
         interactive=execution.interactive,
         snippet_id=execution.snippet_id,
     )
+
+
+@router.get(
+    "/{execution_id}/files/{name:path}",
+    response_class=Response,
+    summary="Download an output file",
+    description="The raw bytes of one of the execution's output files (`files[].name`), as an attachment, for "
+    "the same callers that may read the execution.",
+    responses={
+        200: {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The file's bytes",
+        },
+        **PROBLEM_RESPONSES,
+    },
+)
+async def get_output_file(
+    execution_id: uuid.UUID, name: str, session: SessionDep, principal: ExecutionsReadOpen
+) -> Response:
+    exists, owner = await repo.owner(session, execution_id)
+    if not exists or not principal.may_see(owner):
+        raise NotFoundProblem(f"Execution {execution_id}")
+    file = await repo.output_file(session, execution_id, name)
+    if file is None:
+        raise NotFoundProblem(f"Output file {name!r} of execution {execution_id}")
+    return Response(file.content, media_type="application/octet-stream", headers=download_headers(name))
 
 
 @router.websocket("/{execution_id}/stream")

@@ -41,7 +41,15 @@ from services.gateway.executions.stream import (
 from services.gateway.ratelimit.wiring import admit_execution
 from services.gateway.state import GatewayState
 from shared.db.records import execution_job, execution_record
-from shared.interactive import INPUT_BYTES, INPUT_DATA, INPUT_EOF, INPUT_KILL, INPUT_KIND, INPUT_TTL_S
+from shared.interactive import (
+    INPUT_BYTES,
+    INPUT_CANCEL,
+    INPUT_DATA,
+    INPUT_EOF,
+    INPUT_KILL,
+    INPUT_KIND,
+    INPUT_TTL_S,
+)
 from shared.problems import FieldError, ProblemError, ValidationProblem
 from shared.redis_keys import execution_input
 from shared.settings import GatewaySettings
@@ -161,7 +169,8 @@ def _input_entry(message: Mapping[str, Any]) -> dict[bytes, bytes] | None:
     if kind == "eof":
         return {INPUT_KIND: INPUT_EOF}
     if kind == "kill":
-        return {INPUT_KIND: INPUT_KILL}
+        # The user's Stop: the execution ends cancelled.
+        return {INPUT_KIND: INPUT_CANCEL}
     if kind != "stdin" or not isinstance(frame.get("data"), str):
         return None
     try:

@@ -21,5 +21,6 @@ class RecentExecutions:
         self.owners: Recent[uuid.UUID, uuid.UUID | None] = Recent(size)
         # execution id -> the result frame's "execution" object (without output: encoding-free).
         self.results: Recent[uuid.UUID, dict[str, Any]] = Recent(size)
-        # (execution id, encoding) -> every frame of its finished stream, as sent (small ones only).
-        self.transcripts: Recent[tuple[uuid.UUID, str], list[str]] = Recent(size // 4)
+        # (execution id, encoding, the viewers' WebSocket base URL: frames carry links) -> every
+        # frame of its finished stream, as sent (small ones only).
+        self.transcripts: Recent[tuple[uuid.UUID, str, str], list[str]] = Recent(size // 4)

@@ -10,7 +10,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import fast
-from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult
+from shared.db.models import Execution, ExecutionFile, ExecutionPhase, ExecutionTestResult
 from shared.db.records import execution_record
 from shared.executions import ExecutionRecord
 
@@ -65,6 +65,15 @@ async def test_results(session: AsyncSession, execution_id: uuid.UUID) -> Sequen
     return (await session.execute(stmt)).scalars().all()
 
 
+async def output_files(session: AsyncSession, execution_id: uuid.UUID) -> Sequence[ExecutionFile]:
+    stmt = select(ExecutionFile).where(ExecutionFile.execution_id == execution_id).order_by(ExecutionFile.name)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def output_file(session: AsyncSession, execution_id: uuid.UUID, name: str) -> ExecutionFile | None:
+    return await session.get(ExecutionFile, (execution_id, name))
+
+
 async def status(session: AsyncSession, execution_id: uuid.UUID) -> str | None:
     return (await session.execute(select(Execution.status).where(Execution.id == execution_id))).scalar_one_or_none()
 
@@ -74,4 +83,5 @@ async def load_record(session: AsyncSession, execution_id: uuid.UUID) -> Executi
     if execution is None:
         return None
     tests = await test_results(session, execution_id) if execution.test_cases else ()
-    return execution_record(execution, await phases(session, execution_id), tests)
+    files = await output_files(session, execution_id) if execution.output_files else ()
+    return execution_record(execution, await phases(session, execution_id), tests, files)

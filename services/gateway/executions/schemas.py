@@ -10,13 +10,16 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
+from services.gateway import links as public_links
 from shared.executions import (
     CaseRecord,
     CompareMode,
     Exceeded,
     ExecutionRecord,
     ExecutionStatus,
+    FileEncoding,
     Limits,
+    OutputFile,
     Phase,
     PhaseRecord,
     RunRecord,
@@ -46,6 +49,15 @@ class FileIn(BaseModel):
 
     name: str = Field(description="Relative path, e.g. `main.py` or `lib/util.py`.", examples=["main.py"])
     content: str
+    # --- binary input files (issue 17) ---
+    # Null rather than a "text" default: generated clients (openapi-typescript) make a field with a
+    # default required, and every existing {name, content} file a type error.
+    encoding: FileEncoding | None = Field(
+        default=None,
+        description="`text` (UTF-8; also when omitted or null) or `base64`: `content` is the base64 of the "
+        "file's bytes (any bytes; sizes count the decoded bytes). The entry file must be text. Executions only: "
+        "snippets hold text.",
+    )
 
 
 class JudgeCaseIn(BaseModel):
@@ -122,6 +134,15 @@ class ExecutionCreate(BaseModel):
         "`whitespace` (line by line, ignoring trailing spaces, tabs and carriage returns at the end of each line, "
         "and blank lines at the end of the output). Used only with `test_cases`.",
     )
+    # --- output files (issue 17) ---
+    output_files: list[str] = Field(
+        default_factory=list,
+        description="Paths (relative to the program's working directory; files or directories, whose files are "
+        "taken recursively) sent back after the run phase exits cleanly (exit code 0), in the result's `files` "
+        "and at GET /v1/executions/{id}/files/{name}. At most 16; paths that do not exist are left out. Files "
+        "larger than the server's cap together make the verdict `output_limit`.",
+        examples=[["out.png", "results"]],
+    )
     callback_url: str | None = Field(
         default=None,
         max_length=2048,
@@ -181,8 +202,8 @@ EXECUTION_EXAMPLE: JsonDict = {
     "tests": [],
     "judge": None,
     "links": {
-        "self": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6",
-        "stream": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6/stream",
+        "self": "https://coderunhub.example/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6",
+        "stream": "wss://coderunhub.example/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6/stream",
     },
 }
 
@@ -305,8 +326,33 @@ class JudgeOut(BaseModel):
 
 
 class ExecutionLinks(BaseModel):
-    self: str
-    stream: str = Field(description="WebSocket URL path streaming this execution's output.")
+    self: str = Field(description="This execution's URL (absolute, where the request reached the API).")
+    stream: str = Field(
+        description="The WebSocket URL (`ws://` or `wss://`) streaming this execution's output; browsers add "
+        "`?ticket=` from POST /v1/stream-tickets."
+    )
+
+    @classmethod
+    def of(cls, execution_id: uuid.UUID) -> ExecutionLinks:
+        path = f"/v1/executions/{execution_id}"
+        return cls(self=public_links.http_url(path), stream=public_links.ws_url(path + "/stream"))
+
+
+# --- output files (issue 17) ---
+class OutputFileOut(BaseModel):
+    """A file the run phase left at one of the requested `output_files` paths."""
+
+    name: str = Field(description="Its path relative to the working directory.", examples=["out/result.bin"])
+    size: int = Field(description="Its size in bytes.")
+    content: str | None = Field(
+        description="Its bytes in base64 (always: files may hold any bytes); null in stream result frames and "
+        "history pages. GET /v1/executions/{id}/files/{name} answers the raw bytes."
+    )
+
+    @classmethod
+    def build(cls, file: OutputFile, with_output: bool = True) -> OutputFileOut:
+        content = base64.b64encode(file.content).decode() if with_output else None
+        return cls(name=file.name, size=file.size, content=content)
 
 
 class ExecutionOut(BaseModel):
@@ -336,11 +382,21 @@ class ExecutionOut(BaseModel):
         description="The API the execution was submitted through, when not this one: `judge0` (`/judge0`) or "
         "`piston` (`/api/v2`); see docs/compat.md.",
     )
+    files: list[OutputFileOut] = Field(
+        default_factory=list,
+        description="Output files: what the run phase left at the requested `output_files` paths after a clean "
+        "exit, by name; empty otherwise.",
+    )
 
     @classmethod
     def build(
-        cls, record: ExecutionRecord, encoding: OutputEncoding = "text", with_output: bool = True
+        cls,
+        record: ExecutionRecord,
+        encoding: OutputEncoding = "text",
+        with_output: bool = True,
+        file_contents: bool = True,
     ) -> ExecutionOut:
+        """``file_contents``: output files' content (up to the cap each execution) besides their names."""
         by_phase = {phase.phase: PhaseOut.build(phase, encoding, with_output) for phase in record.phases}
         return cls(
             id=record.id,
@@ -358,15 +414,17 @@ class ExecutionOut(BaseModel):
             run=by_phase.get(Phase.run),
             tests=[JudgeCaseOut.build(test, encoding, with_output) for test in record.tests],
             judge=JudgeOut.build(record),
-            links=ExecutionLinks(self=f"/v1/executions/{record.id}", stream=f"/v1/executions/{record.id}/stream"),
+            links=ExecutionLinks.of(record.id),
             webhook=record.webhook,
             api=record.api if record.api in ("judge0", "piston") else None,
+            files=[OutputFileOut.build(file, with_output and file_contents) for file in record.files],
         )
 
 
-class FileOut(BaseModel):
+class SubmittedFileOut(BaseModel):
     name: str
     content: str
+    encoding: FileEncoding = Field(default="text", description="`text`, or `base64` for a binary input file.")
 
 
 class SubmissionOut(BaseModel):
@@ -393,7 +451,7 @@ class SubmissionOut(BaseModel):
     id: uuid.UUID
     language: str
     version: str | None
-    files: list[FileOut] = Field(description="Source files, the entry point first.")
+    files: list[SubmittedFileOut] = Field(description="Source files, the entry point first.")
     stdin: str = Field(description="Standard input (UTF-8; empty for interactive runs).")
     args: list[str]
     compile_options: list[str]

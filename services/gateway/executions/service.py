@@ -5,6 +5,8 @@ Nothing here commits or enqueues; the endpoint owns that boundary.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import uuid
 from collections.abc import Mapping
@@ -25,6 +27,8 @@ from shared.webhooks import WebhookStatus
 _COMPONENT = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._+\-]{1,100}$")
 MAX_PATH_LENGTH = 255
 MAX_PATH_DEPTH = 8
+# Output files: the sandbox agent collects at most this many paths (MAX_COLLECT in agent.c).
+MAX_OUTPUT_PATHS = 16
 
 
 def _too_large(detail: str) -> ProblemError:
@@ -99,39 +103,85 @@ def _check_text(loc: list[str | int], text: str, errors: list[FieldError], *, nu
     return encoded
 
 
+def _decoded_size(loc: list[str | int], content: str, errors: list[FieldError]) -> int:
+    """The size of a base64 file's bytes; strict base64 (no whitespace, right padding), since the
+    executor decodes what is stored without checking again."""
+    try:
+        return len(base64.b64decode(content, validate=True))
+    except (binascii.Error, ValueError):
+        errors.append(field_error(loc, "must be valid base64 (encoding is base64)", "invalid_base64"))
+        return 0
+
+
+# (name, content, encoding) of one submitted file.
+SubmittedFile = tuple[str, str, str]
+
+
 def _collect_files(
     payload: ExecutionCreate, language: Language, settings: GatewaySettings, errors: list[FieldError]
-) -> tuple[list[tuple[str, str]], str, int]:
-    """The submitted files (entry first), the entry's name, and the total source size."""
+) -> tuple[list[SubmittedFile], str, int]:
+    """The submitted files (entry first), the entry's name, and the total source size (the decoded
+    bytes of base64 files)."""
     if payload.files is not None:
-        files = [(f.name, f.content) for f in payload.files]
+        files = [(f.name, f.content, f.encoding or "text") for f in payload.files]
         if not files:
             errors.append(field_error(["files"], "at least one file is required"))
         if len(files) > settings.max_files:
             errors.append(field_error(["files"], f"at most {settings.max_files} files are allowed"))
     else:
         source = payload.source or ""
-        files = [(language.file_name_for(source), source)]
+        files = [(language.file_name_for(source), source, "text")]
 
     seen: set[str] = set()
     size = 0
-    for index, (name, content) in enumerate(files):
+    for index, (name, content, encoding) in enumerate(files):
         problem = file_name_problem(name)
         if problem:
             errors.append(field_error(["files", index, "name"], problem))
         elif name in seen:
             errors.append(field_error(["files", index, "name"], f"duplicate file name {name!r}"))
         seen.add(name)
-        size += len(_check_text(["files", index, "content"], content, errors))
+        if encoding == "base64":
+            size += _decoded_size(["files", index, "content"], content, errors)
+        else:
+            size += len(_check_text(["files", index, "content"], content, errors))
 
-    names = [name for name, _ in files]
+    names = [name for name, _, _ in files]
     entry = payload.entry
     if entry is None:
         entry = language.source_file if language.source_file in names else (names[0] if names else "")
     elif entry not in names:
         errors.append(field_error(["entry"], f"entry {entry!r} is not among the submitted files"))
+    for index, (name, _, encoding) in enumerate(files):
+        # The entry is read as source code (its name and text pick the class to run, for one).
+        if name == entry and encoding != "text":
+            errors.append(field_error(["files", index, "encoding"], "the entry file must be text"))
     # The entry file goes first: the executor takes the first file as the entry point.
     return sorted(files, key=lambda item: item[0] != entry), entry, size
+
+
+def _check_output_files(payload: ExecutionCreate, errors: list[FieldError]) -> None:
+    paths = payload.output_files
+    if len(paths) > MAX_OUTPUT_PATHS:
+        errors.append(field_error(["output_files"], f"at most {MAX_OUTPUT_PATHS} paths are allowed"))
+        return
+    if paths and payload.test_cases:
+        errors.append(
+            field_error(["output_files"], "judged executions have no single run phase to collect output files from")
+        )
+    seen: set[str] = set()
+    for index, path in enumerate(paths):
+        # The same rules as input file names: relative, no "." or "..", a safe character set.
+        if problem := file_name_problem(path):
+            errors.append(field_error(["output_files", index], problem))
+        elif path in seen:
+            errors.append(field_error(["output_files", index], f"duplicate path {path!r}"))
+        seen.add(path)
+
+
+def _stored_file(name: str, content: str, encoding: str) -> dict[str, str]:
+    # Text files keep the shape rows had before binary files existed (no encoding: text).
+    return {"name": name, "content": content, **({"encoding": encoding} if encoding != "text" else {})}
 
 
 def _check_argv(
@@ -169,6 +219,7 @@ def build_execution(
     available = versions.get(language.key)
 
     files, _entry, source_bytes = _collect_files(payload, language, settings, errors)
+    _check_output_files(payload, errors)
     _check_argv(payload, language, settings, errors)
     stdin = _check_text(["stdin"], payload.stdin, errors, nul=True)
 
@@ -208,7 +259,8 @@ def build_execution(
         language=language.id,
         variant=language.variant,
         version=available,
-        files=[{"name": name, "content": content} for name, content in files],
+        files=[_stored_file(*file) for file in files],
+        output_files=list(payload.output_files),
         stdin=stdin,
         args=list(payload.args),
         compile_options=list(payload.compile_options),

@@ -25,8 +25,9 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
+from services.gateway import links as public_links
 from services.gateway.executions import repository as repo
-from services.gateway.executions.schemas import ExecutionOut, OutputEncoding
+from services.gateway.executions.schemas import ExecutionLinks, ExecutionOut, OutputEncoding
 from services.gateway.lru import MISSING
 from services.gateway.state import GatewayState
 from shared.events import Event, EventType, stream_entry_id
@@ -72,7 +73,7 @@ class FrameWriter:
             frame["phase"] = event.phase
             frame["message"] = event.data.decode(errors="replace")
         else:
-            frame["execution"] = result
+            frame["execution"] = _linked_here(result)
         # Judging: frames of one test case's run carry its index.
         if event.test is not None:
             frame["test"] = event.test
@@ -86,6 +87,14 @@ class FrameWriter:
         if decoder is None:
             decoder = self._decoders[key] = codecs.getincrementaldecoder("utf-8")(errors="replace")
         return decoder.decode(event.data)
+
+
+def _linked_here(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A result object with the links of this connection: cached results were built for another's
+    request (its host and scheme)."""
+    if result is None:
+        return None
+    return {**result, "links": ExecutionLinks.of(uuid.UUID(result["id"])).model_dump()}
 
 
 async def load_record(state: GatewayState, execution_id: uuid.UUID) -> ExecutionRecord | None:
@@ -220,7 +229,9 @@ async def stream_with_transcripts(
 ) -> None:
     """Serve an execution's stream: from a finished execution's transcript when this gateway has
     one, else relayed, keeping the transcript when it is complete and small."""
-    key = (execution_id, encoding)
+    # Frames carry links: a transcript serves viewers that reached the gateway the same way.
+    base = public_links.current()
+    key = (execution_id, encoding, base.ws if base else "")
     kept = state.recent.transcripts.get(key)
     if kept is not MISSING:
         for text in kept:

@@ -12,7 +12,7 @@ from sqlalchemy import LargeBinary, RowMapping, Select, literal, null, select, t
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from shared.db.models import Execution, ExecutionPhase, ExecutionTestResult
+from shared.db.models import Execution, ExecutionFile, ExecutionPhase, ExecutionTestResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +95,23 @@ async def test_results(
         _columns(ExecutionTestResult, with_output)
         .where(ExecutionTestResult.execution_id.in_(list(execution_ids)))
         .order_by(ExecutionTestResult.execution_id, ExecutionTestResult.index)
+    )
+    rows: Sequence[RowMapping] = (await session.execute(stmt)).mappings().all()
+    return rows
+
+
+async def output_files(session: AsyncSession, execution_ids: Iterable[uuid.UUID]) -> Sequence[RowMapping]:
+    """Names and sizes of output files; a page never carries their bytes (up to the cap each)."""
+    stmt = (
+        select(
+            ExecutionFile.execution_id,
+            ExecutionFile.name,
+            ExecutionFile.size,
+            ExecutionFile.mode,
+            literal(b"", LargeBinary).label("content"),
+        )
+        .where(ExecutionFile.execution_id.in_(list(execution_ids)))
+        .order_by(ExecutionFile.execution_id, ExecutionFile.name)
     )
     rows: Sequence[RowMapping] = (await session.execute(stmt)).mappings().all()
     return rows

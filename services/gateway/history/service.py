@@ -15,7 +15,7 @@ from services.gateway.history import repository as repo
 from services.gateway.history.schemas import ExecutionPage, HistoryScope
 from shared.db.models import Execution
 from shared.db.records import execution_record
-from shared.executions import CaseRecord, PhaseRecord
+from shared.executions import CaseRecord, OutputFile, PhaseRecord
 from shared.problems import ProblemError, ValidationProblem
 
 
@@ -55,10 +55,15 @@ async def _details(
     if judged:
         for row in await repo.test_results(session, judged, with_output=with_output):
             tests[row["execution_id"]].append(CaseRecord.model_validate(dict(row)))
+    files: defaultdict[uuid.UUID, list[OutputFile]] = defaultdict(list)
+    collecting = [execution.id for execution in executions if execution.output_files]
+    if collecting:
+        for row in await repo.output_files(session, collecting):
+            files[row["execution_id"]].append(OutputFile.model_validate(dict(row)))
     items = []
     for execution in executions:
         record = execution_record(execution, ()).model_copy(
-            update={"phases": phases[execution.id], "tests": tests[execution.id]}
+            update={"phases": phases[execution.id], "tests": tests[execution.id], "files": files[execution.id]}
         )
-        items.append(ExecutionOut.build(record, encoding, with_output))
+        items.append(ExecutionOut.build(record, encoding, with_output, file_contents=False))
     return items

@@ -65,7 +65,10 @@ def check_content(
             elif file.name in seen:
                 errors.append(field_error(["files", index, "name"], f"duplicate file name {file.name!r}"))
             seen.add(file.name)
-            if problem := _text_problem(file.content):
+            if file.encoding not in (None, "text"):
+                # Snippets are code people read and edit; binary inputs go with an execution.
+                errors.append(field_error(["files", index, "encoding"], "snippet files must be text"))
+            elif problem := _text_problem(file.content):
                 errors.append(field_error(["files", index, "content"], problem))
             else:
                 size += len(file.content.encode())

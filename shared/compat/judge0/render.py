@@ -43,6 +43,8 @@ _VERDICT_STATUS = {
     Verdict.memory_limit: 12,
     Verdict.output_limit: 8,
     Verdict.internal_error: 13,
+    # Judge0 cannot cancel; a submission cancelled through our own API ended like a killed program.
+    Verdict.cancelled: 12,
 }
 
 TEXT_FIELDS = frozenset({"source_code", "stdin", "expected_output", "stdout", "stderr", "compile_output", "message"})
@@ -118,7 +120,10 @@ def _zip(files: Sequence[Mapping[str, Any]]) -> bytes | None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for file in files:
-            archive.writestr(str(file["name"]), str(file["content"]))
+            content = str(file["content"])
+            # Binary files (kept as base64) go back into the archive as the bytes they were.
+            data = base64.b64decode(content) if file.get("encoding") == "base64" else content.encode()
+            archive.writestr(str(file["name"]), data)
     return buffer.getvalue()
 
 

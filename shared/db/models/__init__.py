@@ -1,5 +1,6 @@
 from shared.db.models.api_key import ApiKey
 from shared.db.models.execution import Execution
+from shared.db.models.execution_file import ExecutionFile
 from shared.db.models.execution_phase import ExecutionPhase
 from shared.db.models.execution_test_result import ExecutionTestResult
 from shared.db.models.identity import Identity
@@ -13,6 +14,7 @@ from shared.db.models.webhook_secret import WebhookSecret
 __all__ = [
     "ApiKey",
     "Execution",
+    "ExecutionFile",
     "ExecutionPhase",
     "ExecutionTestResult",
     "Identity",

@@ -89,3 +89,5 @@ class Execution(Base):
     # percentiles straight from the covering indexes.
     run_wall_time_us: Mapped[int | None] = mapped_column(BigInteger)
     run_memory_kb: Mapped[int | None] = mapped_column(BigInteger)
+    # Paths the run phase sends back after a clean exit (stored in execution_files); [] for none.
+    output_files: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'::jsonb"))

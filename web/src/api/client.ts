@@ -84,8 +84,10 @@ export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function wsUrl(path: string): string {
-  const url = new URL(path, location.href);
+// Links may be absolute (ws://host/...): the app keeps to its own origin, where its session is.
+export function wsUrl(link: string): string {
+  const { pathname, search } = new URL(link, location.href);
+  const url = new URL(pathname + search, location.href);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   return url.toString();
 }

@@ -99,6 +99,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/executions/{execution_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a queued or running execution
+         * @description Stops the execution wherever it is: a queued one never starts, a running one is killed. Its verdict is `cancelled` (or whatever it finished with first, when it ended on its own meanwhile). Answers 200 with the finished execution, or 202 with its current state when its executor has not reported within a few seconds (poll it, or follow its stream). Whoever may read it may cancel it: its owner and admins, or for an anonymous execution whoever holds its id.
+         */
+        post: operations["cancel_execution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/executions/{execution_id}/submission": {
         parameters: {
             query?: never;
@@ -111,6 +131,26 @@ export interface paths {
          * @description The submitted files, stdin, arguments and compiler options, for the same callers that may read the execution.
          */
         get: operations["get_submission"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/executions/{execution_id}/files/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an output file
+         * @description The raw bytes of one of the execution's output files (`files[].name`), as an attachment, for the same callers that may read the execution.
+         */
+        get: operations["get_output_file"];
         put?: never;
         post?: never;
         delete?: never;
@@ -522,6 +562,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stream-tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a ticket for one WebSocket
+         * @description Browsers cannot send an `Authorization` header on a WebSocket: a ticket minted here (by your backend, with your API key) opens one WebSocket as you when added to its URL, `wss://.../v1/executions/{id}/stream?ticket=...` or `.../v1/executions/interactive?ticket=...`. Single use, valid for a minute (`stream_ticket_ttl_s`), optionally bound to one execution. The socket still applies its own rules (API keys need `executions:read` to stream, `executions:write` for interactive sessions). An unknown, used or expired ticket closes the socket with 4401. Charged as a write.
+         */
+        post: operations["create_stream_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -805,6 +865,15 @@ export interface components {
              */
             compare: components["schemas"]["CompareMode"];
             /**
+             * Output Files
+             * @description Paths (relative to the program's working directory; files or directories, whose files are taken recursively) sent back after the run phase exits cleanly (exit code 0), in the result's `files` and at GET /v1/executions/{id}/files/{name}. At most 16; paths that do not exist are left out. Files larger than the server's cap together make the verdict `output_limit`.
+             * @example [
+             *       "out.png",
+             *       "results"
+             *     ]
+             */
+            output_files?: string[];
+            /**
              * Callback Url
              * @description Webhook: when the execution finishes, its result (this API's execution object, text encoding) is POSTed here as JSON, signed with your webhook secret (GET /v1/webhooks/secret). http or https; the host must resolve to public addresses only. Needs an account.
              * @example https://example.com/hooks/coderunhub
@@ -813,11 +882,14 @@ export interface components {
         };
         /** ExecutionLinks */
         ExecutionLinks: {
-            /** Self */
+            /**
+             * Self
+             * @description This execution's URL (absolute, where the request reached the API).
+             */
             self: string;
             /**
              * Stream
-             * @description WebSocket URL path streaming this execution's output.
+             * @description The WebSocket URL (`ws://` or `wss://`) streaming this execution's output; browsers add `?ticket=` from POST /v1/stream-tickets.
              */
             stream: string;
         };
@@ -837,8 +909,8 @@ export interface components {
          *         "wall_time_ms": 10000
          *       },
          *       "links": {
-         *         "self": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6",
-         *         "stream": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6/stream"
+         *         "self": "https://coderunhub.example/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6",
+         *         "stream": "wss://coderunhub.example/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6/stream"
          *       },
          *       "run": {
          *         "cpu_time_ms": 11.2,
@@ -904,6 +976,11 @@ export interface components {
              * @description The API the execution was submitted through, when not this one: `judge0` (`/judge0`) or `piston` (`/api/v2`); see docs/compat.md.
              */
             api?: ("judge0" | "piston") | null;
+            /**
+             * Files
+             * @description Output files: what the run phase left at the requested `output_files` paths after a clean exit, by name; empty otherwise.
+             */
+            files?: components["schemas"]["OutputFileOut"][];
         };
         /**
          * ExecutionPage
@@ -924,8 +1001,8 @@ export interface components {
          *             "wall_time_ms": 10000
          *           },
          *           "links": {
-         *             "self": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6",
-         *             "stream": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6/stream"
+         *             "self": "https://coderunhub.example/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6",
+         *             "stream": "wss://coderunhub.example/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6/stream"
          *           },
          *           "run": {
          *             "cpu_time_ms": 11.2,
@@ -990,6 +1067,11 @@ export interface components {
             name: string;
             /** Content */
             content: string;
+            /**
+             * Encoding
+             * @description `text` (UTF-8; also when omitted or null) or `base64`: `content` is the base64 of the file's bytes (any bytes; sizes count the decoded bytes). The entry file must be text. Executions only: snippets hold text.
+             */
+            encoding?: ("text" | "base64") | null;
         };
         /** FileOut */
         FileOut: {
@@ -1480,6 +1562,28 @@ export interface components {
             in_flight: components["schemas"]["InFlightOut"];
             queue: components["schemas"]["QueueOut"];
         };
+        /**
+         * OutputFileOut
+         * @description A file the run phase left at one of the requested `output_files` paths.
+         */
+        OutputFileOut: {
+            /**
+             * Name
+             * @description Its path relative to the working directory.
+             * @example out/result.bin
+             */
+            name: string;
+            /**
+             * Size
+             * @description Its size in bytes.
+             */
+            size: number;
+            /**
+             * Content
+             * @description Its bytes in base64 (always: files may hold any bytes); null in stream result frames and history pages. GET /v1/executions/{id}/files/{name} answers the raw bytes.
+             */
+            content: string | null;
+        };
         /** Percentiles */
         Percentiles: {
             /**
@@ -1957,6 +2061,44 @@ export interface components {
             expected_revision?: number | null;
         };
         /**
+         * StreamTicketCreate
+         * @example {
+         *       "execution_id": "0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+         *     }
+         */
+        StreamTicketCreate: {
+            /**
+             * Execution Id
+             * @description Bind the ticket to this execution: it then opens only that execution's stream. Without it, the ticket opens any one of the caller's WebSockets (a stream or an interactive session).
+             */
+            execution_id?: string | null;
+        };
+        /**
+         * StreamTicketOut
+         * @example {
+         *       "expires_at": "2026-11-26T12:01:00Z",
+         *       "ticket": "crht_h0Xq2oV3mN9pL4rS8tU1wY6zA5bC7dE0fG2hJ4kM6nP"
+         *     }
+         */
+        StreamTicketOut: {
+            /**
+             * Ticket
+             * @description Add `?ticket=<ticket>` to the WebSocket URL. Single use.
+             */
+            ticket: string;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description Unused past this instant, the ticket is refused.
+             */
+            expires_at: string;
+            /**
+             * Execution Id
+             * @description The execution the ticket is bound to, if any.
+             */
+            execution_id: string | null;
+        };
+        /**
          * SubmissionOut
          * @description What was submitted: the code and its input, for showing an execution from history.
          * @example {
@@ -1989,7 +2131,7 @@ export interface components {
              * Files
              * @description Source files, the entry point first.
              */
-            files: components["schemas"]["FileOut"][];
+            files: components["schemas"]["SubmittedFileOut"][];
             /**
              * Stdin
              * @description Standard input (UTF-8; empty for interactive runs).
@@ -2006,6 +2148,20 @@ export interface components {
              * @description The snippet this execution ran, if any.
              */
             snippet_id: string | null;
+        };
+        /** SubmittedFileOut */
+        SubmittedFileOut: {
+            /** Name */
+            name: string;
+            /** Content */
+            content: string;
+            /**
+             * Encoding
+             * @description `text`, or `base64` for a binary input file.
+             * @default text
+             * @enum {string}
+             */
+            encoding: "text" | "base64";
         };
         /**
          * Timeline
@@ -2067,7 +2223,7 @@ export interface components {
          * Verdict
          * @enum {string}
          */
-        Verdict: "ok" | "compilation_error" | "runtime_error" | "time_limit" | "memory_limit" | "output_limit" | "internal_error" | "accepted" | "wrong_answer";
+        Verdict: "ok" | "compilation_error" | "runtime_error" | "time_limit" | "memory_limit" | "output_limit" | "internal_error" | "accepted" | "wrong_answer" | "cancelled";
         /** VerdictCount */
         VerdictCount: {
             verdict: components["schemas"]["Verdict"];
@@ -2930,6 +3086,247 @@ export interface operations {
             };
         };
     };
+    cancel_execution: {
+        parameters: {
+            query?: {
+                /** @description `text` (UTF-8, invalid bytes replaced) or lossless `base64`. */
+                encoding?: "text" | "base64";
+            };
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The finished execution */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionOut"];
+                };
+            };
+            /** @description Cancellation under way */
+            202: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed: a missing API key scope, or a failed CSRF check */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (including resources the caller may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The execution had already finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This Idempotency-Key was used with a different request.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_submission: {
         parameters: {
             query?: never;
@@ -2958,6 +3355,208 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubmissionOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed: a missing API key scope, or a failed CSRF check */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (including resources the caller may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_output_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
@@ -7447,6 +8046,209 @@ export interface operations {
                      *       "title": "Content too large",
                      *       "status": 413,
                      *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_stream_ticket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["StreamTicketCreate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicketOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed: a missing API key scope, or a failed CSRF check */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Request bodies must be application/json, not text/plain.",
                      *       "instance": "/v1/executions"
                      *     }
                      */

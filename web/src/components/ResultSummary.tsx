@@ -1,4 +1,5 @@
-// An execution's verdict, time and memory (and judged test cases, when there are any).
+// An execution's verdict, time and memory (and its output files and judged test cases, when
+// there are any).
 import type { Execution } from "../api/client";
 import { formatKb, formatMs, VERDICT_LABELS } from "../run/runner";
 
@@ -39,6 +40,7 @@ export function ResultSummary({ execution }: { execution: Execution }) {
         )}
       </dl>
       {execution.message && <p class="message">{execution.message}</p>}
+      {(execution.files?.length ?? 0) > 0 && <OutputFiles execution={execution} />}
       {(execution.tests?.length ?? 0) > 0 && (
         <table>
           <caption>Test cases</caption>
@@ -63,5 +65,40 @@ export function ResultSummary({ execution }: { execution: Execution }) {
         </table>
       )}
     </section>
+  );
+}
+
+function formatBytes(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : formatKb(Math.round(bytes / 1024));
+}
+
+// Files the program left at the requested output_files paths: downloaded from the API (an
+// attachment, never rendered here), with the session's cookies as any GET of this origin.
+function OutputFiles({ execution }: { execution: Execution }) {
+  return (
+    <table data-testid="output-files">
+      <caption>Output files</caption>
+      <thead>
+        <tr>
+          <th scope="col">File</th>
+          <th scope="col">Size</th>
+        </tr>
+      </thead>
+      <tbody>
+        {execution.files?.map((f) => (
+          <tr key={f.name}>
+            <td>
+              <a
+                href={`/v1/executions/${execution.id}/files/${f.name.split("/").map(encodeURIComponent).join("/")}`}
+                download={f.name.split("/").pop()}
+              >
+                {f.name}
+              </a>
+            </td>
+            <td>{formatBytes(f.size)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

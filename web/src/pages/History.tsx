@@ -204,7 +204,11 @@ export function ExecutionDetail({ id }: { id: string }) {
         {files.map((f) => (
           <figure key={f.name}>
             <figcaption>{f.name}</figcaption>
-            <pre class="code">{f.content}</pre>
+            {f.encoding === "base64" ? (
+              <p>Binary file ({atob(f.content).length} bytes)</p>
+            ) : (
+              <pre class="code">{f.content}</pre>
+            )}
           </figure>
         ))}
         {s.stdin ? (
@@ -215,7 +219,9 @@ export function ExecutionDetail({ id }: { id: string }) {
         ) : null}
         <button
           onClick={() => {
-            replaceFiles({ language: e.language, version: "", files, snippet: null });
+            // The editor holds text: binary input files stay behind.
+            const text = files.filter((f) => f.encoding !== "base64").map(({ name, content }) => ({ name, content }));
+            replaceFiles({ language: e.language, version: "", files: text, snippet: null });
             navigate("/");
           }}
         >

@@ -58,7 +58,7 @@ export function Playground() {
 
   const run = async () => {
     if (running.value) return;
-    handle.current?.stop();
+    handle.current?.close();
     running.value = true;
     chunks.value = [];
     result.value = null;
@@ -102,10 +102,7 @@ export function Playground() {
 
   const stop = () => {
     handle.current?.stop();
-    if (mode.value === "output") {
-      running.value = false;
-      status.value = "Stopped following the run";
-    }
+    status.value = "Stopping…";
   };
 
   const changeLanguage = (id: string) => {

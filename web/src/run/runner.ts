@@ -67,7 +67,10 @@ function frameHandler(callbacks: RunCallbacks): (frame: Frame) => boolean {
 }
 
 export interface RunHandle {
+  /** Stop the program: the execution ends cancelled, and its result still arrives. */
   stop(): void;
+  /** Stop following it (a new run starts). */
+  close(): void;
   send?(data: string): void;
   eof?(): void;
 }
@@ -76,8 +79,14 @@ export interface RunHandle {
 export async function runBatch(submission: Submission, callbacks: RunCallbacks): Promise<RunHandle> {
   let socket: WebSocket | null = null;
   let stopped = false;
+  let executionId: string | null = null;
+  const close = () => {
+    stopped = true;
+    socket?.close(1000);
+  };
   try {
     const execution = await unwrap(api.POST("/v1/executions", { body: submission }));
+    executionId = execution.id;
     callbacks.onCreated(execution);
     const handle = frameHandler(callbacks);
     let attempts = 0;
@@ -102,9 +111,17 @@ export async function runBatch(submission: Submission, callbacks: RunCallbacks):
   }
   return {
     stop() {
-      stopped = true;
-      socket?.close(1000);
+      if (executionId === null) return close();
+      const path = { execution_id: executionId };
+      // The stream stays open: it brings the cancelled result (or the one it finished with first).
+      void api.POST("/v1/executions/{execution_id}/cancel", { params: { path } }).then(({ response }) => {
+        if (!response.ok && response.status !== 409) {
+          callbacks.onError(`Could not stop the run (${response.status})`);
+          close();
+        }
+      });
     },
+    close,
   };
 }
 
@@ -131,6 +148,7 @@ export function runInteractive(submission: Submission, callbacks: RunCallbacks):
   };
   return {
     stop: () => sendFrame({ type: "kill" }),
+    close: () => socket.close(1000),
     send: (data) => sendFrame({ type: "stdin", data }),
     eof: () => sendFrame({ type: "eof" }),
   };
@@ -156,4 +174,5 @@ export const VERDICT_LABELS: Record<string, string> = {
   memory_limit: "Memory limit exceeded",
   output_limit: "Output limit exceeded",
   internal_error: "Internal error",
+  cancelled: "Cancelled",
 };

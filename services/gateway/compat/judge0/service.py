@@ -170,8 +170,9 @@ def _split(errors: Errors, field: str, value: str | None) -> list[str]:
         return []
 
 
-def _unzip(errors: Errors, value: str | None, max_files: int) -> list[tuple[str, str]]:
-    """The regular files of a base64 zip, as text (directories skipped, links refused)."""
+def _unzip(errors: Errors, value: str | None, max_files: int) -> list[FileIn]:
+    """The regular files of a base64 zip (directories skipped, links refused): UTF-8 text as text,
+    anything else (binary data, NUL characters) as a base64 file."""
     if not value:
         return []
     data = decode_base64(value)
@@ -192,7 +193,7 @@ def _unzip(errors: Errors, value: str | None, max_files: int) -> list[tuple[str,
     if sum(info.file_size for info in infos) > MAX_EXTRACT_BYTES:
         _add(errors, "additional_files", f"extracts to more than {MAX_EXTRACT_BYTES} bytes")
         return []
-    files: list[tuple[str, str]] = []
+    files: list[FileIn] = []
     for info in infos:
         if info.is_dir():
             continue
@@ -207,10 +208,18 @@ def _unzip(errors: Errors, value: str | None, max_files: int) -> list[tuple[str,
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
             _add(errors, "additional_files", f"{info.filename}: cannot be extracted")
             continue
-        text = _utf8(errors, "additional_files", content)
-        if text is not None:
-            files.append((info.filename, text))
+        files.append(_zipped_file(info.filename, content))
     return files
+
+
+def _zipped_file(name: str, content: bytes) -> FileIn:
+    try:
+        text = content.decode()
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:
+        return FileIn(name=name, content=base64.b64encode(content).decode(), encoding="base64")
+    return FileIn(name=name, content=text)
 
 
 def api_options(payload: SubmissionIn, judge0: Judge0Language) -> dict[str, Any]:
@@ -258,12 +267,12 @@ def build(
 
     language = judge0.language
     entry = language.file_name_for(source)
-    if any(name == entry for name, _ in extra):
+    if any(file.name == entry for file in extra):
         raise Judge0Invalid({"additional_files": [f"{entry} is the source file's name: it cannot be replaced"]})
     request = ExecutionCreate(
         language=language.id,
         version=language.variant,
-        files=[FileIn(name=entry, content=source), *[FileIn(name=name, content=text) for name, text in extra]],
+        files=[FileIn(name=entry, content=source), *extra],
         entry=entry,
         args=args,
         compile_options=compile_options,

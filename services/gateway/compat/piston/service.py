@@ -138,18 +138,21 @@ def _lenient_hex(text: str) -> bytes:
     return binascii.unhexlify(pairs.group(0) if pairs else "")
 
 
-def _content(index: int, file: Mapping[str, Any]) -> str:
+def _content(file: Mapping[str, Any]) -> tuple[str, str]:
+    """The file's content and our encoding of it: text when it is UTF-8, else base64 (a binary file)."""
     encoding = _encoding(file)
     content: str = file["content"]
     if encoding == "utf8":
-        return content
+        return content, "text"
     data = _lenient_base64(content) if encoding == "base64" else _lenient_hex(content)
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise bad_request(
-            f"files[{index}] is not UTF-8 text once decoded from {encoding}: binary files are not supported yet"
-        ) from None
+        text = None
+    # Text files cannot hold NUL characters; such files are binary.
+    if text is None or "\x00" in text:
+        return base64.b64encode(data).decode(), "base64"
+    return text, "text"
 
 
 def _files(files: Sequence[Mapping[str, Any]], runtime: PistonRuntime) -> tuple[list[dict[str, Any]], Any]:
@@ -159,11 +162,11 @@ def _files(files: Sequence[Mapping[str, Any]], runtime: PistonRuntime) -> tuple[
     entry = next(index for index, file in enumerate(files) if _encoding(file) == "utf8")
     named: list[dict[str, Any]] = []
     for index, file in enumerate(files):
-        content = _content(index, file)
+        content, encoding = _content(file)
         name = file.get("name")
         if _js_falsy(name):
             name = runtime.definition.file_name_for(content) if index == entry else f"file{index}.code"
-        named.append({"name": name, "content": content})
+        named.append({"name": name, "content": content, "encoding": encoding})
     return named, named[entry]["name"]
 
 
@@ -245,6 +248,9 @@ def outcome(
 ) -> Outcome:
     if verdict == Verdict.internal_error:
         return Outcome(None, None, message or "Internal error", "XX")
+    if verdict == Verdict.cancelled:
+        # Cancelled through our own API: Piston reports a killed program this way.
+        return Outcome(None, KILLED, "Caught fatal signal 9", "SG")
     if exceeded == Exceeded.cpu_time:
         return Outcome(exit_code, KILLED, "Time limit exceeded", "TO")
     if exceeded == Exceeded.wall_time:

@@ -1,0 +1,832 @@
+"""Models of the CodeRunHub API, generated from the gateway's OpenAPI document by
+``coderunhub/_codegen.py``. Do not edit: regenerate (see clients/python/README.md)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Literal
+
+from pydantic import Field
+
+from coderunhub._base import OpenEnum, RequestModel, ResponseModel
+
+__all__ = [
+    "AnalyticsScope",
+    "BatchCreate",
+    "BatchOut",
+    "Bucket",
+    "Budget",
+    "BudgetOut",
+    "BudgetsOut",
+    "CallerClassOut",
+    "CompareMode",
+    "ConfigOut",
+    "Exceeded",
+    "ExecutionCreate",
+    "ExecutionLinks",
+    "ExecutionOut",
+    "ExecutionPage",
+    "ExecutionStatus",
+    "FieldError",
+    "FileIn",
+    "FileOut",
+    "ForkOrigin",
+    "Health",
+    "HistoryScope",
+    "InFlightOut",
+    "JudgeCaseIn",
+    "JudgeCaseOut",
+    "JudgeOut",
+    "LanguageCount",
+    "LanguageOut",
+    "LanguageRunStats",
+    "LanguageUsage",
+    "LanguageVersionOut",
+    "LimitRangesOut",
+    "Limits",
+    "LimitsIn",
+    "LimitsOut",
+    "OutputFileOut",
+    "Percentiles",
+    "PhaseOut",
+    "Problem",
+    "QueueOut",
+    "RangeOut",
+    "RevisionOut",
+    "RevisionSummary",
+    "RunStats",
+    "SizesOut",
+    "SnippetCreate",
+    "SnippetLinks",
+    "SnippetOut",
+    "SnippetPage",
+    "SnippetRun",
+    "SnippetSummary",
+    "SnippetUpdate",
+    "StreamTicketCreate",
+    "StreamTicketOut",
+    "SubmissionOut",
+    "SubmittedFileOut",
+    "Timeline",
+    "TimelinePoint",
+    "Verdict",
+    "VerdictCount",
+    "VerdictDistribution",
+    "WebhookDelivery",
+    "WebhookSecretOut",
+    "WebhookStatus",
+]
+
+
+class AnalyticsScope(OpenEnum):
+    mine = "mine"
+    global_ = "global"
+
+
+class CompareMode(OpenEnum):
+    """How a test case's stdout is compared with its expected output. exact: byte for byte. whitespace: line by line,
+    ignoring trailing whitespace (spaces, tabs, carriage returns) at the end of each line and blank lines at the
+    end of the output.
+    """
+
+    exact = "exact"
+    whitespace = "whitespace"
+
+
+class FileIn(RequestModel):
+    #: Relative path, e.g. `main.py` or `lib/util.py`.
+    name: str
+    content: str
+    #: `text` (UTF-8; also when omitted or null) or `base64`: `content` is the base64 of the file's
+    #: bytes (any bytes; sizes count the decoded bytes). The entry file must be text. Executions only:
+    #: snippets hold text.
+    encoding: Literal["text", "base64"] | None = None
+
+
+class JudgeCaseIn(RequestModel):
+    """One test case: the program runs with this stdin and must print `expected_stdout`."""
+
+    #: The standard output this case must produce, compared as `compare` says (no NUL characters).
+    expected_stdout: str
+    #: A label shown with the case's result.
+    name: str | None = None
+    #: Standard input of this case's run (no NUL characters).
+    stdin: str = ""
+
+
+class LimitsIn(RequestModel):
+    """Per-phase limits; omitted fields take the language's or the server's default."""
+
+    #: Wall-clock time limit in milliseconds.
+    wall_time_ms: int | None = None
+    #: CPU time limit (user + system, all processes).
+    cpu_time_ms: int | None = None
+    #: Memory limit in MiB.
+    memory_mb: int | None = None
+    #: Maximum number of processes and threads.
+    processes: int | None = None
+    #: Maximum bytes kept per stream (stdout, stderr).
+    output_bytes: int | None = None
+    #: Largest file the program may write, in KiB.
+    file_size_kb: int | None = None
+
+
+class ExecutionCreate(RequestModel):
+    #: Language id from GET /v1/languages.
+    language: str
+    #: Required version (prefix match, e.g. `3.11`).
+    version: str | None = None
+    #: A single source file; use `files` for several.
+    source: str | None = None
+    #: Source files; mutually exclusive with `source`.
+    files: list[FileIn] | None = None
+    #: Entry file among `files`; defaults to the language's file name convention.
+    entry: str | None = None
+    #: Data sent to the program's standard input.
+    stdin: str = ""
+    #: Command-line arguments passed to the program.
+    args: list[str] = Field(default_factory=list)
+    #: Compiler flags, each matching one of the language's `compile_options` patterns (GET
+    #: /v1/languages); passed as separate arguments, never through a shell.
+    compile_options: list[str] = Field(default_factory=list)
+    #: Limits of the run phase.
+    limits: LimitsIn | None = None
+    #: Limits of the compile phase.
+    compile_limits: LimitsIn | None = None
+    #: Judging: with `test_cases`, the program is compiled once and then run once per case, each run in
+    #: its own sandbox with the run `limits`, the case's stdin, and `args`. A case is `accepted` when
+    #: its stdout matches `expected_stdout`, `wrong_answer` when it does not, or takes its run's
+    #: verdict (`time_limit`, `memory_limit`, `runtime_error`, `output_limit`, `internal_error`) when
+    #: the run failed. The execution's verdict (also `judge.verdict`) is `accepted` when every case is,
+    #: otherwise that of the first failing case in `test_cases` order; every case runs. At most
+    #: `judge_max_tests` cases (50 by default); the top-level `stdin` must then be empty, and
+    #: interactive executions cannot be judged.
+    test_cases: list[JudgeCaseIn] | None = None
+    #: How each case's stdout is compared with `expected_stdout`: `exact` (byte for byte) or
+    #: `whitespace` (line by line, ignoring trailing spaces, tabs and carriage returns at the end of
+    #: each line, and blank lines at the end of the output). Used only with `test_cases`.
+    compare: CompareMode = CompareMode.exact
+    #: Paths (relative to the program's working directory; files or directories, whose files are taken
+    #: recursively) sent back after the run phase exits cleanly (exit code 0), in the result's `files`
+    #: and at GET /v1/executions/{id}/files/{name}. At most 16; paths that do not exist are left out.
+    #: Files larger than the server's cap together make the verdict `output_limit`.
+    output_files: list[str] = Field(default_factory=list)
+    #: Webhook: when the execution finishes, its result (this API's execution object, text encoding) is
+    #: POSTed here as JSON, signed with your webhook secret (GET /v1/webhooks/secret). http or https;
+    #: the host must resolve to public addresses only. Needs an account.
+    callback_url: str | None = None
+
+
+class BatchCreate(RequestModel):
+    #: The executions, each as in POST /v1/executions; at most the server's batch size (20 by default).
+    executions: list[ExecutionCreate]
+
+
+class ExecutionLinks(ResponseModel):
+    #: This execution's URL (absolute, where the request reached the API).
+    self: str
+    #: The WebSocket URL (`ws://` or `wss://`) streaming this execution's output; browsers add
+    #: `?ticket=` from POST /v1/stream-tickets.
+    stream: str
+
+
+class ExecutionStatus(OpenEnum):
+    queued = "queued"
+    running = "running"
+    finished = "finished"
+
+
+class Exceeded(OpenEnum):
+    """Which limit ended a phase, when one did."""
+
+    cpu_time = "cpu_time"
+    wall_time = "wall_time"
+    memory = "memory"
+    output = "output"
+
+
+class Verdict(OpenEnum):
+    ok = "ok"
+    compilation_error = "compilation_error"
+    runtime_error = "runtime_error"
+    time_limit = "time_limit"
+    memory_limit = "memory_limit"
+    output_limit = "output_limit"
+    internal_error = "internal_error"
+    accepted = "accepted"
+    wrong_answer = "wrong_answer"
+    cancelled = "cancelled"
+
+
+class JudgeCaseOut(ResponseModel):
+    """One test case's result: the judged verdict and its run's measurements."""
+
+    #: Position of the case in the request's `test_cases` (0-based).
+    index: int
+    name: str | None
+    #: `accepted`, `wrong_answer`, or the run's verdict when it failed.
+    verdict: Verdict
+    message: str | None
+    #: The limit that ended the run, if any.
+    exceeded: Exceeded | None
+    exit_code: int | None
+    signal: int | None
+    signal_name: str | None
+    #: Captured stdout in `encoding` (capped); null in stream result frames.
+    stdout: str | None
+    #: Captured stderr in `encoding` (capped); null in stream result frames.
+    stderr: str | None
+    encoding: Literal["text", "base64"]
+    stdout_truncated: bool
+    stderr_truncated: bool
+    cpu_time_ms: float | None
+    wall_time_ms: float | None
+    #: Peak resident memory of the largest process, in KiB.
+    memory_kb: int | None
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+
+
+class JudgeOut(ResponseModel):
+    """Summary of a judged execution."""
+
+    #: `accepted` when every case passed, else the first failing case's verdict (or the execution's,
+    #: e.g. `compilation_error`); null until the execution finishes.
+    verdict: Verdict | None
+    #: Cases accepted so far.
+    passed: int
+    #: Cases in the request.
+    total: int
+    compare: CompareMode
+
+
+class Limits(ResponseModel):
+    """Effective limits of one phase, as stored on the execution and applied by the executor."""
+
+    wall_time_ms: int
+    cpu_time_ms: int
+    memory_mb: int
+    processes: int
+    output_bytes: int
+    file_size_kb: int
+
+
+class OutputFileOut(ResponseModel):
+    """A file the run phase left at one of the requested `output_files` paths."""
+
+    #: Its path relative to the working directory.
+    name: str
+    #: Its size in bytes.
+    size: int
+    #: Its bytes in base64 (always: files may hold any bytes); null in stream result frames and history
+    #: pages. GET /v1/executions/{id}/files/{name} answers the raw bytes.
+    content: str | None
+
+
+class PhaseOut(ResponseModel):
+    verdict: Verdict
+    message: str | None
+    #: The limit that ended the phase, if any.
+    exceeded: Exceeded | None
+    exit_code: int | None
+    signal: int | None
+    signal_name: str | None
+    #: Captured stdout in `encoding`; null in stream result frames.
+    stdout: str | None
+    #: Captured stderr in `encoding`; null in stream result frames.
+    stderr: str | None
+    encoding: Literal["text", "base64"]
+    stdout_truncated: bool
+    stderr_truncated: bool
+    cpu_time_ms: float | None
+    wall_time_ms: float | None
+    #: Peak resident memory of the largest process, in KiB.
+    memory_kb: int | None
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+
+
+class WebhookStatus(OpenEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+    refused = "refused"
+
+
+class WebhookDelivery(ResponseModel):
+    """Where an execution's result is POSTed, and how that went."""
+
+    #: The callback URL given at submission.
+    url: str
+    #: `pending` until delivered or given up; `delivered` (a 2xx answer), `failed` (every attempt
+    #: failed: error, timeout, non-2xx or redirect) or `refused` (the destination is not a public
+    #: address).
+    status: WebhookStatus
+    #: Delivery attempts made so far.
+    attempts: int
+    #: HTTP status of the last attempt's answer, if any.
+    last_status_code: int | None
+    #: Why the last attempt did not deliver, if it did not.
+    last_error: str | None
+    delivered_at: datetime.datetime | None
+
+
+class ExecutionOut(ResponseModel):
+    id: uuid.UUID
+    language: str
+    version: str | None
+    status: ExecutionStatus
+    verdict: Verdict | None
+    message: str | None
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+    limits: Limits
+    compile_limits: Limits | None
+    compile: PhaseOut | None
+    #: The run phase; null for judged executions (see `tests`).
+    run: PhaseOut | None
+    #: Judging: each test case's result, in order; empty when not judged.
+    tests: list[JudgeCaseOut]
+    #: Judging summary; null when the execution has no cases.
+    judge: JudgeOut | None
+    links: ExecutionLinks
+    #: The webhook's delivery state, when the execution named a `callback_url`.
+    webhook: WebhookDelivery | None = None
+    #: The API the execution was submitted through, when not this one: `judge0` (`/judge0`) or `piston`
+    #: (`/api/v2`); see docs/compat.md.
+    api: Literal["judge0", "piston"] | None = None
+    #: Output files: what the run phase left at the requested `output_files` paths after a clean exit,
+    #: by name; empty otherwise.
+    files: list[OutputFileOut] = Field(default_factory=list)
+
+
+class BatchOut(ResponseModel):
+    id: uuid.UUID
+    created_at: datetime.datetime
+    #: `finished` once every execution has finished, `queued` while none has started, else `running`.
+    status: ExecutionStatus
+    #: How many of the executions have finished.
+    finished: int
+    #: How many executions the batch has.
+    total: int
+    #: Every execution of the batch, in submission order.
+    executions: list[ExecutionOut]
+
+
+class Bucket(OpenEnum):
+    hour = "hour"
+    day = "day"
+
+
+class Budget(OpenEnum):
+    executions = "executions"
+    reads = "reads"
+    writes = "writes"
+
+
+class BudgetOut(ResponseModel):
+    #: `executions`: executions created (each batch item and snippet run counts); `reads`: GET
+    #: requests; `writes`: other requests that change something.
+    name: Budget
+    #: The rate in the server's notation.
+    policy: str
+    #: Uses allowed per window.
+    limit: int
+    #: The moving window, in seconds.
+    window_s: int
+    #: Uses left in the current window.
+    remaining: int
+    #: Seconds until the oldest use leaves the window.
+    reset_after_s: int
+
+
+class BudgetsOut(ResponseModel):
+    #: Executions created per window, e.g. `60/minute`.
+    executions: str
+    reads: str
+    writes: str
+    #: Queued and running executions at a time.
+    max_in_flight: int
+
+
+class RangeOut(ResponseModel):
+    default: int
+    minimum: int
+    maximum: int
+
+
+class LimitRangesOut(ResponseModel):
+    """A phase's `limits`: what is used when a field is left out, and what may be asked for."""
+
+    wall_time_ms: RangeOut
+    cpu_time_ms: RangeOut
+    memory_mb: RangeOut
+    processes: RangeOut
+    output_bytes: RangeOut
+    file_size_kb: RangeOut
+
+
+class CallerClassOut(ResponseModel):
+    run_limits: LimitRangesOut
+    compile_limits: LimitRangesOut
+    #: The run phase's wall time of interactive executions.
+    interactive_wall_time_ms: RangeOut
+    #: Test cases x the run wall time limit may not exceed this.
+    judge_max_wall_ms: int
+    rate_limits: BudgetsOut
+
+
+class SizesOut(ResponseModel):
+    max_request_bytes: int
+    #: All submitted files together.
+    max_source_bytes: int
+    max_stdin_bytes: int
+    max_files: int
+    max_args: int
+    max_arg_bytes: int
+    judge_max_tests: int
+    judge_max_case_bytes: int
+    judge_max_total_bytes: int
+    batch_max_size: int
+
+
+class ConfigOut(ResponseModel):
+    #: Which class this request was served as.
+    caller: Literal["anonymous", "account"]
+    #: Whether anonymous callers may create executions.
+    anonymous_enabled: bool
+    rate_limits_enabled: bool
+    #: How long `?wait=true` waits before answering 202.
+    wait_timeout_s: float
+    #: What each class of caller gets: signing in (or an API key) moves a caller to `account`.
+    classes: dict[str, CallerClassOut]
+    sizes: SizesOut
+
+
+class ExecutionPage(ResponseModel):
+    """One page of executions, newest first."""
+
+    #: Executions, newest first (by creation time, then id).
+    items: list[ExecutionOut]
+    #: Pass as `cursor` for the next page; null on the last page.
+    next_cursor: str | None
+
+
+class FieldError(ResponseModel):
+    #: Path to the offending field, e.g. ['body', 'limits', 'memory_mb'].
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class FileOut(ResponseModel):
+    name: str
+    content: str
+
+
+class ForkOrigin(ResponseModel):
+    id: uuid.UUID
+    #: The origin's revision the fork was made from.
+    revision: int | None
+
+
+class Health(ResponseModel):
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)
+
+
+class HistoryScope(OpenEnum):
+    mine = "mine"
+    all = "all"
+
+
+class InFlightOut(ResponseModel):
+    #: Your executions queued or running now.
+    current: int
+    #: At most this many at once; beyond it, creating one is a 429.
+    limit: int
+    #: Counted per account (all its API keys and sessions) or, for anonymous callers, per client
+    #: address.
+    scope: Literal["user", "address"]
+
+
+class LanguageCount(ResponseModel):
+    language: str
+    count: int
+
+
+class LanguageVersionOut(ResponseModel):
+    #: The version's name; pass it (or a prefix of it or of `version`) as an execution's `version`.
+    variant: str
+    #: Version reported by the runtime itself; null until an executor reported it.
+    version: str | None
+    #: Whether an execution naming no version runs this one (the newest).
+    default: bool
+    name: str
+    compiled: bool
+    #: Default entry file name, e.g. `Main.java`.
+    source_file: str
+    #: File extensions that count as this language's sources.
+    extensions: list[str]
+    #: The compile command as argv (no shell); placeholders: `{entry}`, `{sources}` (every source file,
+    #: entry first), `{flags}` (the submission's compile options), `{entry_base}`, `{main_class}`.
+    compile_command: list[str] | None
+    #: The run command as argv; the program's args follow it.
+    run_command: list[str]
+    #: Regular expressions; each compile option of a submission must match one entirely.
+    compile_options: list[str]
+    #: Libraries preinstalled for this version.
+    libraries: list[str]
+
+
+class LanguageOut(ResponseModel):
+    id: str
+    #: The language's name; each version has its own.
+    name: str
+    #: The default version as its runtime reports it; null until reported.
+    version: str | None
+    compiled: bool
+    #: Default entry file name, e.g. `Main.java`.
+    source_file: str
+    extensions: list[str]
+    #: The default version's allowed compile options (regular expressions matched entirely).
+    compile_options: list[str]
+    #: Every version offered, the default (newest) first.
+    versions: list[LanguageVersionOut]
+
+
+class Percentiles(ResponseModel):
+    #: Median (continuous percentile); null without measurements.
+    p50: float | None
+    #: 95th percentile (continuous).
+    p95: float | None
+
+
+class LanguageRunStats(ResponseModel):
+    language: str
+    #: Run phases measured (judged executions, whose runs are per case, excluded).
+    runs: int
+    #: Wall-clock time of the run phase, in milliseconds.
+    wall_time_ms: Percentiles
+    #: Peak resident memory of the run phase, in KiB.
+    memory_kb: Percentiles
+
+
+class LanguageUsage(ResponseModel):
+    """Executions per language, most used first."""
+
+    #: `mine`, or `global` (administrators): everyone's executions.
+    scope: AnalyticsScope
+    #: Executions created at or after this time are counted.
+    since: datetime.datetime
+    #: ... and before this time.
+    until: datetime.datetime
+    #: Executions in the window.
+    total: int
+    items: list[LanguageCount]
+
+
+class QueueOut(ResponseModel):
+    #: Jobs due on the execution queue (everyone's, queued or running).
+    depth: int
+    #: While the queue holds this many, creating executions is a 503.
+    limit: int
+
+
+class LimitsOut(ResponseModel):
+    #: Whether this gateway enforces rate limits (the queue bound always applies).
+    enabled: bool
+    #: Whose budgets these are: this API key's, this user's sessions', or this client address's.
+    caller: Literal["anonymous", "user", "api_key"]
+    budgets: list[BudgetOut]
+    in_flight: InFlightOut
+    queue: QueueOut
+
+
+class Problem(ResponseModel):
+    """RFC 9457 problem details."""
+
+    #: URI identifying the problem type.
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    #: Field errors, for validation problems.
+    errors: list[FieldError] | None = None
+
+
+class RevisionOut(ResponseModel):
+    snippet_id: uuid.UUID
+    number: int
+    title: str
+    description: str
+    language: str
+    files: list[FileOut]
+    created_at: datetime.datetime
+
+
+class RevisionSummary(ResponseModel):
+    number: int
+    title: str
+    language: str
+    created_at: datetime.datetime
+
+
+class RunStats(ResponseModel):
+    """Run time and memory percentiles per language, most runs first."""
+
+    #: `mine`, or `global` (administrators): everyone's executions.
+    scope: AnalyticsScope
+    #: Executions created at or after this time are counted.
+    since: datetime.datetime
+    #: ... and before this time.
+    until: datetime.datetime
+    items: list[LanguageRunStats]
+
+
+class SnippetCreate(RequestModel):
+    title: str
+    #: Language id from GET /v1/languages.
+    language: str
+    #: Source files (relative paths). The entry is the language's conventional file name (e.g.
+    #: `main.py`, `Main.java`) when present, else the first file.
+    files: list[FileIn]
+    description: str = ""
+    #: `private`: only the owner (and admins); `unlisted`: anyone holding the share link
+    #: (`links.share`, shown to the owner), never listed; `public`: anyone, listed in GET
+    #: /v1/snippets/public.
+    visibility: Literal["private", "unlisted", "public"] = "private"
+
+
+class SnippetLinks(ResponseModel):
+    self: str
+    revisions: str
+    run: str
+    #: The share link (owner only); it works while the snippet is not private.
+    share: str | None
+
+
+class SnippetOut(ResponseModel):
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    title: str
+    description: str
+    language: str
+    visibility: Literal["private", "unlisted", "public"]
+    #: The current (latest) revision number.
+    revision: int
+    forked_from: ForkOrigin | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    links: SnippetLinks
+    files: list[FileOut]
+
+
+class SnippetSummary(ResponseModel):
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    title: str
+    description: str
+    language: str
+    visibility: Literal["private", "unlisted", "public"]
+    #: The current (latest) revision number.
+    revision: int
+    forked_from: ForkOrigin | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    links: SnippetLinks
+
+
+class SnippetPage(ResponseModel):
+    items: list[SnippetSummary]
+    #: Pass as `cursor` for the next page; null on the last page.
+    next_cursor: str | None
+
+
+class SnippetRun(RequestModel):
+    """How to run a snippet: the same options as POST /v1/executions, minus the code."""
+
+    #: Data sent to the program's standard input.
+    stdin: str = ""
+    #: Command-line arguments passed to the program.
+    args: list[str] = Field(default_factory=list)
+    #: Required language version (prefix match).
+    version: str | None = None
+    #: Compiler flags (see GET /v1/languages).
+    compile_options: list[str] = Field(default_factory=list)
+    #: Limits of the run phase.
+    limits: LimitsIn | None = None
+    #: Limits of the compile phase.
+    compile_limits: LimitsIn | None = None
+
+
+class SnippetUpdate(RequestModel):
+    """Omitted fields keep their value. A change of title, description, language or files is a new revision."""
+
+    title: str | None = None
+    description: str | None = None
+    language: str | None = None
+    files: list[FileIn] | None = None
+    #: `private`: only the owner (and admins); `unlisted`: anyone holding the share link
+    #: (`links.share`, shown to the owner), never listed; `public`: anyone, listed in GET
+    #: /v1/snippets/public.
+    visibility: Literal["private", "unlisted", "public"] | None = None
+    #: Refuse the update (409) unless this is still the current revision (like `If-Match`).
+    expected_revision: int | None = None
+
+
+class StreamTicketCreate(RequestModel):
+    #: Bind the ticket to this execution: it then opens only that execution's stream. Without it, the
+    #: ticket opens any one of the caller's WebSockets (a stream or an interactive session).
+    execution_id: uuid.UUID | None = None
+
+
+class StreamTicketOut(ResponseModel):
+    #: Add `?ticket=<ticket>` to the WebSocket URL. Single use.
+    ticket: str
+    #: Unused past this instant, the ticket is refused.
+    expires_at: datetime.datetime
+    #: The execution the ticket is bound to, if any.
+    execution_id: uuid.UUID | None
+
+
+class SubmittedFileOut(ResponseModel):
+    name: str
+    content: str
+    #: `text`, or `base64` for a binary input file.
+    encoding: Literal["text", "base64"] = "text"
+
+
+class SubmissionOut(ResponseModel):
+    """What was submitted: the code and its input, for showing an execution from history."""
+
+    id: uuid.UUID
+    language: str
+    version: str | None
+    #: Source files, the entry point first.
+    files: list[SubmittedFileOut]
+    #: Standard input (UTF-8; empty for interactive runs).
+    stdin: str
+    args: list[str]
+    compile_options: list[str]
+    interactive: bool
+    #: The snippet this execution ran, if any.
+    snippet_id: uuid.UUID | None
+
+
+class TimelinePoint(ResponseModel):
+    #: Start of the bucket (UTC).
+    start: datetime.datetime
+    count: int
+
+
+class Timeline(ResponseModel):
+    """Executions per hour or day (UTC buckets), every bucket of the window listed, empty ones as 0."""
+
+    #: `mine`, or `global` (administrators): everyone's executions.
+    scope: AnalyticsScope
+    #: Executions created at or after this time are counted.
+    since: datetime.datetime
+    #: ... and before this time.
+    until: datetime.datetime
+    bucket: Bucket
+    #: Executions in the window.
+    total: int
+    items: list[TimelinePoint]
+
+
+class VerdictCount(ResponseModel):
+    verdict: Verdict
+    count: int
+
+
+class VerdictDistribution(ResponseModel):
+    """Finished executions per verdict, most frequent first."""
+
+    #: `mine`, or `global` (administrators): everyone's executions.
+    scope: AnalyticsScope
+    #: Executions created at or after this time are counted.
+    since: datetime.datetime
+    #: ... and before this time.
+    until: datetime.datetime
+    #: Finished executions in the window (the sum of `items`).
+    finished: int
+    #: Executions in the window still queued or running.
+    unfinished: int
+    items: list[VerdictCount]
+
+
+class WebhookSecretOut(ResponseModel):
+    #: Signs every webhook POSTed for your executions: the `CodeRunHub-Signature` header is `t=<unix
+    #: seconds>,v1=<hex HMAC-SHA256(secret, '<t>.' + raw body)>`.
+    secret: str
+    created_at: datetime.datetime
+    #: When the secret was last replaced, if ever.
+    rotated_at: datetime.datetime | None
+    #: The header carrying the signature.
+    signature_header: str = "CodeRunHub-Signature"
+    #: The header naming the event.
+    event_header: str = "CodeRunHub-Event"
