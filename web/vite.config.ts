@@ -1,9 +1,13 @@
 import { defineConfig } from "vite";
 
+// The SDK is built from its sources with the app (one copy of openapi-fetch: the app's).
+const sdk = decodeURIComponent(new URL("../clients/typescript/src/index.ts", import.meta.url).pathname);
+
 // The gateway serves the build at / (services/gateway/webapp.py); `npm run dev` proxies the API to a
 // local `make run`.
 export default defineConfig({
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
+  resolve: { alias: { "@coderunhub/client": sdk }, dedupe: ["openapi-fetch"] },
   build: { target: "es2022", sourcemap: true, chunkSizeWarningLimit: 1000 },
   server: {
     proxy: {

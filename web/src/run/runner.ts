@@ -1,5 +1,7 @@
 // Running code: POST /v1/executions then the WS stream, or the interactive WS (docs/api.md).
-import { api, describe, unwrap, wsUrl, type Execution, type Schemas } from "../api/client";
+import { ProblemError } from "@coderunhub/client";
+import { describe, wsUrl, type Execution, type Schemas } from "../api/client";
+import { sdk } from "../api/sdk";
 
 export interface OutputChunk {
   stream: "stdout" | "stderr";
@@ -75,53 +77,44 @@ export interface RunHandle {
   eof?(): void;
 }
 
-/** A batch run: create, then stream its frames (reconnecting while it is not finished). */
+/** A batch run: create, then stream its frames (the SDK reconnects while it is not finished). */
 export async function runBatch(submission: Submission, callbacks: RunCallbacks): Promise<RunHandle> {
-  let socket: WebSocket | null = null;
   let stopped = false;
   let executionId: string | null = null;
-  const close = () => {
-    stopped = true;
-    socket?.close(1000);
-  };
   try {
-    const execution = await unwrap(api.POST("/v1/executions", { body: submission }));
+    const { execution } = await sdk.createExecution(submission);
     executionId = execution.id;
     callbacks.onCreated(execution);
     const handle = frameHandler(callbacks);
-    let attempts = 0;
-    const connect = () => {
-      socket = new WebSocket(wsUrl(execution.links.stream));
-      let done = false;
-      socket.onmessage = (event) => {
-        done = handle(JSON.parse(event.data as string) as Frame) || done;
-      };
-      socket.onclose = (event) => {
-        if (done || stopped) return;
-        if ((event.code === 1012 || event.code === 1006) && attempts++ < 5) {
-          window.setTimeout(connect, 300 * attempts);
-        } else if (event.code !== 1000) {
-          callbacks.onError(`The output stream closed (${event.code} ${event.reason})`);
+    void (async () => {
+      try {
+        for await (const frame of sdk.stream(execution)) {
+          if (stopped) return;
+          handle(frame as Frame);
         }
-      };
-    };
-    connect();
+      } catch (error) {
+        if (!stopped) callbacks.onError(`The output stream failed: ${describe(error)}`);
+      }
+    })();
   } catch (error) {
     callbacks.onError(describe(error));
   }
   return {
     stop() {
-      if (executionId === null) return close();
-      const path = { execution_id: executionId };
+      if (executionId === null) {
+        stopped = true;
+        return;
+      }
       // The stream stays open: it brings the cancelled result (or the one it finished with first).
-      void api.POST("/v1/executions/{execution_id}/cancel", { params: { path } }).then(({ response }) => {
-        if (!response.ok && response.status !== 409) {
-          callbacks.onError(`Could not stop the run (${response.status})`);
-          close();
-        }
+      sdk.cancel(executionId).catch((error: unknown) => {
+        if (error instanceof ProblemError && error.status === 409) return;
+        stopped = true;
+        callbacks.onError(`Could not stop the run: ${describe(error)}`);
       });
     },
-    close,
+    close() {
+      stopped = true;
+    },
   };
 }
 
