@@ -761,6 +761,59 @@ export interface components {
             sizes: components["schemas"]["SizesOut"];
         };
         /**
+         * DiagnosticOut
+         * @description One compiler message at its place in a submitted file.
+         * @example {
+         *       "column": 13,
+         *       "file": "main.c",
+         *       "line": 3,
+         *       "message": "'y' undeclared (first use in this function)",
+         *       "severity": "error"
+         *     }
+         */
+        DiagnosticOut: {
+            /**
+             * File
+             * @description The submitted file, by its name in `files`.
+             */
+            file: string;
+            /**
+             * Line
+             * @description 1-based line.
+             */
+            line: number;
+            /**
+             * Column
+             * @description 1-based column as the compiler counts it; null when it gives none.
+             */
+            column: number | null;
+            /**
+             * End Line
+             * @description Where the marked range ends, when the compiler says.
+             */
+            end_line?: number | null;
+            /**
+             * End Column
+             * @description Column where the marked range ends (inclusive).
+             */
+            end_column?: number | null;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "error" | "warning" | "note" | "info";
+            /**
+             * Message
+             * @description The message's first line (at most 500 characters).
+             */
+            message: string;
+            /**
+             * Code
+             * @description The compiler's code for it, e.g. `E0308`, `TS2322`, `-Wunused-variable`.
+             */
+            code: string | null;
+        };
+        /**
          * Exceeded
          * @description Which limit ended a phase, when one did.
          * @enum {string}
@@ -1658,6 +1711,11 @@ export interface components {
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * Diagnostics
+             * @description The compile phase's messages that name a place in a submitted file (gcc, clang, javac, rustc, go, tsc, and the other compilers' formats), in the compiler's order, duplicates dropped, at most 200; also in stream result frames. Empty for the run phase and for a compile that said nothing.
+             */
+            diagnostics?: components["schemas"]["DiagnosticOut"][];
         };
         /**
          * Problem

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
 from services.gateway import links as public_links
+from services.gateway.executions.diagnostics import DiagnosticOut, of_phase
 from shared.executions import (
     CaseRecord,
     CompareMode,
@@ -258,10 +259,17 @@ class PhaseOut(_RunOut):
     exceeded: Exceeded | None = Field(description="The limit that ended the phase, if any.")
     stdout: str | None = Field(description="Captured stdout in `encoding`; null in stream result frames.")
     stderr: str | None = Field(description="Captured stderr in `encoding`; null in stream result frames.")
+    # Compiler messages (services/gateway/executions/diagnostics.py): parsed when the response is built.
+    diagnostics: list[DiagnosticOut] = Field(
+        default_factory=list,
+        description="The compile phase's messages that name a place in a submitted file (gcc, clang, javac, rustc, "
+        "go, tsc, and the other compilers' formats), in the compiler's order, duplicates dropped, at most 200; "
+        "also in stream result frames. Empty for the run phase and for a compile that said nothing.",
+    )
 
     @classmethod
     def build(cls, phase: PhaseRecord, encoding: OutputEncoding, with_output: bool = True) -> PhaseOut:
-        return cls(**_run_fields(phase, encoding, with_output))
+        return cls(**_run_fields(phase, encoding, with_output), diagnostics=of_phase(phase))
 
 
 class _CaseKey(BaseModel):

@@ -1,12 +1,14 @@
 // CodeMirror 6: one view, one state per file tab (each keeps its own undo history).
 import { oneDark } from "@codemirror/theme-one-dark";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { lintGutter, setDiagnostics } from "@codemirror/lint";
 import { Compartment, EditorState, Prec, type Extension, type StateEffect } from "@codemirror/state";
 import { keymap } from "@codemirror/view";
 import { classHighlighter } from "@lezer/highlight";
 import { basicSetup, EditorView } from "codemirror";
 import { useEffect, useRef } from "preact/hooks";
 import type { SourceFile, Theme } from "../state";
+import { type CompilerDiagnostic, position, toLint } from "./diagnostics";
 import { languageExtension } from "./languages";
 
 interface Props {
@@ -18,6 +20,10 @@ interface Props {
   epoch: number;
   onChange: (index: number, content: string) => void;
   onRun: () => void;
+  /** The last run's compiler messages: each tab marks those about its file. */
+  diagnostics: CompilerDiagnostic[];
+  /** A message to move the cursor to (its tab already chosen); a new object each time. */
+  jump: CompilerDiagnostic | null;
 }
 
 // Colours per theme. classHighlighter (stable tok-* classes) runs beside it, which turns off
@@ -25,7 +31,7 @@ interface Props {
 const lightHighlighting = syntaxHighlighting(defaultHighlightStyle);
 const themeExtension = (theme: Theme): Extension => (theme === "dark" ? oneDark : lightHighlighting);
 
-export function Editor({ files, active, language, theme, epoch, onChange, onRun }: Props) {
+export function Editor({ files, active, language, theme, epoch, onChange, onRun, diagnostics, jump }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const states = useRef<EditorState[]>([]);
@@ -40,6 +46,7 @@ export function Editor({ files, active, language, theme, epoch, onChange, onRun 
       doc: file.content,
       extensions: [
         basicSetup,
+        lintGutter(),
         syntaxHighlighting(classHighlighter),
         languageSlot.current.of(languageExt.current),
         themeSlot.current.of(themeExtension(themeValue)),
@@ -110,6 +117,30 @@ export function Editor({ files, active, language, theme, epoch, onChange, onRun 
     show(active);
     view.current?.focus();
   }, [active]);
+
+  // Compiler messages: set on every tab's state (each for its own file), replacing the last run's.
+  useEffect(() => {
+    if (!view.current) return;
+    const marks = (state: EditorState, i: number) =>
+      setDiagnostics(
+        state,
+        diagnostics.filter((d) => d.file === files[i]?.name).map((d) => toLint(state.doc, d)),
+      );
+    // The shown tab through the view (its scroll and focus stay), the others on their states.
+    states.current = states.current.map((state, i) =>
+      i === shown.current ? state : state.update(marks(state, i)).state,
+    );
+    view.current.dispatch(marks(view.current.state, shown.current));
+    sync();
+  }, [diagnostics, epoch]);
+
+  useEffect(() => {
+    if (!jump || !view.current) return;
+    const doc = view.current.state.doc;
+    const anchor = position(doc, jump.line, jump.column);
+    view.current.dispatch({ selection: { anchor }, scrollIntoView: true });
+    view.current.focus();
+  }, [jump]);
 
   // Language: load its pack (lazily), then reconfigure every tab.
   useEffect(() => {

@@ -5,6 +5,8 @@ import type { Execution, Schemas } from "../api/client";
 import { Editor } from "../editor/Editor";
 import { Tabs } from "../components/Tabs";
 import { ResultSummary } from "../components/ResultSummary";
+import { CompilerMessages } from "../components/CompilerMessages";
+import type { CompilerDiagnostic } from "../editor/diagnostics";
 import { SnippetBar } from "../components/SnippetBar";
 import { runBatch, runInteractive, type OutputChunk, type RunHandle } from "../run/runner";
 import type { TerminalApi } from "../run/Terminal";
@@ -33,6 +35,7 @@ export function Playground() {
   const chunks = useSignal<OutputChunk[]>([]);
   const result = useSignal<Execution | null>(null);
   const error = useSignal("");
+  const jump = useSignal<CompilerDiagnostic | null>(null);
   const handle = useRef<RunHandle | null>(null);
   const terminal = useRef<TerminalApi | null>(null);
   const language = languages.value.find((l) => l.id === ws.language);
@@ -122,6 +125,12 @@ export function Playground() {
   const compileOutput = chunks.value.filter((c) => c.phase === "compile");
   const runOutput = chunks.value.filter((c) => c.phase === "run");
   const compileFailed = result.value?.verdict === "compilation_error";
+  const diagnostics = result.value?.compile?.diagnostics ?? NO_DIAGNOSTICS;
+  const goTo = (d: CompilerDiagnostic) => {
+    const index = ws.files.findIndex((f) => f.name === d.file);
+    if (index >= 0 && index !== ws.active) updateWorkspace({ active: index });
+    if (index >= 0) jump.value = { ...d };
+  };
 
   return (
     <section class="playground" aria-label="Playground">
@@ -187,6 +196,8 @@ export function Playground() {
         epoch={editorEpoch.value}
         onChange={setFileContent}
         onRun={() => void run()}
+        diagnostics={diagnostics}
+        jump={jump.value}
       />
       <p class="hint">Ctrl/Cmd+Enter runs. Your code is kept in this browser between visits.</p>
       <div class="io">
@@ -247,9 +258,12 @@ export function Playground() {
         </section>
       )}
       {result.value && <ResultSummary execution={result.value} />}
+      <CompilerMessages diagnostics={diagnostics} onSelect={goTo} />
     </section>
   );
 }
+
+const NO_DIAGNOSTICS: CompilerDiagnostic[] = [];
 
 function isSample(content: string): boolean {
   return Object.values(SAMPLES).includes(content);

@@ -22,6 +22,7 @@ __all__ = [
     "CallerClassOut",
     "CompareMode",
     "ConfigOut",
+    "DiagnosticOut",
     "Exceeded",
     "ExecutionCreate",
     "ExecutionLinks",
@@ -284,6 +285,26 @@ class OutputFileOut(ResponseModel):
     content: str | None
 
 
+class DiagnosticOut(ResponseModel):
+    """One compiler message at its place in a submitted file."""
+
+    #: The submitted file, by its name in `files`.
+    file: str
+    #: 1-based line.
+    line: int
+    #: 1-based column as the compiler counts it; null when it gives none.
+    column: int | None
+    severity: Literal["error", "warning", "note", "info"]
+    #: The message's first line (at most 500 characters).
+    message: str
+    #: The compiler's code for it, e.g. `E0308`, `TS2322`, `-Wunused-variable`.
+    code: str | None
+    #: Where the marked range ends, when the compiler says.
+    end_line: int | None = None
+    #: Column where the marked range ends (inclusive).
+    end_column: int | None = None
+
+
 class PhaseOut(ResponseModel):
     verdict: Verdict
     message: str | None
@@ -305,6 +326,10 @@ class PhaseOut(ResponseModel):
     memory_kb: int | None
     started_at: datetime.datetime | None
     finished_at: datetime.datetime | None
+    #: The compile phase's messages that name a place in a submitted file (gcc, clang, javac, rustc,
+    #: go, tsc, and the other compilers' formats), in the compiler's order, duplicates dropped, at most
+    #: 200; also in stream result frames. Empty for the run phase and for a compile that said nothing.
+    diagnostics: list[DiagnosticOut] = Field(default_factory=list)
 
 
 class WebhookStatus(OpenEnum):
