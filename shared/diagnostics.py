@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from shared.executions import Phase, PhaseRecord, Verdict
+
 Severity = Literal["error", "warning", "note", "info"]
 
 MAX_DIAGNOSTICS = 200
@@ -294,3 +296,17 @@ def parse(compiler_output: str, files: Sequence[str] | None = None) -> list[Diag
     if waiting_caret is not None:
         out.add(*waiting_caret)
     return out.found
+
+
+# Parsed from at most this much of each stream: the first 200 messages fit in it, and building a
+# response never spends more than a few milliseconds on them, however often a caller reads an
+# execution whose compiler wrote megabytes.
+PARSED_BYTES = 64 * 1024
+
+
+def of_phase(phase: PhaseRecord) -> list[Diagnostic]:
+    """A compile phase's diagnostics (none for other phases), as the API shows them. Parsed only
+    when there is something to parse: a clean compile with no output (the common case) costs nothing."""
+    if phase.phase != Phase.compile or (phase.verdict == Verdict.ok and not phase.stdout and not phase.stderr):
+        return []
+    return parse((phase.stderr[:PARSED_BYTES] + b"\n" + phase.stdout[:PARSED_BYTES]).decode("utf-8", errors="replace"))

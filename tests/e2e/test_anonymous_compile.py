@@ -132,9 +132,15 @@ async def test_cpp_constexpr_evaluation_is_held_to_the_anonymous_cpu_limit(anony
     assert result["compile_limits"] == anonymous_compile_limits("cpp")
     assert result["verdict"] == "compilation_error", result["message"]
     compiled = result["compile"]
-    assert compiled["verdict"] == "time_limit", compiled
-    assert compiled["exceeded"] == "cpu_time"
+    # GCC's constexpr evaluator keeps what it computed: it runs into the anonymous CPU limit, or,
+    # on a machine whose memory is busier (page cache charged to the sandbox), into the anonymous
+    # memory limit first. Either way an anonymous limit, never the account's, ends it.
+    assert (compiled["verdict"], compiled["exceeded"]) in (("time_limit", "cpu_time"), ("memory_limit", "memory")), (
+        compiled
+    )
     assert compiled["cpu_time_ms"] <= ANONYMOUS_COMPILE.cpu_time_ms.maximum + 1_000
+    if compiled["exceeded"] == "memory":
+        assert compiled["message"] == f"Memory limit of {result['compile_limits']['memory_mb']} MB exceeded"
 
 
 async def test_every_hello_world_compiles_under_the_anonymous_defaults(anonymous_api: httpx.AsyncClient) -> None:

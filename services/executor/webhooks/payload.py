@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 from typing import Any
 
+from shared.diagnostics import of_phase
 from shared.executions import ExecutionRecord, Verdict
 from shared.signals import signal_name
 
@@ -36,7 +38,13 @@ _UNSHOWN = {"output_order"}
 def webhook_payload(record: ExecutionRecord) -> dict[str, Any]:
     """The execution as GET /v1/executions/{id} shows it (text encoding), without its webhook state."""
     data = record.model_dump(exclude={"phases", "tests", "user_id", "webhook", "test_count", "compare", "files"})
-    phases = {phase.phase.value: _measured(phase.model_dump(exclude={"phase", *_UNSHOWN})) for phase in record.phases}
+    phases = {
+        phase.phase.value: {
+            **_measured(phase.model_dump(exclude={"phase", *_UNSHOWN})),
+            "diagnostics": [dataclasses.asdict(found) for found in of_phase(phase)],
+        }
+        for phase in record.phases
+    }
     data["compile"] = phases.get("compile")
     data["run"] = phases.get("run")
     data["tests"] = [_measured(test.model_dump(exclude=_UNSHOWN)) for test in record.tests]

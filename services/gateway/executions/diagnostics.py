@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared import diagnostics
-from shared.executions import Phase, PhaseRecord, Verdict
+from shared.executions import PhaseRecord
 
 
 class DiagnosticOut(BaseModel):
@@ -41,28 +41,6 @@ class DiagnosticOut(BaseModel):
     code: str | None = Field(description="The compiler's code for it, e.g. `E0308`, `TS2322`, `-Wunused-variable`.")
 
 
-# Parsed from at most this much of each stream: the first 200 messages fit in it, and a response
-# never spends more than a few milliseconds of the gateway's event loop on them, however often a
-# caller reads an execution whose compiler wrote megabytes.
-PARSED_BYTES = 64 * 1024
-
-
 def of_phase(phase: PhaseRecord) -> list[DiagnosticOut]:
-    """The compile phase's diagnostics; none for other phases. Parsed only when there is something
-    to parse: a clean compile with no output (the common case) costs nothing."""
-    if phase.phase != Phase.compile or (phase.verdict == Verdict.ok and not phase.stdout and not phase.stderr):
-        return []
-    text = (phase.stderr[:PARSED_BYTES] + b"\n" + phase.stdout[:PARSED_BYTES]).decode("utf-8", errors="replace")
-    return [
-        DiagnosticOut(
-            file=found.file,
-            line=found.line,
-            column=found.column,
-            end_line=found.end_line,
-            end_column=found.end_column,
-            severity=found.severity,
-            message=found.message,
-            code=found.code,
-        )
-        for found in diagnostics.parse(text)
-    ]
+    """The compile phase's diagnostics (shared.diagnostics.of_phase) as response models."""
+    return [DiagnosticOut.model_validate(found, from_attributes=True) for found in diagnostics.of_phase(phase)]

@@ -22,9 +22,9 @@ async def add(session: AsyncSession, *executions: Execution) -> None:
     """INSERT new executions in one Core statement (the ORM's unit of work costs about a
     millisecond a hello world feels); each object gets the defaults the ORM would have given it,
     its id first, so callers go on using it."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for execution in executions:
-        row = {}
+        row: dict[str, Any] = {}
         for column in _executions.columns:
             value = getattr(execution, column.key)
             if value is None and column.default is not None:
@@ -38,7 +38,14 @@ async def add(session: AsyncSession, *executions: Execution) -> None:
         # The one INSERT of every submission: straight through asyncpg (shared/db/fast.py).
         await fast.insert(session, _executions, rows[0])
     else:
-        await session.execute(_INSERT, rows)
+        # One executemany per set of columns: its parameter groups must all bind the same ones (a
+        # batch mixing, say, a known and an unknown version would otherwise fail), and a column a
+        # row leaves out keeps its server default rather than becoming NULL.
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault(tuple(row), []).append(row)
+        for group in groups.values():
+            await session.execute(_INSERT, group)
 
 
 async def owner(session: AsyncSession, execution_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
