@@ -8,6 +8,7 @@ idle executor blocks on, so dispatch does not wait for arq's poll.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -16,9 +17,13 @@ from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import Serializer, serialize_job
 from arq.utils import timestamp_ms
 from redis.asyncio.client import Pipeline
+from redis.exceptions import RedisError
 
 from shared.executions import ExecutionJob
-from shared.redis_keys import EXECUTION_QUEUE, EXECUTION_WAKE
+from shared.redis_keys import EXECUTION_QUEUE, EXECUTION_WAKE, webhook_job_id
+from shared.webhooks import DELIVER_WEBHOOK_JOB
+
+logger = logging.getLogger("coderunhub.queue")
 
 RUN_EXECUTION_JOB = "run_execution"
 # Tokens nobody consumed (all executors busy) are harmless; keep the list short anyway.
@@ -60,3 +65,18 @@ async def enqueue_execution(pool: ArqRedis, execution_id: uuid.UUID, job: Execut
         queue_execution(pipe, pool.job_serializer, execution_id, job)
         (added,) = await pipe.execute()
     return bool(added)
+
+
+async def enqueue_delivery(redis: ArqRedis, execution_id: uuid.UUID) -> None:
+    """Queue the delivery (once per execution: the job id is derived from it). Never raises: a
+    delivery that could not be queued is found by the sweeper."""
+    try:
+        await redis.enqueue_job(
+            DELIVER_WEBHOOK_JOB,
+            str(execution_id),
+            str(uuid.uuid4()),
+            _job_id=webhook_job_id(execution_id),
+            _queue_name=EXECUTION_QUEUE,
+        )
+    except (RedisError, OSError):
+        logger.warning("could not queue the webhook of %s; the sweeper will", execution_id, exc_info=True)

@@ -4,13 +4,13 @@ and its SQL. Callers use what is exported here."""
 from services.executor.webhooks.delivery import (
     backoff_s,
     deliver_webhook,
-    enqueue_delivery,
     job_timeout_s,
     pending_webhook,
     requeue_stranded,
 )
 from services.executor.webhooks.payload import webhook_payload
 from services.executor.webhooks.transport import AttemptResult, destination_of, post, resolver_for
+from shared.queue import enqueue_delivery
 
 __all__ = [
     "AttemptResult",

@@ -18,8 +18,6 @@ from typing import Any
 
 import pydantic_core
 from arq import Retry
-from arq.connections import ArqRedis
-from redis.exceptions import RedisError
 
 from services.executor.state import ExecutorState
 from services.executor.webhooks import repository as repo
@@ -28,10 +26,9 @@ from services.executor.webhooks.transport import attempt_deadline_s, destination
 from shared.compat.judge0.attributes import DEFAULT_FIELDS
 from shared.compat.judge0.render import render as judge0_render
 from shared.executions import ExecutionStatus
-from shared.redis_keys import EXECUTION_QUEUE, webhook_job_id
+from shared.queue import enqueue_delivery
 from shared.settings import ExecutorSettings
 from shared.webhooks import (
-    DELIVER_WEBHOOK_JOB,
     DELIVERY_HEADER,
     EVENT_HEADER,
     EXECUTION_FINISHED,
@@ -57,21 +54,6 @@ def job_timeout_s(settings: ExecutorSettings) -> float:
 
 def backoff_s(settings: ExecutorSettings, attempt: int) -> float:
     return float(min(settings.webhook_base_delay_s * 2 ** (attempt - 1), settings.webhook_max_delay_s))
-
-
-async def enqueue_delivery(redis: ArqRedis, execution_id: uuid.UUID) -> None:
-    """Queue the delivery (once per execution: the job id is derived from it). Never raises: a
-    delivery that could not be queued is found by the sweeper."""
-    try:
-        await redis.enqueue_job(
-            DELIVER_WEBHOOK_JOB,
-            str(execution_id),
-            str(uuid.uuid4()),
-            _job_id=webhook_job_id(execution_id),
-            _queue_name=EXECUTION_QUEUE,
-        )
-    except (RedisError, OSError):
-        logger.warning("could not queue the webhook of %s; the sweeper will", execution_id, exc_info=True)
 
 
 async def requeue_stranded(state: ExecutorState) -> int:

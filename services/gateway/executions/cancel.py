@@ -26,12 +26,12 @@ from sqlalchemy import update
 
 from services.gateway.auth.principal import Principal
 from services.gateway.executions import repository as repo
-from services.gateway.executions.stream import final_record
+from services.gateway.executions.submission import until_final
 from services.gateway.state import GatewayState
 from shared.db.models import Execution
-from shared.events import Event
 from shared.executions import ExecutionRecord, ExecutionStatus, Verdict
 from shared.problems import NotFoundProblem, ProblemError
+from shared.queue import enqueue_delivery
 from shared.redis_keys import (
     EXECUTION_CANCEL_CHANNEL,
     EXECUTION_QUEUE,
@@ -39,9 +39,7 @@ from shared.redis_keys import (
     execution_channel,
     execution_stream,
     execution_stream_end,
-    webhook_job_id,
 )
-from shared.webhooks import DELIVER_WEBHOOK_JOB
 
 logger = logging.getLogger("coderunhub.gateway.executions")
 
@@ -50,7 +48,6 @@ CANCELLED_MESSAGE = "Cancelled on request"
 CANCEL_MARKER_S = 3_600
 # How long the request waits for an executor to report the cancelled result before answering 202.
 CANCEL_WAIT_S = 5.0
-QUIET_CHECK_S = 0.5
 # The executor's defaults (ExecutorSettings.stream_finished_ttl_s, stream_ttl_s) for the Stream of
 # an execution this gateway finishes: late readers replay it for a minute, then PostgreSQL has it.
 FINISHED_STREAM_TTL_S = 60
@@ -113,30 +110,14 @@ async def cancel(state: GatewayState, principal: Principal, execution_id: uuid.U
         if taken:
             await _finish_here(state, execution_id)
         else:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + CANCEL_WAIT_S
-            while (remaining := deadline - loop.time()) > 0:
-                payload = await subscription.next(wait_s=min(remaining, QUIET_CHECK_S))
-                if payload is None:
-                    # Quiet, or a gap in the subscription: the database knows whether it ended.
-                    subscription.take_gap()
-                    if await _status(state, execution_id) == ExecutionStatus.finished:
-                        break
-                    continue
-                if (event := Event.decode(payload)).is_final:
-                    ended = final_record(event)
-                    break
+            deadline = asyncio.get_running_loop().time() + CANCEL_WAIT_S
+            ended = await until_final(state, execution_id, subscription, deadline)
     if ended is not None:
         return ended
     async with state.sessionmaker() as session:
         current = await repo.load_record(session, execution_id)
     assert current is not None  # executions are never deleted while their owner exists
     return current
-
-
-async def _status(state: GatewayState, execution_id: uuid.UUID) -> str | None:
-    async with state.sessionmaker() as session:
-        return await repo.status(session, execution_id)
 
 
 async def _finish_here(state: GatewayState, execution_id: uuid.UUID) -> None:
@@ -162,14 +143,8 @@ async def _finish_here(state: GatewayState, execution_id: uuid.UUID) -> None:
         keys = [execution_stream(execution_id), execution_channel(execution_id), execution_stream_end(execution_id)]
         args: list[Any] = [Verdict.cancelled.value, FINISHED_STREAM_TTL_S, STREAM_END_TTL_S]
         await cast(Awaitable[Any], state.redis.eval(_FINISH, 3, *keys, *args))
-        if row.webhook_url is not None and row.webhook_status == "pending":
-            await state.redis.enqueue_job(
-                DELIVER_WEBHOOK_JOB,
-                str(execution_id),
-                str(uuid.uuid4()),
-                _job_id=webhook_job_id(execution_id),
-                _queue_name=EXECUTION_QUEUE,
-            )
     except (RedisError, OSError):
-        # Committed: readers fall back to PostgreSQL, and the sweeper queues a stranded webhook.
+        # Committed: readers fall back to PostgreSQL.
         logger.warning("could not announce the cancellation of %s", execution_id, exc_info=True)
+    if row.webhook_url is not None and row.webhook_status == "pending":
+        await enqueue_delivery(state.redis, execution_id)

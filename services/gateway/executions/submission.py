@@ -24,6 +24,7 @@ from services.gateway.executions.stream import final_record
 from services.gateway.idempotency import Idempotency
 from services.gateway.ratelimit.admission import Reservation
 from services.gateway.ratelimit.wiring import admit_batch
+from services.gateway.relay import Subscription
 from services.gateway.state import GatewayState
 from shared.db.models import Execution
 from shared.db.records import execution_job
@@ -125,22 +126,32 @@ async def wait_for_result(
             # The SUBSCRIBE is on its way before the job is: Redis has long taken it when the
             # executor publishes (and a missed event would only cost the quiet check below).
             await enqueue(state, execution_id, job, reservation)
-            while (remaining := deadline - loop.time()) > 0:
-                payload = await subscription.next(wait_s=min(remaining, state.settings.stream_idle_check_s))
-                if payload is not None:
-                    event = Event.decode(payload)
-                    if event.is_final:
-                        return final_record(event)
-                    continue
-                # Quiet for a while, or a gap: the database knows whether it finished meanwhile.
-                subscription.take_gap()
-                if await _finished(state, execution_id):
-                    return None
+            return await until_final(state, execution_id, subscription, deadline)
     except (RedisError, OSError):
         # Without Redis there is no live signal; the database still tells when it is done.
         await enqueue(state, execution_id, job, reservation)
         while loop.time() < deadline and not await _finished(state, execution_id):  # noqa: ASYNC110
             await asyncio.sleep(0.25)
+    return None
+
+
+async def until_final(
+    state: GatewayState, execution_id: uuid.UUID, subscription: Subscription, deadline: float
+) -> ExecutionRecord | None:
+    """Follow ``subscription`` (the execution's channel) until its final event or ``deadline`` (loop
+    time); the finished record when the event carries it (otherwise the database has it)."""
+    loop = asyncio.get_running_loop()
+    while (remaining := deadline - loop.time()) > 0:
+        payload = await subscription.next(wait_s=min(remaining, state.settings.stream_idle_check_s))
+        if payload is not None:
+            event = Event.decode(payload)
+            if event.is_final:
+                return final_record(event)
+            continue
+        # Quiet for a while, or a gap: the database knows whether it finished meanwhile.
+        subscription.take_gap()
+        if await _finished(state, execution_id):
+            return None
     return None
 
 
