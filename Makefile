@@ -163,6 +163,8 @@ bench: setup nginx bench-tools
 	$(PY) -m bench.analytics
 	$(PY) -m bench.load
 	$(PY) -m bench.compat
+	$(PY) -m bench.collab
+	$(PY) -m bench.analyses
 
 clean-sandboxes: docker
 	@docker ps -aq --filter label=coderunhub.role=sandbox | xargs -r docker rm -f

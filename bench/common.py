@@ -124,9 +124,9 @@ class Suite:
     headers: dict[str, str]
 
 
-def _api_key(auth_url: str, log_path: Path) -> str:
+def api_key(auth_url: str, log_path: Path, scopes: tuple[str, ...] = ("executions:write", "executions:read")) -> str:
     """Sign in by phone with the development provider (its code is in the auth log, as in
-    development), then create an API key, as a developer would."""
+    development), then create an API key with ``scopes``, as a developer would."""
     # A valid US number of area 628 (its exchange must not start with 0 or 1).
     phone = f"+1628{secrets.choice(range(200, 1000))}{secrets.randbelow(10_000):04d}"
     with httpx.Client(base_url=auth_url, timeout=30) as client:
@@ -146,7 +146,7 @@ def _api_key(auth_url: str, log_path: Path) -> str:
         token = verified.json()["access_token"]
         created = client.post(
             "/auth/v1/api-keys",
-            json={"name": "bench", "scopes": ["executions:write", "executions:read"]},
+            json={"name": "bench", "scopes": list(scopes)},
             headers={"Authorization": f"Bearer {token}"},
         )
         created.raise_for_status()
@@ -201,7 +201,7 @@ def keyed_suite(url: str | None = None, **env: str) -> Iterator[Suite]:
                 if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
                     raise RuntimeError("the suite did not start; see /tmp/coderunhub-bench*.log")
                 time.sleep(0.2)
-            key = _api_key(auth_url, auth_log)
+            key = api_key(auth_url, auth_log)
             wait_for_warm_pool()
             yield Suite(started, {"Authorization": f"Bearer {key}"})
         finally:

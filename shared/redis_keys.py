@@ -118,3 +118,76 @@ def stream_ticket(digest: str) -> str:
     execution it may watch), until its first use (GETDEL) or its TTL. ``digest``: the ticket's
     SHA-256, so what Redis holds cannot be replayed as a ticket."""
     return f"crh:ticket:{digest}"
+
+
+# Collaborative sessions (issue 18; docs/design/collaboration-and-analysis.md).
+def collab_updates(session_id: uuid.UUID | str) -> str:
+    """Redis Stream: the session document's Yjs updates not yet folded into its PostgreSQL snapshot."""
+    return f"crh:collab:{session_id}:updates"
+
+
+def collab_channel(session_id: uuid.UUID | str) -> str:
+    """Pub/sub channel relaying a session's updates and awareness between gateways."""
+    return f"crh:collab:{session_id}"
+
+
+def collab_control_channel(session_id: uuid.UUID | str) -> str:
+    """Pub/sub channel for a session's control events (JSON): revocations, role changes, session end."""
+    return f"crh:collab:{session_id}:control"
+
+
+def collab_presence(session_id: uuid.UUID | str) -> str:
+    """Hash: socket id -> expiry (epoch seconds) of every socket connected to a session, on any gateway."""
+    return f"crh:collab:{session_id}:presence"
+
+
+def collab_compact_lock(session_id: uuid.UUID | str) -> str:
+    """Held (SET NX PX) by the gateway folding a session's update log into its snapshot."""
+    return f"crh:collab:{session_id}:compact"
+
+
+def collab_participant_token(digest: str) -> str:
+    """A participant's socket credential (the join cookie), under the token's SHA-256."""
+    return f"crh:collab:pt:{digest}"
+
+
+def collab_run_input(execution_id: uuid.UUID | str) -> str:
+    """Hash {bytes, frames}: the input editors typed into an interactive shared run, against its caps."""
+    return f"crh:collab:input:{execution_id}"
+
+
+def collab_run(session_id: uuid.UUID | str) -> str:
+    """The session's current shared run: JSON {execution_id, runner participant id, started_at}."""
+    return f"crh:collab:{session_id}:run"
+
+
+# Code analysis (issue 18; shared/analysis, services/executor/analysis.py).
+# List of queued analysis jobs (JSON shared.analysis.model.AnalysisJob): gateways LPUSH, executors BLMOVE.
+ANALYSIS_QUEUE = "crh:queue:analyses"
+# Hash: tool name -> JSON {version, image, image_id, executor, probed_at}, as executors found them.
+ANALYSIS_TOOLS = "crh:analysis:tools"
+
+
+def analysis_processing(executor_id: str) -> str:
+    """List of the analysis jobs an executor took and has not finished: re-queued once if it dies."""
+    return f"crh:analyses:processing:{executor_id}"
+
+
+def analysis_result(key: str) -> str:
+    """An analysis' result (JSON AnalysisResult), cached an hour under its key (a content hash)."""
+    return f"crh:analysis:{key}"
+
+
+def analysis_pending(key: str) -> str:
+    """Held (SET NX, short TTL) by the request that queued the analysis: others wait for its result."""
+    return f"crh:analysis:{key}:pending"
+
+
+def analysis_done(key: str) -> str:
+    """Pub/sub channel an analysis' result is published on (payload: the result's JSON)."""
+    return f"crh:analysis:done:{key}"
+
+
+def analyses_in_flight(owner: str) -> str:
+    """Sorted set of a caller's analysis requests waiting for a result (tokens; score = start)."""
+    return f"crh:analyses:inflight:{owner}"

@@ -119,14 +119,19 @@ class RateLimitPolicy(BaseModel):
     """One kind of caller's budgets, in the limits library's notation (e.g. "60/minute", "5/second").
 
     ``executions`` counts executions created (batch items and snippet runs each count), ``reads``
-    GET requests, ``writes`` every other mutation; ``max_in_flight`` caps queued + running executions."""
+    GET requests, ``writes`` every other mutation; ``max_in_flight`` caps queued + running executions.
+    ``analyses`` counts POST /v1/analyses (cache hits too), apart from the others: an editor linting
+    as someone types never eats into their executions; ``max_analyses_in_flight`` caps the analyses
+    one caller waits for at once."""
 
     executions: str = "60/minute"
     reads: str = "600/minute"
     writes: str = "120/minute"
     max_in_flight: int = Field(default=8, ge=1)
+    analyses: str = "240/minute"
+    max_analyses_in_flight: int = Field(default=2, ge=1)
 
-    @field_validator("executions", "reads", "writes")
+    @field_validator("executions", "reads", "writes", "analyses")
     @classmethod
     def _one_rate(cls, value: str) -> str:
         try:
@@ -184,6 +189,16 @@ class GatewaySettings(ServiceSettings):
     # Snippets: list page sizes (files are checked like an execution's: max_files, max_source_bytes).
     snippet_page_default: int = Field(default=20, ge=1)
     snippet_page_max: int = Field(default=100, ge=1)
+    # Collaborative sessions on snippets (docs/api.md#collaborative-sessions): a new session's
+    # participant cap (owner included; the owner may set 2..50 per session), the open sessions one
+    # owner may hold at once, and how long a join's participant token (cookie and Redis) lasts.
+    collab_max_participants: int = Field(default=10, ge=2, le=50)
+    collab_max_active_sessions: int = Field(default=5, ge=1)
+    collab_participant_token_ttl_s: int = Field(default=86_400, ge=60)
+    # A session nobody touched (no edit compacted, no REST change) for this long is ended and
+    # saved to its snippet; each gateway looks every collab_sweep_interval_s (one of them acts).
+    collab_idle_end_s: int = Field(default=86_400, ge=60)
+    collab_sweep_interval_s: float = Field(default=60.0, gt=0)
     # Idempotency-Key: how long a finished request's response is replayed, and how long a request
     # still in progress holds its key (past that, a crashed request's key is free again).
     idempotency_ttl_s: int = Field(default=86_400, ge=1)
@@ -229,10 +244,14 @@ class GatewaySettings(ServiceSettings):
     rate_limits_enabled: bool = True
     user_rate_limits: RateLimitPolicy = RateLimitPolicy()
     anonymous_rate_limits: RateLimitPolicy = RateLimitPolicy(
-        executions="10/minute", reads="120/minute", writes="30/minute", max_in_flight=2
+        executions="10/minute", reads="120/minute", writes="30/minute", max_in_flight=2, analyses="60/minute"
     )
     max_queued: int = Field(default=1_000, ge=1)
     queue_full_retry_after_s: int = Field(default=5, ge=1)
+    # Code analysis (POST /v1/analyses): while this many jobs wait on the analysis queue, a new one is
+    # a 503; a request waits this long for its result before answering 202 (the job's deadline too).
+    max_queued_analyses: int = Field(default=200, ge=1)
+    analysis_wait_s: float = Field(default=10.0, gt=0, le=60)
     # Batches: executions per POST /v1/batches, and how long a batch stays readable (its executions stay).
     batch_max_size: int = Field(default=20, ge=1)
     batch_ttl_s: int = Field(default=7 * 86_400, ge=60)
@@ -242,6 +261,28 @@ class GatewaySettings(ServiceSettings):
     web_dist_dir: str = "web/dist"
     auth_proxy_url: str | None = None
     auth_proxy_timeout_s: float = Field(default=30.0, gt=0)
+    # Collaborative sessions' socket (services/gateway/collab, docs/api.md "Collaborative sessions:
+    # the socket"). A frame, one client's awareness state and the encoded document (tombstones
+    # included) at most this large; the files' text and count are bounded by max_source_bytes and
+    # max_files, as for snippets. Past any of them: a type-100 error event, then close 4413.
+    collab_max_frame_bytes: int = Field(default=1 << 20, ge=1_024)
+    collab_max_state_bytes: int = Field(default=4 << 20, ge=1_024)
+    collab_max_awareness_bytes: int = Field(default=4 << 10, ge=256)
+    # Messages a socket may send per second, with bursts of twice as many; past that the gateway
+    # reads it more slowly (nothing is dropped: TCP holds the rest).
+    collab_messages_per_s: float = Field(default=50.0, gt=0)
+    # A participant's sockets at once (browser tabs); the participant cap itself is the session's.
+    collab_max_sockets_per_participant: int = Field(default=4, ge=1)
+    # A socket's presence entry (what the participant cap counts across gateways) lives this long
+    # unless its gateway renews it (every third of it), so a dead gateway's sockets stop counting.
+    collab_presence_ttl_s: int = Field(default=30, ge=3)
+    # Compaction of the update log into the PostgreSQL snapshot: this long after edits settle, at
+    # least this often while they go on, and whenever a room closes.
+    collab_compact_idle_s: float = Field(default=2.0, gt=0)
+    collab_compact_max_interval_s: float = Field(default=30.0, gt=0)
+    # The update log (a Redis Stream) expires this long after its last write: longer than any
+    # session stays idle, so only a log whose edits were never opened again can go.
+    collab_log_ttl_s: int = Field(default=7 * 86_400, ge=60)
 
 
 class ExecutorSettings(ServiceSettings):
@@ -352,6 +393,12 @@ class ExecutorSettings(ServiceSettings):
     webhook_nameservers: list[tuple[IPvAnyAddress, Annotated[int, Field(ge=1, le=65535)]]] = Field(default_factory=list)
     # Judging: stdout and stderr kept per test case (the comparison sees the whole output).
     judge_output_bytes: int = Field(default=64 << 10, ge=0)
+    # Code analysis (services/executor/analysis.py): jobs run at once, outside `concurrency` (each
+    # holds one sandbox for a fraction of a second); warm sandboxes of the analysis image per caller
+    # class; how long a result stays cached.
+    analysis_concurrency: int = Field(default=1, ge=0)
+    analysis_pool_size: int = Field(default=1, ge=0)
+    analysis_cache_ttl_s: int = Field(default=3_600, ge=1)
 
     def sandbox_mode_for(self, *, anonymous: bool) -> str:
         if anonymous and self.anonymous_sandbox_mode is not None:

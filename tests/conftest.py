@@ -65,7 +65,8 @@ os.environ.setdefault("CRH_LOG_JSON", "false")
 # Every suite calls from 127.0.0.1, many anonymously and in bursts: generous rate limits for all of
 # them (in-process and subprocess gateways alike); tests/product/test_rate_limits.py sets tiny ones.
 GENEROUS_RATE_LIMITS = (
-    '{"executions": "100000/minute", "reads": "100000/minute", "writes": "100000/minute", "max_in_flight": 10000}'
+    '{"executions": "100000/minute", "reads": "100000/minute", "writes": "100000/minute", "max_in_flight": 10000,'
+    ' "analyses": "100000/minute", "max_analyses_in_flight": 10000}'
 )
 os.environ.setdefault("CRH_GATEWAY_USER_RATE_LIMITS", GENEROUS_RATE_LIMITS)
 os.environ.setdefault("CRH_GATEWAY_ANONYMOUS_RATE_LIMITS", GENEROUS_RATE_LIMITS)

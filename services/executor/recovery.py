@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
 
 from services.executor import repository as repo
+from services.executor.analysis import requeue_dead
 from services.executor.finishing import drop_job, finish_interrupted, finish_with
 from services.executor.sandbox.box import queue_label, remove_sandboxes, sandbox_owners
 from services.executor.state import ExecutorState
@@ -95,6 +96,9 @@ async def sweep(state: ExecutorState) -> int:
             fixed += 1
     if fixed:
         logger.warning("sweeper repaired %d executions", fixed)
+    analyses = await requeue_dead(state)
+    if analyses:
+        logger.warning("sweeper queued again %d analyses of dead executors", analyses)
     reaped = await reap_orphaned_sandboxes(state)
     if reaped:
         logger.warning("sweeper removed %d sandboxes of dead executors", reaped)

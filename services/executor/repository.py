@@ -12,11 +12,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Row, Table, Update, func, insert, select, update
+from sqlalchemy import Float, Integer, Row, Table, Update, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import fast
-from shared.db.models import Execution, ExecutionFile, ExecutionPhase, ExecutionTestResult
+from shared.db.models import (
+    CodeMetric,
+    Execution,
+    ExecutionFile,
+    ExecutionPhase,
+    ExecutionTestResult,
+    Snippet,
+    SnippetRevision,
+)
 from shared.executions import CaseRecord, ExecutionStatus, OutputFile, Phase, PhaseRecord
 
 executions = cast(Table, Execution.__table__)
@@ -212,3 +221,49 @@ async def unfinished_before(session: AsyncSession, before: datetime, limit: int 
         .limit(limit)
     )
     return (await session.execute(stmt)).scalars().all()
+
+
+async def save_code_metrics(
+    session: AsyncSession,
+    snippet_id: uuid.UUID,
+    revision: int,
+    *,
+    lines: int,
+    code_lines: int,
+    functions: int | None,
+    ccn_max: int | None,
+    ccn_avg: float | None,
+) -> bool:
+    """A saved revision's metrics; False when the revision is gone (its snippet was deleted) or
+    already has them (a job run twice). Owner, language and time come from the revision's rows."""
+    measured = select(
+        SnippetRevision.snippet_id,
+        SnippetRevision.number,
+        Snippet.owner_id,
+        SnippetRevision.language,
+        literal(lines),
+        literal(code_lines),
+        literal(functions, Integer),
+        literal(ccn_max, Integer),
+        literal(ccn_avg, Float),
+        SnippetRevision.created_at,
+    ).where(
+        SnippetRevision.snippet_id == snippet_id,
+        SnippetRevision.number == revision,
+        Snippet.id == SnippetRevision.snippet_id,
+    )
+    columns = [
+        "snippet_id",
+        "revision",
+        "owner_id",
+        "language",
+        "lines",
+        "code_lines",
+        "functions",
+        "ccn_max",
+        "ccn_avg",
+        "created_at",
+    ]
+    stmt = pg_insert(CodeMetric).from_select(columns, measured).on_conflict_do_nothing()
+    result = await session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))

@@ -26,6 +26,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.executor import webhooks
+from services.executor.analysis import AnalysisLane, analysis_shapes
 from services.executor.arq_compat import CompatWorker
 from services.executor.http import start_http
 from services.executor.jobs import MAX_JOB_TRIES, run_execution
@@ -204,6 +205,9 @@ async def startup(ctx: dict[str, Any]) -> None:
     await recover_own(state)
     await pool.start()
     state.versions = await discover_versions(runner, docker, state.redis, settings.executor_id)
+    # Analyses run in a lane of their own, beside arq's jobs (services/executor/analysis.py).
+    ctx["analysis"] = AnalysisLane(state)
+    await ctx["analysis"].start()
     state.ready = True
     await _beat(state)
     ctx["background"].append(asyncio.create_task(_sweeper(state)))
@@ -248,6 +252,7 @@ def pool_settings(settings: ExecutorSettings, socket_memory: SocketMemory = Sock
             compile_limits = default_limits(settings.compile_limits, language.compile_limit_defaults)
             shape = sandbox_shape(image, language, compile_limits, Phase.compile)
             targets[shape] = max(targets.get(shape, 0), settings.pool_size)
+    targets.update(analysis_shapes(settings))
     return PoolSettings(
         base_targets={shape: size for shape, size in targets.items() if size > 0},
         max_per_shape=settings.pool_max_per_shape,
@@ -267,6 +272,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         task.cancel()
     if "http" in ctx:
         await ctx["http"].cleanup()
+    if "analysis" in ctx:
+        await ctx["analysis"].stop()
     state: ExecutorState | None = ctx.get("state")
     if state is None:
         return

@@ -8,9 +8,15 @@ from contextlib import asynccontextmanager
 from arq.connections import ArqRedis
 from fastapi import FastAPI
 
+from services.gateway.analyses.endpoints import router as analyses_router
 from services.gateway.analytics.endpoints import router as analytics_router
 from services.gateway.auth.jwks import JwksCache
 from services.gateway.batches.endpoints import router as batches_router
+from services.gateway.collab.endpoints import router as collab_router
+from services.gateway.collab.rooms import Rooms as CollabRooms
+from services.gateway.collab.runs import router as collab_runs_router
+from services.gateway.collab.saving import IdleSweeper
+from services.gateway.collab.socket import router as collab_socket_router
 from services.gateway.compat.common import CompatCredentialsMiddleware
 from services.gateway.compat.judge0.endpoints import router as judge0_router
 from services.gateway.compat.piston.endpoints import router as piston_router
@@ -66,9 +72,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.gateway = GatewayState(
             settings, engine, create_sessionmaker(engine), redis, hub, versions, jwks, auth_proxy
         )
+        collab = app.state.gateway.collab = CollabRooms(app.state.gateway)
+        sweeper = IdleSweeper(app.state.gateway)
+        sweeper.start()
         try:
             yield
         finally:
+            await sweeper.stop()
+            # First, while Redis and PostgreSQL are still there: rooms compact before their sockets go.
+            await collab.stop()
             if auth_proxy is not None:
                 await auth_proxy.aclose()
             await jwks.close()
@@ -116,9 +128,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(languages_router)
     app.include_router(webhooks_router)
     app.include_router(snippets_router)
+    app.include_router(collab_router)
+    app.include_router(collab_socket_router)
+    app.include_router(collab_runs_router)
     app.include_router(limits_router)
     app.include_router(config_router)
     app.include_router(batches_router)
+    app.include_router(analyses_router)
     app.include_router(tickets_router)
     if settings.compat_enabled:
         # Other APIs' shapes of the same executions, outside the OpenAPI document (docs/compat.md).

@@ -31,6 +31,7 @@ TAGS: dict[str, str] = {
     "analytics": "Usage statistics computed in PostgreSQL.",
     "limits": "Rate limits and quotas, and the caller's current usage.",
     "batches": "Several executions submitted and read together.",
+    "analyses": "Lint and format files (in sandboxes), cached: for editors.",
     "webhooks": "The signing secret of completion callbacks (`callback_url` on an execution).",
     "health": "Liveness and readiness probes.",
 }

@@ -18,6 +18,7 @@ from shared.settings import GatewaySettings
 
 if TYPE_CHECKING:
     from services.gateway.auth.principal import CheckedKey
+    from services.gateway.collab.rooms import Rooms
 
 
 @dataclass(slots=True)
@@ -36,3 +37,5 @@ class GatewayState:
     recent: RecentExecutions = field(default_factory=RecentExecutions)
     # API keys found valid lately, by their hash (services/gateway/auth/principal.py).
     api_keys: Recent[bytes, CheckedKey] = field(default_factory=lambda: Recent(4096))
+    # Collaborative sessions' rooms on this gateway (services/gateway/collab/rooms.py), set by the lifespan.
+    collab: Rooms | None = None

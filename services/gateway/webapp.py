@@ -6,12 +6,17 @@ GET/HEAD requests outside the API's prefixes."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+# Pages of the app that live at a path of their own (links shared outside the app: a collaborative
+# session's invite URL) get index.html, as nginx's `try_files $uri /index.html` gives them.
+_APP_PAGES = re.compile(r"^collab/[0-9A-Fa-f-]{36}$")
 
 API_PREFIXES = ("/v1/", "/auth/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics")
 
@@ -26,10 +31,16 @@ class WebAppMount(Mount):
         return super().matches(scope)
 
 
+class WebAppFiles(StaticFiles):
+    def get_path(self, scope: Scope) -> str:
+        path = super().get_path(scope)
+        return "index.html" if _APP_PAGES.match(path) else path
+
+
 def install_web_app(app: FastAPI, dist_dir: str) -> bool:
     """Mount the build when it exists; True if it was mounted."""
     dist = Path(dist_dir)
     if not (dist / "index.html").is_file():
         return False
-    app.router.routes.append(WebAppMount("/", app=StaticFiles(directory=dist, html=True), name="web"))
+    app.router.routes.append(WebAppMount("/", app=WebAppFiles(directory=dist, html=True), name="web"))
     return True

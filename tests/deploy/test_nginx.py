@@ -10,112 +10,30 @@ import json
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 import redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedError
 
-from bench.nginx import nginx, wait_for_port
+from bench.nginx import nginx
 from tests.auth.fakes import FakeTwilio
 from tests.auth_support import AuthService, fresh_phone
-from tests.conftest import LOG_DIR, ROOT, free_port, start_executor, wait_until_ready
+from tests.conftest import free_port
+from tests.deploy import suite as shared
+from tests.deploy.suite import Gateway, Suite
+
+# The shared suite's fixtures (module-scoped: this module gets a suite of its own).
+executors = shared.executors
+suite = shared.suite
 
 # Prints 0..19, one line every 0.15 s: long enough to kill a gateway in the middle.
 COUNTING = "import time\nfor i in range(20):\n    print(i, flush=True)\n    time.sleep(0.15)\n"
 EXPECTED = "".join(f"{i}\n" for i in range(20))
-
-
-@dataclass
-class Gateway:
-    port: int
-    env: dict[str, str]
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        log = (LOG_DIR / f"gateway-{self.port}.log").open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.gateway"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        wait_for_port(self.port, self.proc)
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    @property
-    def instance(self) -> str:
-        assert self.proc is not None
-        return f"{socket.gethostname()}:{self.proc.pid}"
-
-
-@dataclass
-class Suite:
-    url: str
-    gateways: list[Gateway]
-    nginx_log: Path
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def serving(self, instance: str) -> Gateway:
-        return next(g for g in self.gateways if g.instance == instance)
-
-
-@pytest.fixture(scope="module")
-def executors(database: str, redis_client: redis.Redis) -> Iterator[None]:
-    procs = [start_executor(f"executor-lb-{n}", f"executor-lb-{n}.log", CRH_EXECUTOR_CONCURRENCY="2") for n in (1, 2)]
-    try:
-        for n, proc in enumerate(procs, start=1):
-            wait_until_ready(redis_client, f"executor-lb-{n}", proc)
-        yield
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def suite(auth: AuthService, executors: None) -> AsyncIterator[Suite]:
-    auth_port = int(auth.url.rsplit(":", 1)[1])
-    gateways = []
-    for _ in range(2):
-        port = free_port()
-        env = {
-            **os.environ,
-            "CRH_GATEWAY_HOST": "127.0.0.1",
-            "CRH_GATEWAY_PORT": str(port),
-            "CRH_GATEWAY_AUTH_JWKS_URL": f"{auth.url}/auth/v1/.well-known/jwks.json",
-            "CRH_GATEWAY_STREAM_IDLE_CHECK_S": "1.0",
-            "CRH_LOG_JSON": "false",
-        }
-        gateways.append(Gateway(port, env))
-    for gateway in gateways:
-        gateway.start()
-    port = free_port()
-    page = "<!doctype html><title>CodeRunHub</title><div id=app></div>"
-    try:
-        with nginx(port, [g.port for g in gateways], auth_port, page) as workdir:
-            yield Suite(f"http://127.0.0.1:{port}", gateways, workdir / "error.log")
-    finally:
-        for gateway in gateways:
-            gateway.stop()
 
 
 async def test_the_whole_flow_through_nginx(suite: Suite, auth: AuthService, twilio: FakeTwilio) -> None:

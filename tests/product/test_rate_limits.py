@@ -172,7 +172,8 @@ async def test_limits_endpoint_reports_budgets_in_flight_and_queue(
         assert body["enabled"] is True
         assert body["caller"] == "user"
         budgets = {b["name"]: b for b in body["budgets"]}
-        assert set(budgets) == {"executions", "reads", "writes"}
+        assert set(budgets) == {"executions", "reads", "writes", "analyses"}
+        assert budgets["analyses"]["policy"] == "240/minute"
         assert budgets["executions"] | {"reset_after_s": 0} == {
             "name": "executions",
             "policy": "5/minute",

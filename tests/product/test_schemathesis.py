@@ -207,6 +207,10 @@ NOT_THE_API = {
 GATEWAY_NOT_IN_OPENAPI = {
     "WEBSOCKET /v1/executions/interactive",
     "WEBSOCKET /v1/executions/{execution_id}/stream",
+    # Collaborative sessions: the y-websocket socket and a shared run's stream (docs/api.md).
+    "WEBSOCKET /v1/collab/sessions/{session_id}/socket",
+    "WEBSOCKET /v1/collab/sessions/{session_id}/socket/{room}",
+    "WEBSOCKET /v1/collab/sessions/{session_id}/runs/{execution_id}/stream",
     "MOUNT /{path}",
 }
 # Judge0's and Piston's shapes of the API (docs/compat.md) are other APIs' contracts, not ours:

@@ -23,6 +23,8 @@ CREATING = {
     ("POST", "/judge0/submissions"): admitted_execution,
     ("POST", "/judge0/submissions/batch"): self_admitted,
     ("POST", "/api/v2/execute"): admitted_execution,
+    # A collaborative session's shared run (services/gateway/collab/runs.py).
+    ("POST", "/v1/collab/sessions/{session_id}/runs"): admitted_execution,
 }
 
 

@@ -37,7 +37,19 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 # The web build the committed screenshots show; they are retaken into docs/ only when it changes.
 SCREENSHOTS_BUILD = SCREENSHOTS / "web-build.sha256"
 SCREENSHOT_NAMES = frozenset(
-    {"editor", "editor-dark", "editor-phone", "terminal", "account", "snippets", "history", "analytics"}
+    {
+        "editor",
+        "editor-dark",
+        "editor-phone",
+        "terminal",
+        "account",
+        "snippets",
+        "history",
+        "analytics",
+        "collab-session",
+        "collab-session-phone",
+        "diagnostics",
+    }
 )
 
 

@@ -365,7 +365,7 @@ async def test_history_and_analytics(
 
     await page.goto("/#/analytics")
     charts = page.locator(".chart .uplot")
-    await expect(charts).to_have_count(4)
+    await expect(charts).to_have_count(5)
     await expect(page.locator("table.stats tbody tr", has_text="python")).to_contain_text("2")
     await expect(page.get_by_text("2 runs; 2 finished.")).to_be_visible()
     await shots.take(page, "analytics")

@@ -5,9 +5,12 @@ import { lazy } from "./components/lazy";
 import { ExecutionDetail, History } from "./pages/History";
 import { Playground } from "./pages/Playground";
 import { SharedSnippet, Snippets } from "./pages/Snippets";
-import { route, theme } from "./state";
+import { useEffect } from "preact/hooks";
+import { RETURN_KEY, route, theme } from "./state";
 
 const Analytics = lazy(async () => (await import("./pages/Analytics")).Analytics);
+// yjs, y-websocket and y-indexeddb load with the session page only.
+const SessionPage = lazy(async () => (await import("./collab/SessionPage")).SessionPage);
 
 const LINKS: [string, string][] = [
   ["/", "Editor"],
@@ -19,6 +22,7 @@ const LINKS: [string, string][] = [
 function Page({ path }: { path: string }) {
   const [, first, second] = path.split("/");
   if (first === "s" && second) return <SharedSnippet token={second} />;
+  if (first === "collab" && second) return <SessionPage id={second} key={second} />;
   if (first === "snippets") return <Snippets />;
   if (first === "history" && second) return <ExecutionDetail id={second} />;
   if (first === "history") return <History />;
@@ -31,18 +35,24 @@ export function App() {
   const path = route.value;
   const section = "/" + (path.split("/")[1] ?? "");
   const user = currentUser.value;
+  useEffect(() => {
+    const back = user && sessionStorage.getItem(RETURN_KEY);
+    if (!back) return;
+    sessionStorage.removeItem(RETURN_KEY);
+    if (back.startsWith("/collab/")) location.assign(back);
+  }, [user]);
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
         Skip to content
       </a>
       <header class="top">
-        <a class="brand" href="#/">
+        <a class="brand" href="/#/">
           CodeRunHub
         </a>
         <nav aria-label="Main">
           {LINKS.map(([href, label]) => (
-            <a key={href} href={`#${href}`} aria-current={section === href ? "page" : undefined}>
+            <a key={href} href={`/#${href}`} aria-current={section === href ? "page" : undefined}>
               {label}
             </a>
           ))}
@@ -56,7 +66,7 @@ export function App() {
           >
             {theme.value === "dark" ? "☀" : "☾"}
           </button>
-          <a href="#/account" aria-current={section === "/account" ? "page" : undefined} data-testid="account-link">
+          <a href="/#/account" aria-current={section === "/account" ? "page" : undefined} data-testid="account-link">
             {user ? (user.display_name || user.phone || user.email || "Account") : user === null ? "Sign in" : "…"}
           </a>
         </div>

@@ -102,10 +102,21 @@ effect(() => {
 
 export const languages = signal<Language[]>([]);
 
-/** Hash routes: #/, #/s/<token>, #/snippets, #/history, #/history/<id>, #/analytics, #/account. */
-export const route = signal<string>(location.hash.slice(1) || "/");
+/** A live session's page is a path, /collab/<id> (its invite links carry #k=<token>, not a route). */
+export const COLLAB_PATH = /^\/collab\/([\w-]+)\/?$/;
+
+/** Hash routes: #/, #/s/<token>, #/snippets, #/history, #/history/<id>, #/analytics, #/account; and
+ * /collab/<id>. */
+function currentRoute(): string {
+  const collab = COLLAB_PATH.exec(location.pathname);
+  return collab ? `/collab/${collab[1]}` : location.hash.slice(1) || "/";
+}
+
+export const route = signal<string>(currentRoute());
+/** sessionStorage: the session page to go back to once signed in (its invite needed an account). */
+export const RETURN_KEY = "crh.return";
 window.addEventListener("hashchange", () => {
-  route.value = location.hash.slice(1) || "/";
+  route.value = currentRoute();
 });
 
 export function navigate(path: string): void {

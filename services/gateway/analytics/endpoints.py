@@ -13,6 +13,7 @@ from services.gateway.analytics.repository import Window
 from services.gateway.analytics.schemas import (
     AnalyticsScope,
     Bucket,
+    CodeMetricsTimeline,
     LanguageUsage,
     RunStats,
     Timeline,
@@ -123,3 +124,23 @@ async def get_verdict_distribution(session: SessionDep, query: ViewQuery) -> Ver
 )
 async def get_run_stats(session: SessionDep, query: ViewQuery) -> RunStats:
     return await service.run_stats(session, query.scope, query.span)
+
+
+@router.get(
+    "/code-metrics",
+    response_model=CodeMetricsTimeline,
+    summary="Code metrics over time",
+    description="The code metrics of the snippets saved per hour or day (UTC buckets): how many, their lines "
+    "and functions, the mean and the highest cyclomatic complexity (each snippet counted once per bucket, at its "
+    "last revision saved in it; see GET /v1/snippets/{id} `metrics`). Every bucket of the window is listed, "
+    "empty ones with 0 and nulls, at most 2,400 of them. The window is over the revisions' save times; "
+    "`scope=global` (administrators) covers everyone's snippets. Needs an account (`executions:read` for API keys).",
+    responses=RESPONSES,
+)
+async def get_code_metrics_timeline(
+    session: SessionDep,
+    settings: SettingsDep,
+    query: ViewQuery,
+    bucket: Annotated[Bucket, Query(description="Bucket width.")] = Bucket.day,
+) -> CodeMetricsTimeline:
+    return await service.code_metrics(session, settings, query.scope, query.span, bucket)

@@ -12,11 +12,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeVarTuple
 
-from sqlalchemy import DateTime, Float, Interval, Row, Select, func, literal_column, or_, select, type_coerce
-from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Float,
+    Interval,
+    Row,
+    Select,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, array, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from shared.db.models import Execution
+from shared.db.models import CodeMetric, Execution
 
 _Ts = TypeVarTuple("_Ts")
 BucketName = Literal["hour", "day"]
@@ -43,13 +56,17 @@ def languages_stmt(window: Window) -> Select[str, int]:
     return stmt.order_by(count.desc(), Execution.language)
 
 
-def timeline_stmt(window: Window, bucket: BucketName) -> Select[datetime, int]:
+def _bucket_start(column: InstrumentedAttribute[datetime], bucket: BucketName) -> ColumnElement[datetime]:
     # Buckets are cut in UTC whatever the session's time zone: date_bin from a UTC midnight is plain
     # arithmetic (date_trunc with a zone converts every row, about three times slower). The stride is
     # a literal from a closed set, so the GROUP BY expression is the very one selected.
     stride = literal_column("interval '1 hour'" if bucket == "hour" else "interval '1 day'", Interval)
     origin = literal_column("timestamptz '2000-01-01 00:00:00+00'", DateTime(timezone=True))
-    start = func.date_bin(stride, Execution.created_at, origin, type_=DateTime(timezone=True))
+    return func.date_bin(stride, column, origin, type_=DateTime(timezone=True))
+
+
+def timeline_stmt(window: Window, bucket: BucketName) -> Select[datetime, int]:
+    start = _bucket_start(Execution.created_at, bucket)
     stmt = _within(select(start.label("start"), func.count()), window)
     return stmt.group_by(literal_column("1")).order_by(literal_column("1"))
 
@@ -98,3 +115,40 @@ async def run_stats(
     session: AsyncSession, window: Window
 ) -> Sequence[Row[str, int, list[float | None] | None, list[float | None] | None]]:
     return (await session.execute(run_stats_stmt(window))).all()
+
+
+CodeMetricsRow = Row[datetime, int, int, int, int | None, float | None]
+
+
+def code_metrics_stmt(window: Window, bucket: BucketName) -> Select[datetime, int, int, int, int | None, float | None]:
+    """Per bucket of the window: snippets saved, and of their last revision saved in the bucket
+    the lines and functions (summed), the highest CCN and the mean CCN over all their functions.
+
+    A scan of ix_code_metrics_owner_created (per user); DISTINCT ON keeps each snippet's latest
+    revision per bucket, so a snippet saved ten times in a day counts once."""
+    start = _bucket_start(CodeMetric.created_at, bucket).label("start")
+    latest = select(start, CodeMetric.lines, CodeMetric.functions, CodeMetric.ccn_max, CodeMetric.ccn_avg).where(
+        CodeMetric.created_at >= window.since, CodeMetric.created_at < window.until
+    )
+    if window.user_id is not None:
+        latest = latest.where(CodeMetric.owner_id == window.user_id)
+    latest = latest.ext(distinct_on(start, CodeMetric.snippet_id)).order_by(
+        start, CodeMetric.snippet_id, CodeMetric.revision.desc()
+    )
+    rows = latest.subquery("latest")
+    functions = func.coalesce(func.sum(rows.c.functions), 0)
+    # The mean over functions: each revision's mean weighted by its function count.
+    ccn_avg = func.sum(rows.c.ccn_avg * rows.c.functions) / func.nullif(func.sum(rows.c.functions), 0)
+    stmt = select(
+        rows.c.start,
+        func.count(),
+        func.coalesce(func.sum(rows.c.lines), 0),
+        functions,
+        func.max(rows.c.ccn_max),
+        type_coerce(ccn_avg, Float),
+    )
+    return stmt.group_by(rows.c.start).order_by(rows.c.start)
+
+
+async def code_metrics(session: AsyncSession, window: Window, bucket: BucketName) -> Sequence[CodeMetricsRow]:
+    return (await session.execute(code_metrics_stmt(window, bucket))).all()

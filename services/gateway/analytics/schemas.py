@@ -144,3 +144,53 @@ class RunStats(Window):
     )
 
     items: list[LanguageRunStats]
+
+
+class CodeMetricsPoint(BaseModel):
+    start: datetime = Field(description="Start of the bucket (UTC).")
+    snippets: int = Field(description="Snippets saved in the bucket (and measured), each counted once.")
+    lines: int = Field(description="Lines of those snippets, each at its last revision saved in the bucket.")
+    functions: int = Field(description="Functions in them (languages lizard reads).")
+    ccn_avg: float | None = Field(description="Mean cyclomatic complexity over those functions; null without any.")
+    ccn_max: int | None = Field(description="The highest cyclomatic complexity among them; null without functions.")
+
+
+class CodeMetricsTimeline(BaseModel):
+    """Code metrics of the snippets saved per hour or day (UTC buckets), every bucket listed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "scope": "mine",
+                    "since": "2026-11-24T00:00:00Z",
+                    "until": "2026-11-26T00:00:00Z",
+                    "bucket": "day",
+                    "items": [
+                        {
+                            "start": "2026-11-24T00:00:00Z",
+                            "snippets": 3,
+                            "lines": 120,
+                            "functions": 9,
+                            "ccn_avg": 2.44,
+                            "ccn_max": 6,
+                        },
+                        {
+                            "start": "2026-11-25T00:00:00Z",
+                            "snippets": 0,
+                            "lines": 0,
+                            "functions": 0,
+                            "ccn_avg": None,
+                            "ccn_max": None,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
+    scope: AnalyticsScope = Field(description="`mine`, or `global` (administrators): everyone's snippets.")
+    since: datetime = Field(description="Revisions saved at or after this time are counted.")
+    until: datetime = Field(description="... and before this time.")
+    bucket: Bucket
+    items: list[CodeMetricsPoint]

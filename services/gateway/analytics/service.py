@@ -10,6 +10,8 @@ from services.gateway.analytics import repository as repo
 from services.gateway.analytics.schemas import (
     AnalyticsScope,
     Bucket,
+    CodeMetricsPoint,
+    CodeMetricsTimeline,
     LanguageCount,
     LanguageRunStats,
     LanguageUsage,
@@ -65,9 +67,8 @@ async def languages(session: AsyncSession, scope: AnalyticsScope, span: repo.Win
     )
 
 
-async def timeline(
-    session: AsyncSession, settings: GatewaySettings, scope: AnalyticsScope, span: repo.Window, bucket: Bucket
-) -> Timeline:
+def _buckets(settings: GatewaySettings, span: repo.Window, bucket: Bucket) -> list[datetime]:
+    """The starts of every bucket of the window (422 when there are too many)."""
     first, step = _truncate(span.since, bucket), STEPS[bucket]
     buckets = -(-(span.until - first) // step)
     if buckets > settings.analytics_max_buckets:
@@ -76,10 +77,15 @@ async def timeline(
             f"{buckets} buckets; at most {settings.analytics_max_buckets}: narrow the window",
             source="query",
         )
+    return [first + i * step for i in range(buckets)]
+
+
+async def timeline(
+    session: AsyncSession, settings: GatewaySettings, scope: AnalyticsScope, span: repo.Window, bucket: Bucket
+) -> Timeline:
+    starts = _buckets(settings, span, bucket)
     counts = {start.astimezone(UTC): count for start, count in await repo.timeline(session, span, bucket.value)}
-    items = [
-        TimelinePoint(start=start, count=counts.get(start, 0)) for start in (first + i * step for i in range(buckets))
-    ]
+    items = [TimelinePoint(start=start, count=counts.get(start, 0)) for start in starts]
     return Timeline(
         scope=scope,
         since=span.since,
@@ -124,3 +130,23 @@ async def run_stats(session: AsyncSession, scope: AnalyticsScope, span: repo.Win
         for language, runs, wall, memory in await repo.run_stats(session, span)
     ]
     return RunStats(scope=scope, since=span.since, until=span.until, items=items)
+
+
+async def code_metrics(
+    session: AsyncSession, settings: GatewaySettings, scope: AnalyticsScope, span: repo.Window, bucket: Bucket
+) -> CodeMetricsTimeline:
+    starts = _buckets(settings, span, bucket)
+    found = {
+        start.astimezone(UTC): CodeMetricsPoint(
+            start=start.astimezone(UTC),
+            snippets=snippets,
+            lines=lines,
+            functions=functions,
+            ccn_avg=round(ccn_avg, 2) if ccn_avg is not None else None,
+            ccn_max=ccn_max,
+        )
+        for start, snippets, lines, functions, ccn_max, ccn_avg in await repo.code_metrics(session, span, bucket.value)
+    }
+    empty = {"snippets": 0, "lines": 0, "functions": 0, "ccn_avg": None, "ccn_max": None}
+    items = [found.get(start) or CodeMetricsPoint(start=start, **empty) for start in starts]
+    return CodeMetricsTimeline(scope=scope, since=span.since, until=span.until, bucket=bucket, items=items)

@@ -166,3 +166,6 @@ ExecutionsWriteSocket = Annotated[SocketAccess, Depends(_declared_socket(EXECUTI
 # Anyone may stream an execution they can see (Principal.may_see); API keys need executions:read,
 # as for GET /v1/executions/{id}: the stream carries the same output.
 ExecutionsReadSocket = Annotated[SocketAccess, Depends(_declared_socket(EXECUTIONS_READ_OPEN))]
+# A collaborative session's socket: guests too (a participant token); services/gateway/collab/access.py
+# admits only the session's participants, and principals need snippets:read.
+SnippetsReadOpenSocket = Annotated[SocketAccess, Depends(_declared_socket(SNIPPETS_READ_OPEN))]

@@ -39,6 +39,8 @@ class BudgetsOut(BaseModel):
     reads: str
     writes: str
     max_in_flight: int = Field(description="Queued and running executions at a time.")
+    analyses: str = Field(description="Analyses requested per window (POST /v1/analyses, cache hits too).")
+    max_analyses_in_flight: int = Field(description="Analyses waited for at a time.")
 
     @classmethod
     def of(cls, policy: RateLimitPolicy) -> BudgetsOut:

@@ -95,6 +95,20 @@ async def cancel(state: GatewayState, principal: Principal, execution_id: uuid.U
     # id, which is its only credential (as for reading it).
     if record is None or not principal.may_see(record.user_id):
         raise NotFoundProblem(f"Execution {execution_id}")
+    return await _stop(state, record, execution_id)
+
+
+async def stop(state: GatewayState, execution_id: uuid.UUID) -> ExecutionRecord:
+    """As ``cancel``, for a caller whose right to stop it was established otherwise (an editor of
+    the collaborative session the run belongs to)."""
+    async with state.sessionmaker() as session:
+        record = await repo.load_record(session, execution_id)
+    if record is None:
+        raise NotFoundProblem(f"Execution {execution_id}")
+    return await _stop(state, record, execution_id)
+
+
+async def _stop(state: GatewayState, record: ExecutionRecord, execution_id: uuid.UUID) -> ExecutionRecord:
     if record.status is ExecutionStatus.finished:
         raise AlreadyFinished(record)
 

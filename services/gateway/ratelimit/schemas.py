@@ -12,7 +12,8 @@ from services.gateway.ratelimit.service import Budget
 class BudgetOut(BaseModel):
     name: Budget = Field(
         description="`executions`: executions created (each batch item and snippet run counts); "
-        "`reads`: GET requests; `writes`: other requests that change something."
+        "`reads`: GET requests; `writes`: other requests that change something; `analyses`: analyses "
+        "requested (POST /v1/analyses, answers from the cache too)."
     )
     policy: str = Field(description="The rate in the server's notation.", examples=["60/minute"])
     limit: int = Field(description="Uses allowed per window.", examples=[60])

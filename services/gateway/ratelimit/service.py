@@ -60,6 +60,8 @@ class Budget(enum.StrEnum):
     executions = "executions"
     reads = "reads"
     writes = "writes"
+    # POST /v1/analyses, cache hits too (charged by wiring.admitted_analysis, not as a write).
+    analyses = "analyses"
 
 
 CallerKind = Literal["anonymous", "user", "api_key"]

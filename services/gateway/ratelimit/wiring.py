@@ -6,7 +6,8 @@ Routes that create executions declare their admission instead, and are not charg
 execution (``AdmittedExecution``: POST /v1/executions, POST /v1/snippets/{id}/run; admission.py
 takes the budget, queue room and an in-flight slot in one round trip, before the route builds
 anything), or their own count (``SelfAdmitted``: POST /v1/batches, one per item once validated).
-The interactive WebSocket calls admit_execution itself."""
+The interactive WebSocket calls admit_execution itself. POST /v1/analyses declares its own too
+(``AdmittedAnalysis``: the analyses budget, apart from executions and writes)."""
 
 from __future__ import annotations
 
@@ -126,6 +127,17 @@ async def admitted_execution(connection: HTTPConnection, state: StateDep) -> Asy
             await reservation.release()
 
 
+async def admitted_analysis(connection: HTTPConnection, state: StateDep) -> Caller | None:
+    """What a route requesting an analysis declares (``AdmittedAnalysis``): the caller's analyses
+    budget, charged before anything else (cache hits count; 429 when exhausted). The caller, whose
+    in-flight cap the analysis takes a slot of if it runs (None when limits are off)."""
+    if not state.settings.rate_limits_enabled:
+        return None
+    caller = await identify(connection, state)
+    await charge_request(connection, state, caller, Budget.analyses)
+    return caller
+
+
 async def self_admitted() -> None:
     """What a route that admits its executions itself declares (``SelfAdmitted``), once it knows
     how many (a batch: one execution of budget and one in-flight slot per item, admit_batch)."""
@@ -133,7 +145,8 @@ async def self_admitted() -> None:
 
 AdmittedExecution = Annotated[Reservation | None, Depends(admitted_execution)]
 SelfAdmitted = Depends(self_admitted)
-ADMISSIONS = (admitted_execution, self_admitted)
+AdmittedAnalysis = Annotated[Caller | None, Depends(admitted_analysis)]
+ADMISSIONS = (admitted_execution, self_admitted, admitted_analysis)
 
 
 def _declares(dependant: Dependant, calls: tuple[Callable[..., Any], ...]) -> bool:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway import paging
+from services.gateway.analyses.metrics import queue_snippet_metrics
 from services.gateway.auth.access import SnippetsRead, SnippetsReadOpen, SnippetsRun, SnippetsWrite
 from services.gateway.auth.principal import Principal
 from services.gateway.deps import CursorQuery, EncodingQuery, SessionDep, SettingsDep, StateDep
@@ -31,7 +32,8 @@ from services.gateway.snippets.schemas import (
     SnippetUpdate,
     Visibility,
 )
-from shared.db.models import Snippet
+from services.gateway.state import GatewayState
+from shared.db.models import CodeMetric, Snippet
 from shared.problems import PROBLEM_RESPONSES, documented_problem
 
 router = APIRouter(prefix="/v1/snippets", tags=["snippets"])
@@ -79,9 +81,23 @@ IfMatch = Annotated[
 ]
 
 
-def _out(snippet: Snippet, principal: Principal, response: Response) -> SnippetOut:
+def _out(snippet: Snippet, principal: Principal, response: Response, metrics: CodeMetric | None = None) -> SnippetOut:
     response.headers["ETag"] = service.etag(snippet)
-    return SnippetOut.build(snippet, owner_view=service.is_owner(principal, snippet))
+    return SnippetOut.build(snippet, owner_view=service.is_owner(principal, snippet), metrics=metrics)
+
+
+async def _read_out(session: AsyncSession, snippet: Snippet, principal: Principal, response: Response) -> SnippetOut:
+    """With the current revision's metrics, where computed."""
+    metrics = (await repo.current_metrics(session, [snippet])).get(snippet.id)
+    return _out(snippet, principal, response, metrics)
+
+
+async def _measure(state: GatewayState, snippet: Snippet) -> None:
+    """After the commit that saved a revision: its metrics are computed and stored by an executor
+    (services/gateway/analyses/metrics.py); the answer does not wait for them, nor fail without."""
+    await queue_snippet_metrics(
+        state, snippet_id=snippet.id, revision=snippet.revision, language=snippet.language, files=snippet.files
+    )
 
 
 @router.post(
@@ -95,7 +111,7 @@ def _out(snippet: Snippet, principal: Principal, response: Response) -> SnippetO
 async def create_snippet(
     payload: SnippetCreate,
     session: SessionDep,
-    settings: SettingsDep,
+    state: StateDep,
     principal: SnippetsWrite,
     response: Response,
     idempotency: IdempotencyDep,
@@ -103,8 +119,9 @@ async def create_snippet(
     assert principal.user_id is not None
     if (replay := await idempotency.begin()) is not None:
         return replay
-    snippet = service.create(session, principal.user_id, payload, settings)
+    snippet = service.create(session, principal.user_id, payload, state.settings)
     await session.commit()
+    await _measure(state, snippet)
     response.headers["Location"] = f"/v1/snippets/{snippet.id}"
     return await idempotency.done(_out(snippet, principal, response), response)
 
@@ -128,7 +145,9 @@ async def list_my_snippets(
 ) -> SnippetPage:
     query = service.page_query(settings, q=q, language=language, visibility=visibility, cursor=cursor, limit=limit)
     rows, next_cursor = paging.split_page(await repo.page(session, query, owner_id=principal.user_id), query.limit)
-    return SnippetPage(items=[SnippetSummary.summary(s, owner_view=True) for s in rows], next_cursor=next_cursor)
+    metrics = await repo.current_metrics(session, rows)
+    items = [SnippetSummary.summary(s, owner_view=True, metrics=metrics.get(s.id)) for s in rows]
+    return SnippetPage(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -149,7 +168,10 @@ async def list_public_snippets(
 ) -> SnippetPage:
     query = service.page_query(settings, q=q, language=language, visibility=None, cursor=cursor, limit=limit)
     rows, next_cursor = paging.split_page(await repo.page(session, query, owner_id=None), query.limit)
-    items = [SnippetSummary.summary(s, owner_view=service.is_owner(principal, s)) for s in rows]
+    metrics = await repo.current_metrics(session, rows)
+    items = [
+        SnippetSummary.summary(s, owner_view=service.is_owner(principal, s), metrics=metrics.get(s.id)) for s in rows
+    ]
     return SnippetPage(items=items, next_cursor=next_cursor)
 
 
@@ -163,7 +185,7 @@ async def list_public_snippets(
 async def get_shared_snippet(
     token: ShareToken, session: SessionDep, principal: SnippetsReadOpen, response: Response
 ) -> SnippetOut:
-    return _out(await service.shared(session, token), principal, response)
+    return await _read_out(session, await service.shared(session, token), principal, response)
 
 
 @router.post(
@@ -174,11 +196,11 @@ async def get_shared_snippet(
     responses={**CREATED, **ACCOUNT_RESPONSES},
 )
 async def fork_shared_snippet(
-    token: ShareToken, session: SessionDep, principal: SnippetsWrite, response: Response
+    token: ShareToken, session: SessionDep, state: StateDep, principal: SnippetsWrite, response: Response
 ) -> SnippetOut:
     assert principal.user_id is not None
     origin = await service.shared(session, token, key_share=True)
-    return await _fork(session, origin, principal, None, response)
+    return await _fork(session, state, origin, principal, None, response)
 
 
 @router.get(
@@ -192,7 +214,7 @@ async def fork_shared_snippet(
 async def get_snippet(
     snippet_id: SnippetId, session: SessionDep, principal: SnippetsReadOpen, response: Response
 ) -> SnippetOut:
-    return _out(await service.readable(session, principal, snippet_id), principal, response)
+    return await _read_out(session, await service.readable(session, principal, snippet_id), principal, response)
 
 
 @router.patch(
@@ -207,15 +229,19 @@ async def update_snippet(
     snippet_id: SnippetId,
     payload: SnippetUpdate,
     session: SessionDep,
-    settings: SettingsDep,
+    state: StateDep,
     principal: SnippetsWrite,
     response: Response,
     if_match: IfMatch = None,
 ) -> SnippetOut:
     snippet = await service.owned(session, principal, snippet_id)
-    service.update(session, snippet, payload, if_match, settings)
+    service.update(session, snippet, payload, if_match, state.settings)
     await session.commit()
-    return _out(snippet, principal, response)
+    if payload.changes_content:
+        # A new revision (a title change too: the metrics come from the cache then).
+        await _measure(state, snippet)
+        return _out(snippet, principal, response)
+    return await _read_out(session, snippet, principal, response)
 
 
 @router.delete(
@@ -277,20 +303,27 @@ async def get_revision(
 async def fork_snippet(
     snippet_id: SnippetId,
     session: SessionDep,
+    state: StateDep,
     principal: SnippetsWrite,
     response: Response,
     revision: RevisionQuery = None,
 ) -> SnippetOut:
     origin = await service.readable(session, principal, snippet_id, key_share=True)
-    return await _fork(session, origin, principal, revision, response)
+    return await _fork(session, state, origin, principal, revision, response)
 
 
 async def _fork(
-    session: AsyncSession, origin: Snippet, principal: Principal, revision: int | None, response: Response
+    session: AsyncSession,
+    state: GatewayState,
+    origin: Snippet,
+    principal: Principal,
+    revision: int | None,
+    response: Response,
 ) -> SnippetOut:
     assert principal.user_id is not None
     snippet = await service.fork(session, origin, principal.user_id, revision)
     await session.commit()
+    await _measure(state, snippet)
     response.headers["Location"] = f"/v1/snippets/{snippet.id}"
     return _out(snippet, principal, response)
 

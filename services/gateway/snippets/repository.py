@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from shared.db.models import Snippet, SnippetRevision
+from shared.db.models import CodeMetric, Snippet, SnippetRevision
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +93,12 @@ async def page(session: AsyncSession, query: PageQuery, *, owner_id: uuid.UUID |
         stmt = stmt.where(tuple_(Snippet.created_at, Snippet.id) < tuple_(*query.after))
     stmt = stmt.order_by(Snippet.created_at.desc(), Snippet.id.desc()).limit(query.limit + 1)
     return (await session.execute(stmt)).scalars().all()
+
+
+async def current_metrics(session: AsyncSession, snippets: Sequence[Snippet]) -> dict[uuid.UUID, CodeMetric]:
+    """Each snippet's metrics of its current revision, where computed (primary-key lookups)."""
+    if not snippets:
+        return {}
+    wanted = [(snippet.id, snippet.revision) for snippet in snippets]
+    stmt = select(CodeMetric).where(tuple_(CodeMetric.snippet_id, CodeMetric.revision).in_(wanted))
+    return {row.snippet_id: row for row in (await session.execute(stmt)).scalars()}

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.gateway.executions.schemas import FileIn, LimitsIn
-from shared.db.models import Snippet, SnippetRevision
+from shared.db.models import CodeMetric, Snippet, SnippetRevision
 
 Visibility = Literal["private", "unlisted", "public"]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -128,6 +128,49 @@ def _links(snippet: Snippet, owner_view: bool) -> SnippetLinks:
     )
 
 
+class SnippetMetrics(BaseModel):
+    """Code metrics of the snippet's current revision (lizard, computed once it is saved)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "revision": 2,
+                    "language": "python",
+                    "lines": 14,
+                    "code_lines": 11,
+                    "functions": 2,
+                    "ccn_max": 4,
+                    "ccn_avg": 2.5,
+                    "computed_at": "2026-12-07T08:00:00Z",
+                }
+            ]
+        }
+    )
+
+    revision: int = Field(description="The revision measured: always the current one.")
+    language: str
+    lines: int = Field(description="Lines of all the files.")
+    code_lines: int = Field(description="Lines with code (lizard's NLOC; non-blank lines where it reads no file).")
+    functions: int | None = Field(description="Functions found; null where lizard reads none of the files.")
+    ccn_max: int | None = Field(description="The highest cyclomatic complexity of a function; null without any.")
+    ccn_avg: float | None = Field(description="The mean cyclomatic complexity of its functions; null without any.")
+    computed_at: datetime = Field(description="When the revision was saved.")
+
+    @classmethod
+    def of(cls, row: CodeMetric) -> SnippetMetrics:
+        return cls(
+            revision=row.revision,
+            language=row.language,
+            lines=row.lines,
+            code_lines=row.code_lines,
+            functions=row.functions,
+            ccn_max=row.ccn_max,
+            ccn_avg=round(row.ccn_avg, 2) if row.ccn_avg is not None else None,
+            computed_at=row.created_at,
+        )
+
+
 class SnippetSummary(BaseModel):
     id: uuid.UUID
     owner_id: uuid.UUID
@@ -140,18 +183,32 @@ class SnippetSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     links: SnippetLinks
+    metrics: SnippetMetrics | None = Field(
+        default=None,
+        description="Code metrics of the current revision: null until an executor has computed them "
+        "(about a second after a save), and where they could not be (a tool limit).",
+    )
 
     @classmethod
-    def summary(cls, snippet: Snippet, owner_view: bool) -> SnippetSummary:
-        return SnippetSummary(**_common(snippet, owner_view))
+    def summary(cls, snippet: Snippet, owner_view: bool, metrics: CodeMetric | None = None) -> SnippetSummary:
+        return SnippetSummary(**_common(snippet, owner_view), metrics=_metrics(snippet, metrics))
 
 
 class SnippetOut(SnippetSummary):
     files: list[FileOut]
 
     @classmethod
-    def build(cls, snippet: Snippet, owner_view: bool) -> SnippetOut:
-        return cls(**_common(snippet, owner_view), files=[FileOut(**f) for f in snippet.files])
+    def build(cls, snippet: Snippet, owner_view: bool, metrics: CodeMetric | None = None) -> SnippetOut:
+        return cls(
+            **_common(snippet, owner_view),
+            files=[FileOut(**f) for f in snippet.files],
+            metrics=_metrics(snippet, metrics),
+        )
+
+
+def _metrics(snippet: Snippet, row: CodeMetric | None) -> SnippetMetrics | None:
+    # Only the current revision's: an older revision's numbers would describe other code.
+    return SnippetMetrics.of(row) if row is not None and row.revision == snippet.revision else None
 
 
 def _common(snippet: Snippet, owner_view: bool) -> dict[str, object]:

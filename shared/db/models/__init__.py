@@ -1,4 +1,9 @@
 from shared.db.models.api_key import ApiKey
+from shared.db.models.code_metric import CodeMetric
+from shared.db.models.collab_document import CollabDocument
+from shared.db.models.collab_invite import CollabInvite
+from shared.db.models.collab_participant import CollabParticipant
+from shared.db.models.collab_session import CollabSession
 from shared.db.models.execution import Execution
 from shared.db.models.execution_file import ExecutionFile
 from shared.db.models.execution_phase import ExecutionPhase
@@ -13,6 +18,11 @@ from shared.db.models.webhook_secret import WebhookSecret
 
 __all__ = [
     "ApiKey",
+    "CodeMetric",
+    "CollabDocument",
+    "CollabInvite",
+    "CollabParticipant",
+    "CollabSession",
     "Execution",
     "ExecutionFile",
     "ExecutionPhase",

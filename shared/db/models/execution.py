@@ -71,6 +71,10 @@ class Execution(Base):
     finished_at: Mapped[datetime | None]
     # The snippet this execution ran (POST /v1/snippets/{id}/run), if any.
     snippet_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("snippets.id", ondelete="SET NULL"), index=True)
+    # A collaborative session's shared run: every participant of that session may stream it.
+    collab_session_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("collab_sessions.id", ondelete="SET NULL"), index=True
+    )
     # Judging: [{stdin, expected_stdout, name}] (null: not judged) and how stdout is compared
     # (exact | whitespace); per-case results live in execution_test_results.
     test_cases: Mapped[list[Any] | None]

@@ -40,6 +40,11 @@ def jvm_zygote(tool: str, classpath: str = "", *warm_options: str, properties: t
 
 SLOW_COMPILER = limits(wall_time_ms=60_000, cpu_time_ms=60_000)
 
+# Since GCC 11 diagnostics count columns in display cells (a tab up to 8 of them); in bytes, a
+# column converts to an editor's exactly (docs/design/collaboration-and-analysis.md, 2.3). GCC 12
+# and 14 take it; the precompiled <bits/stdc++.h> (setup/gcc.sh) stays valid with it.
+GCC_BYTE_COLUMNS = "-fdiagnostics-column-unit=byte"
+
 GCC_FLAGS = (
     r"-O[0-3sg]?",
     r"-g",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.languages.families.common import GCC_FLAGS, env
+from shared.languages.families.common import GCC_BYTE_COLUMNS, GCC_FLAGS, env
 from shared.languages.model import Language
 
 _C_STD = r"-std=(c|gnu)(89|99|11|17|2x|23)"
@@ -30,7 +30,18 @@ def _gcc(language: str, variant: str, runtime: str) -> Language:
             source_file="main.c",
             extensions=(".c",),
             # GCC has no "--": names go as ./name.
-            compile=("gcc", "-O2", "-std=gnu17", "-pipe", "{flags}", "-o", "main", "./{sources}", *_C_LINK),
+            compile=(
+                "gcc",
+                "-O2",
+                "-std=gnu17",
+                "-pipe",
+                GCC_BYTE_COLUMNS,
+                "{flags}",
+                "-o",
+                "main",
+                "./{sources}",
+                *_C_LINK,
+            ),
             allowed_flags=(*GCC_FLAGS, _C_STD),
             artifacts=("main",),
             run=("./main",),
@@ -51,6 +62,7 @@ def _gcc(language: str, variant: str, runtime: str) -> Language:
                 "-O2",
                 "-std=gnu++17",
                 "-pipe",
+                GCC_BYTE_COLUMNS,
                 "-I/opt/crh/pch",
                 _EIGEN,
                 "{flags}",
@@ -72,7 +84,7 @@ def _gcc(language: str, variant: str, runtime: str) -> Language:
         runtime=runtime,
         source_file="main.f90",
         extensions=(".f90", ".f95", ".f03", ".f08", ".f", ".for"),
-        compile=("gfortran", "-O2", "-pipe", "{flags}", "-o", "main", "./{sources}"),
+        compile=("gfortran", "-O2", "-pipe", GCC_BYTE_COLUMNS, "{flags}", "-o", "main", "./{sources}"),
         allowed_flags=(*GCC_FLAGS, r"-std=(f95|f2003|f2008|f2018|legacy)", r"-ffree-form", r"-fcheck=all"),
         artifacts=("main",),
         run=("./main",),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.languages.families.common import GCC_FLAGS, SLOW_COMPILER
+from shared.languages.families.common import GCC_BYTE_COLUMNS, GCC_FLAGS, SLOW_COMPILER
 from shared.languages.model import Language
 
 _DEFINE = r"[A-Za-z_][A-Za-z0-9_]{0,63}"
@@ -138,7 +138,19 @@ LANGUAGES: tuple[Language, ...] = (
         source_file="main.m",
         extensions=(".m",),
         # The GNU runtime (libobjc: Object, classes, messages) and the C library; no Foundation.
-        compile=("gcc", "-x", "objective-c", "-O2", "-pipe", "{flags}", "-o", "main", "./{sources}", "-lobjc"),
+        compile=(
+            "gcc",
+            "-x",
+            "objective-c",
+            "-O2",
+            "-pipe",
+            GCC_BYTE_COLUMNS,
+            "{flags}",
+            "-o",
+            "main",
+            "./{sources}",
+            "-lobjc",
+        ),
         allowed_flags=(*GCC_FLAGS, r"-std=(c|gnu)(89|99|11|17|2x|23)"),
         artifacts=("main",),
         run=("./main",),

@@ -239,6 +239,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/code-metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Code metrics over time
+         * @description The code metrics of the snippets saved per hour or day (UTC buckets): how many, their lines and functions, the mean and the highest cyclomatic complexity (each snippet counted once per bucket, at its last revision saved in it; see GET /v1/snippets/{id} `metrics`). Every bucket of the window is listed, empty ones with 0 and nulls, at most 2,400 of them. The window is over the revisions' save times; `scope=global` (administrators) covers everyone's snippets. Needs an account (`executions:read` for API keys).
+         */
+        get: operations["get_code_metrics_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/languages": {
         parameters: {
             query?: never;
@@ -482,6 +502,258 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/snippets/{snippet_id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a collaborative session on a snippet
+         * @description Opens a live editing session on one of the caller's snippets, starting from its current revision, with the caller as its owner and first participant (an editor). A snippet has at most one open session: while it has one, this answers 200 with it (the body's settings are then ignored). An owner may hold `collab_max_active_sessions` (5) open sessions at once.
+         */
+        post: operations["start_collab_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a collaborative session
+         * @description For its owner and participants: a signed-in participant by their credentials, a guest by the `crh_collab` cookie its join set. Anyone else gets 404.
+         */
+        get: operations["get_collab_session"];
+        put?: never;
+        post?: never;
+        /**
+         * End a collaborative session
+         * @description Owner only. The session stays readable with status `ended`; its sockets close and nobody joins it again. Ending an ended session changes nothing.
+         */
+        delete: operations["end_collab_session"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a collaborative session's settings
+         * @description Owner only. Changes apply to joins from now on: guests already in stay when anonymous joins are turned off, and nobody is removed by lowering `max_participants`.
+         */
+        patch: operations["update_collab_session"];
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a session's invites
+         * @description Owner only; oldest first, revoked ones included, without their tokens.
+         */
+        get: operations["list_collab_invites"];
+        put?: never;
+        /**
+         * Create an invite link
+         * @description Owner only. An invite admits whoever holds its token, with its role (guests, callers without an account, only as viewers and only while the session allows anonymous). The token is in this answer only: the server keeps its SHA-256. Share `url`: the token rides in its fragment, which browsers do not send.
+         */
+        post: operations["create_collab_invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}/invites/{invite_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invite
+         * @description Owner only. The invite admits nobody more; participants who joined through it keep their place (revoke them one by one).
+         */
+        delete: operations["revoke_collab_invite"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Name a user as a participant, or change their role
+         * @description Owner only. Admits a signed-in user by their user id with a role (no invite needed), changes the role of one already in (their open sockets switch at once), or restores a revoked one.
+         */
+        put: operations["put_collab_participant"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}/participants/{participant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a participant
+         * @description Owner only. The participant's sockets close (4403) and they cannot join again, with any invite, until the owner names them again. The owner cannot be revoked (409).
+         */
+        delete: operations["revoke_collab_participant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a collaborative session
+         * @description Admits the caller and sets the `crh_collab` cookie the session's socket and GET recognise (HttpOnly, SameSite=Strict, scoped to the session's path). Participants already in (the owner, named users, a guest back with its cookie) get their place back; an `invite` admits with its role (and raises a signed-in viewer to editor); callers without an account are admitted only while the session allows anonymous, and only as viewers. `socket_token` is the same credential for clients without cookies.
+         */
+        post: operations["join_collab_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}/save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save the session's files to the snippet
+         * @description Owner only. Stores the document as it stands as the snippet's next revision (a PATCH of its files, with the same checks), unless the snippet already holds exactly these files (`saved: false`). Every participant's socket gets a `saved` event. Ending the session saves it the same way.
+         */
+        post: operations["save_collab_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the session's files for everyone
+         * @description Editors only. Runs the document as it stands now, as an execution of the caller's (charged to the caller's execution budget, in the caller's history) that every participant may stream from `stream`. Every participant's socket gets a `run` event. One run at a time: a second is a 409 unless `replace` cancels the first.
+         */
+        post: operations["start_shared_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}/runs/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The session's current (or last) shared run
+         * @description `null` before the session's first run.
+         */
+        get: operations["current_shared_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}/runs/{execution_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a shared run
+         * @description Editors only, whoever started the run. As POST /v1/executions/{id}/cancel otherwise.
+         */
+        post: operations["cancel_shared_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collab/sessions/{session_id}/runs/{execution_id}/input": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Type input into an interactive shared run
+         * @description Editors only, whoever started the run: the text reaches the program's standard input in the order the gateway receives it; `eof` closes it. Within the caps of an interactive execution's input (`max_stdin_bytes`, a minimum cost per frame, a most frames), shared by all editors of the run.
+         */
+        post: operations["type_shared_run_input"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/limits": {
         parameters: {
             query?: never;
@@ -562,6 +834,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analyses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lint or format files
+         * @description Lints, type-checks and formats files the way an editor asks for it: the tools (ruff, mypy,
+         *     ShellCheck; each C, C++, Go and TypeScript version's own compiler; clang-format, prettier, gofmt)
+         *     run in the same hardened sandboxes as executions (no network, capped CPU, memory and output), with
+         *     configuration the files carry (`pyproject.toml`, `mypy.ini`, `tsconfig.json`, `.prettierrc`,
+         *     `.clang-format`, `go.mod`) ignored. Files are checked as an execution's are (names, count, sizes).
+         *     Positions are 1-based; columns count UTF-16 code units, as CodeMirror does.
+         *     The `metrics` check measures any language's files with lizard (lines, and per function its
+         *     cyclomatic complexity, lines of code and parameters; line counts only where lizard reads none).
+         *
+         *     Answers come from a cache (an hour) when the same files were analysed with the same tools; the
+         *     `analyses` rate budget counts every request, cache hits included, apart from executions. A
+         *     language without an analyser answers `status: unsupported`. When the tools take longer than the
+         *     server's wait (10 s), the answer is a 202 whose `Location` serves the result once it is ready.
+         */
+        post: operations["create_analysis"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analyses/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The analysers offered, per language */
+        get: operations["list_analysis_tools"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analyses/{analysis_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an analysis' result
+         * @description The result while it is cached (an hour); 202 while it is still running; 404 when unknown or expired (request it again).
+         */
+        get: operations["get_analysis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stream-tickets": {
         parameters: {
             query?: never;
@@ -586,6 +927,251 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AnalyserOut */
+        AnalyserOut: {
+            /**
+             * Language
+             * @example python
+             */
+            language: string;
+            /**
+             * Version
+             * @description The language version these tools serve, where a compiler is each version's own (C, C++, Go, TypeScript); null: every version of the language.
+             * @example gcc-14
+             */
+            version?: string | null;
+            /**
+             * Checks
+             * @description The checks offered for this language.
+             */
+            checks: ("lint" | "format" | "types" | "metrics")[];
+            /**
+             * Tools
+             * @description The tools that run them, with the version the executors' analysis image reports (or the pinned one, until an executor reported it).
+             */
+            tools: components["schemas"]["ToolVersion"][];
+            /**
+             * Available
+             * @description Whether an executor reported every one of these tools.
+             */
+            available: boolean;
+        };
+        /** AnalysisDiagnostic */
+        AnalysisDiagnostic: {
+            /**
+             * File
+             * @description One of the submitted files.
+             */
+            file: string;
+            /** Line */
+            line: number;
+            /**
+             * Column
+             * @description UTF-16 code units, 1-based.
+             */
+            column: number;
+            /** End Line */
+            end_line: number;
+            /**
+             * End Column
+             * @description UTF-16 code units, 1-based, exclusive.
+             */
+            end_column: number;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "error" | "warning" | "info" | "hint";
+            /**
+             * Source
+             * @description The tool that reported it.
+             * @example ruff
+             */
+            source: string;
+            /**
+             * Code
+             * @description The tool's rule code.
+             * @example F401
+             */
+            code?: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Url
+             * @description The rule's documentation.
+             */
+            url?: string | null;
+            /** Fixes */
+            fixes?: components["schemas"]["QuickFix"][];
+        };
+        /** AnalysisFile */
+        AnalysisFile: {
+            /**
+             * Name
+             * @description Relative path, e.g. `main.py` or `pkg/util.py`.
+             * @example main.py
+             */
+            name: string;
+            /**
+             * Content
+             * @description The file's text (UTF-8, no NUL characters).
+             */
+            content: string;
+        };
+        /**
+         * AnalysisQueued
+         * @description The analysis is still running: its result will be at `Location` (GET /v1/analyses/{id}).
+         */
+        AnalysisQueued: {
+            /**
+             * Id
+             * @description The analysis' key.
+             */
+            id: string;
+        };
+        /**
+         * AnalysisRequest
+         * @example {
+         *       "files": [
+         *         {
+         *           "content": "import os\nprint(x)\n",
+         *           "name": "main.py"
+         *         }
+         *       ],
+         *       "language": "python"
+         *     }
+         * @example {
+         *       "checks": [
+         *         "lint",
+         *         "format"
+         *       ],
+         *       "files": [
+         *         {
+         *           "content": "x = {  'a':1 }\n",
+         *           "name": "main.py"
+         *         }
+         *       ],
+         *       "language": "python"
+         *     }
+         */
+        AnalysisRequest: {
+            /**
+             * Language
+             * @description Language id from GET /v1/languages.
+             * @example python
+             */
+            language: string;
+            /**
+             * Version
+             * @description The language version (prefix match, e.g. `3.11`).
+             */
+            version?: string | null;
+            /**
+             * Files
+             * @description The files to analyse, as an execution would get them.
+             */
+            files: components["schemas"]["AnalysisFile"][];
+            /**
+             * Checks
+             * @description `lint`: diagnostics with quick fixes (C, C++, Go, JavaScript and TypeScript: their compiler's own checks); `format`: each file as the formatter writes it; `types`: a type checker that is a tool of its own (Python: mypy), only when asked for; `metrics`: line counts and per-function cyclomatic complexity (lizard; every language).
+             */
+            checks?: ("lint" | "format" | "types" | "metrics")[];
+        };
+        /**
+         * AnalysisResult
+         * @example {
+         *       "cached": false,
+         *       "diagnostics": [
+         *         {
+         *           "code": "F401",
+         *           "column": 8,
+         *           "end_column": 10,
+         *           "end_line": 1,
+         *           "file": "main.py",
+         *           "fixes": [
+         *             {
+         *               "applicability": "safe",
+         *               "edits": [
+         *                 {
+         *                   "column": 1,
+         *                   "end_column": 1,
+         *                   "end_line": 2,
+         *                   "file": "main.py",
+         *                   "line": 1,
+         *                   "text": ""
+         *                 }
+         *               ],
+         *               "title": "Remove unused import: `os`"
+         *             }
+         *           ],
+         *           "line": 1,
+         *           "message": "`os` imported but unused",
+         *           "severity": "warning",
+         *           "source": "ruff",
+         *           "url": "https://docs.astral.sh/ruff/rules/unused-import"
+         *         }
+         *       ],
+         *       "duration_ms": 41,
+         *       "id": "5f0c0e3a00000000000000000000000000000000000000000000000000000000",
+         *       "language": "python",
+         *       "status": "ok",
+         *       "tools": [
+         *         {
+         *           "name": "ruff",
+         *           "version": "0.17.6"
+         *         }
+         *       ],
+         *       "version": "3.13"
+         *     }
+         */
+        AnalysisResult: {
+            /**
+             * Id
+             * @description The analysis' key: GET /v1/analyses/{id} reads it while it is cached.
+             */
+            id: string;
+            /** Language */
+            language: string;
+            /**
+             * Version
+             * @description The language version the tools were configured for.
+             */
+            version: string;
+            status: components["schemas"]["AnalysisStatus"];
+            /**
+             * Detail
+             * @description Why the status is not `ok`.
+             */
+            detail?: string | null;
+            /** Tools */
+            tools?: components["schemas"]["ToolVersion"][];
+            /** Diagnostics */
+            diagnostics?: components["schemas"]["AnalysisDiagnostic"][];
+            /**
+             * Cached
+             * @description Answered from the cache: no tool ran for this request.
+             * @default false
+             */
+            cached: boolean;
+            /**
+             * Duration Ms
+             * @description Time the tools took in their sandboxes.
+             * @default 0
+             */
+            duration_ms: number;
+            /**
+             * Formatted
+             * @description With the `format` check.
+             */
+            formatted?: components["schemas"]["FormattedFile"][] | null;
+            /** @description With the `metrics` check. */
+            metrics?: components["schemas"]["CodeMetrics"] | null;
+        };
+        /**
+         * AnalysisStatus
+         * @enum {string}
+         */
+        AnalysisStatus: "ok" | "timeout" | "limit" | "error" | "unsupported";
         /**
          * AnalyticsScope
          * @enum {string}
@@ -656,10 +1242,10 @@ export interface components {
          * Budget
          * @enum {string}
          */
-        Budget: "executions" | "reads" | "writes";
+        Budget: "executions" | "reads" | "writes" | "analyses";
         /** BudgetOut */
         BudgetOut: {
-            /** @description `executions`: executions created (each batch item and snippet run counts); `reads`: GET requests; `writes`: other requests that change something. */
+            /** @description `executions`: executions created (each batch item and snippet run counts); `reads`: GET requests; `writes`: other requests that change something; `analyses`: analyses requested (POST /v1/analyses, answers from the cache too). */
             name: components["schemas"]["Budget"];
             /**
              * Policy
@@ -708,6 +1294,16 @@ export interface components {
              * @description Queued and running executions at a time.
              */
             max_in_flight: number;
+            /**
+             * Analyses
+             * @description Analyses requested per window (POST /v1/analyses, cache hits too).
+             */
+            analyses: string;
+            /**
+             * Max Analyses In Flight
+             * @description Analyses waited for at a time.
+             */
+            max_analyses_in_flight: number;
         };
         /** CallerClassOut */
         CallerClassOut: {
@@ -721,6 +1317,148 @@ export interface components {
              */
             judge_max_wall_ms: number;
             rate_limits: components["schemas"]["BudgetsOut"];
+        };
+        /**
+         * CodeMetrics
+         * @description The `metrics` check: lizard's per-function numbers for the files it reads (by extension:
+         *     C/C++, Java, C#, JavaScript/TypeScript, Python, Go, Rust, Kotlin, Swift, Scala, Ruby, PHP, Lua,
+         *     Erlang, Fortran, Perl, R, Zig and more), line counts alone for the others.
+         * @example {
+         *       "ccn_avg": 4,
+         *       "ccn_max": 4,
+         *       "code_lines": 10,
+         *       "function_count": 1,
+         *       "functions": [
+         *         {
+         *           "ccn": 4,
+         *           "file": "main.py",
+         *           "line": 1,
+         *           "name": "classify",
+         *           "nloc": 8,
+         *           "params": 1
+         *         }
+         *       ],
+         *       "lines": 12,
+         *       "measured_files": [
+         *         "main.py"
+         *       ]
+         *     }
+         */
+        CodeMetrics: {
+            /**
+             * Lines
+             * @description Lines of every submitted file.
+             */
+            lines: number;
+            /**
+             * Code Lines
+             * @description Lines with code: lizard's NLOC where it reads the file, else the non-blank lines.
+             */
+            code_lines: number;
+            /**
+             * Measured Files
+             * @description The files lizard read (functions come from these); empty: line counts only.
+             */
+            measured_files: string[];
+            /**
+             * Function Count
+             * @description Functions found, all of them (`functions` lists the first 500).
+             */
+            function_count: number;
+            /**
+             * Functions
+             * @description By file and line, at most 500.
+             */
+            functions: components["schemas"]["FunctionMetrics"][];
+            /**
+             * Ccn Max
+             * @description The highest cyclomatic complexity; null without functions.
+             */
+            ccn_max: number | null;
+            /**
+             * Ccn Avg
+             * @description The mean cyclomatic complexity over all functions; null without any.
+             */
+            ccn_avg: number | null;
+        };
+        /** CodeMetricsPoint */
+        CodeMetricsPoint: {
+            /**
+             * Start
+             * Format: date-time
+             * @description Start of the bucket (UTC).
+             */
+            start: string;
+            /**
+             * Snippets
+             * @description Snippets saved in the bucket (and measured), each counted once.
+             */
+            snippets: number;
+            /**
+             * Lines
+             * @description Lines of those snippets, each at its last revision saved in the bucket.
+             */
+            lines: number;
+            /**
+             * Functions
+             * @description Functions in them (languages lizard reads).
+             */
+            functions: number;
+            /**
+             * Ccn Avg
+             * @description Mean cyclomatic complexity over those functions; null without any.
+             */
+            ccn_avg: number | null;
+            /**
+             * Ccn Max
+             * @description The highest cyclomatic complexity among them; null without functions.
+             */
+            ccn_max: number | null;
+        };
+        /**
+         * CodeMetricsTimeline
+         * @description Code metrics of the snippets saved per hour or day (UTC buckets), every bucket listed.
+         * @example {
+         *       "bucket": "day",
+         *       "items": [
+         *         {
+         *           "ccn_avg": 2.44,
+         *           "ccn_max": 6,
+         *           "functions": 9,
+         *           "lines": 120,
+         *           "snippets": 3,
+         *           "start": "2026-11-24T00:00:00Z"
+         *         },
+         *         {
+         *           "functions": 0,
+         *           "lines": 0,
+         *           "snippets": 0,
+         *           "start": "2026-11-25T00:00:00Z"
+         *         }
+         *       ],
+         *       "scope": "mine",
+         *       "since": "2026-11-24T00:00:00Z",
+         *       "until": "2026-11-26T00:00:00Z"
+         *     }
+         */
+        CodeMetricsTimeline: {
+            /** @description `mine`, or `global` (administrators): everyone's snippets. */
+            scope: components["schemas"]["AnalyticsScope"];
+            /**
+             * Since
+             * Format: date-time
+             * @description Revisions saved at or after this time are counted.
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             * @description ... and before this time.
+             */
+            until: string;
+            bucket: components["schemas"]["Bucket"];
+            /** Items */
+            items: components["schemas"]["CodeMetricsPoint"][];
         };
         /**
          * CompareMode
@@ -1146,6 +1884,52 @@ export interface components {
              */
             revision: number | null;
         };
+        /** FormattedFile */
+        FormattedFile: {
+            /** Name */
+            name: string;
+            /**
+             * Content
+             * @description The file as the formatter wrote it (unchanged when it could not parse it).
+             */
+            content: string;
+            /** Changed */
+            changed: boolean;
+        };
+        /** FunctionMetrics */
+        FunctionMetrics: {
+            /**
+             * File
+             * @description One of the submitted files.
+             */
+            file: string;
+            /**
+             * Name
+             * @description The function's name as lizard reads it.
+             * @example classify
+             */
+            name: string;
+            /**
+             * Line
+             * @description Where it starts.
+             */
+            line: number;
+            /**
+             * Ccn
+             * @description Cyclomatic complexity (1 + its decision points).
+             */
+            ccn: number;
+            /**
+             * Nloc
+             * @description Lines of code in it, comments and blank lines left out.
+             */
+            nloc: number;
+            /**
+             * Params
+             * @description Its parameters.
+             */
+            params: number;
+        };
         /** Health */
         Health: {
             /** Status */
@@ -1183,6 +1967,103 @@ export interface components {
              * @enum {string}
              */
             scope: "user" | "address";
+        };
+        /**
+         * InviteCreate
+         * @example {
+         *       "role": "viewer"
+         *     }
+         * @example {
+         *       "max_uses": 1,
+         *       "role": "editor"
+         *     }
+         */
+        InviteCreate: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "editor" | "viewer";
+            /**
+             * Expires In S
+             * @description Seconds until the invite stops admitting anyone (a minute to 30 days; 7 days by default).
+             * @default 604800
+             */
+            expires_in_s: number;
+            /**
+             * Max Uses
+             * @description Joins the invite admits at most; unlimited when omitted.
+             */
+            max_uses?: number | null;
+        };
+        /** InviteOut */
+        InviteOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "editor" | "viewer";
+            /**
+             * Token
+             * @description The invite's secret, only in the answer that created it (the server keeps its hash).
+             */
+            token: string | null;
+            /**
+             * Url
+             * @description The web link to share (`.../collab/{id}#k=<token>`), with the token.
+             */
+            url: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Max Uses */
+            max_uses: number | null;
+            /**
+             * Uses
+             * @description Joins it admitted so far.
+             */
+            uses: number;
+            /** Revoked At */
+            revoked_at: string | null;
+        };
+        /**
+         * JoinIn
+         * @example {
+         *       "display_name": "Ada",
+         *       "invite": "crhi_h0Xq2oV3mN9pL4rS8tU1wY6zA5bC7dE0fG2hJ4kM6nP"
+         *     }
+         * @example {}
+         */
+        JoinIn: {
+            /**
+             * Invite
+             * @description An invite's token (the link's `#k=`).
+             */
+            invite?: string | null;
+            /**
+             * Display Name
+             * @description The name others see, for callers without a profile name (guests are `Guest N` otherwise).
+             */
+            display_name?: string | null;
+        };
+        /** JoinOut */
+        JoinOut: {
+            session: components["schemas"]["SessionOut"];
+            participant: components["schemas"]["ParticipantOut"];
+            /**
+             * Socket Token
+             * @description A credential: opens the session's socket as this participant (`?token=`) for 24 hours, like the `crh_collab` cookie set with this answer. Keep it secret.
+             */
+            socket_token: string;
         };
         /**
          * JudgeCaseIn
@@ -1637,6 +2518,61 @@ export interface components {
              */
             content: string | null;
         };
+        /** ParticipantOut */
+        ParticipantOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * User Id
+             * @description Null for an anonymous guest.
+             */
+            user_id: string | null;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Color
+             * @description The participant's cursor colour (`#rrggbb`), picked by join order.
+             */
+            color: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "editor" | "viewer";
+            /** Is Owner */
+            is_owner: boolean;
+            /**
+             * Named By Owner
+             * @description Added by the owner by user id rather than through an invite.
+             */
+            named_by_owner: boolean;
+            /**
+             * Joined At
+             * Format: date-time
+             */
+            joined_at: string;
+            /**
+             * Revoked At
+             * @description Set once the owner revoked the participant (owner view only).
+             */
+            revoked_at: string | null;
+        };
+        /**
+         * ParticipantPut
+         * @example {
+         *       "role": "editor"
+         *     }
+         */
+        ParticipantPut: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "editor" | "viewer";
+        };
         /** Percentiles */
         Percentiles: {
             /**
@@ -1780,6 +2716,22 @@ export interface components {
              */
             limit: number;
         };
+        /** QuickFix */
+        QuickFix: {
+            /** Title */
+            title: string;
+            /**
+             * Applicability
+             * @description `safe`: keeps the code's meaning; `unsafe`: may change it (offer, never apply unasked).
+             * @enum {string}
+             */
+            applicability: "safe" | "unsafe";
+            /**
+             * Edits
+             * @description Applied together, as one change.
+             */
+            edits: components["schemas"]["TextEdit"][];
+        };
         /** RangeOut */
         RangeOut: {
             /** Default */
@@ -1866,6 +2818,250 @@ export interface components {
             until: string;
             /** Items */
             items: components["schemas"]["LanguageRunStats"][];
+        };
+        /** SaveOut */
+        SaveOut: {
+            /**
+             * Snippet Id
+             * Format: uuid
+             */
+            snippet_id: string;
+            /**
+             * Revision
+             * @description The snippet's revision holding the session's files.
+             */
+            revision: number;
+            /**
+             * Saved
+             * @description False when the snippet already held these files (no revision was added).
+             */
+            saved: boolean;
+        };
+        /**
+         * SessionCreate
+         * @example {
+         *       "allow_anonymous": true
+         *     }
+         */
+        SessionCreate: {
+            /**
+             * Allow Anonymous
+             * @description Let callers without an account join, as viewers (with or without an invite).
+             * @default false
+             */
+            allow_anonymous: boolean;
+            /**
+             * Max Participants
+             * @description Participants at most, the owner included (default: the server's, 10).
+             */
+            max_participants?: number | null;
+        };
+        /** SessionLinks */
+        SessionLinks: {
+            /** Self */
+            self: string;
+            /**
+             * Socket
+             * @description The session's WebSocket (y-websocket protocol; see docs/api.md).
+             */
+            socket: string;
+            /**
+             * Web
+             * @description The web app's page of the session.
+             */
+            web: string;
+        };
+        /** SessionOut */
+        SessionOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Snippet Id
+             * Format: uuid
+             */
+            snippet_id: string;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "ended";
+            /**
+             * Base Revision
+             * @description The snippet revision the session's document started from.
+             */
+            base_revision: number;
+            /**
+             * Last Saved Revision
+             * @description The snippet revision the session last saved, if any.
+             */
+            last_saved_revision: number | null;
+            /** Allow Anonymous */
+            allow_anonymous: boolean;
+            /** Max Participants */
+            max_participants: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            /**
+             * Last Activity At
+             * Format: date-time
+             */
+            last_activity_at: string;
+            /** @description The caller's place in the session. */
+            you: components["schemas"]["SessionYou"];
+            /**
+             * Participants
+             * @description In join order; revoked participants are listed to the owner only.
+             */
+            participants: components["schemas"]["ParticipantOut"][];
+            links: components["schemas"]["SessionLinks"];
+        };
+        /**
+         * SessionUpdate
+         * @description Omitted fields keep their value.
+         * @example {
+         *       "max_participants": 4
+         *     }
+         */
+        SessionUpdate: {
+            /**
+             * Allow Anonymous
+             * @description New anonymous joins; guests already admitted stay until revoked.
+             */
+            allow_anonymous?: boolean | null;
+            /**
+             * Max Participants
+             * @description Applies to new joins; nobody admitted is removed by lowering it.
+             */
+            max_participants?: number | null;
+        };
+        /** SessionYou */
+        SessionYou: {
+            /**
+             * Participant Id
+             * Format: uuid
+             */
+            participant_id: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "owner" | "editor" | "viewer";
+        };
+        /**
+         * SharedRunCreate
+         * @description How to run the session's files: the same options as running a snippet.
+         * @example {
+         *       "args": [
+         *         "--verbose"
+         *       ],
+         *       "stdin": "world"
+         *     }
+         */
+        SharedRunCreate: {
+            /**
+             * Stdin
+             * @description Data sent to the program's standard input.
+             * @default
+             */
+            stdin: string;
+            /**
+             * Args
+             * @description Command-line arguments passed to the program.
+             */
+            args?: string[];
+            /**
+             * Version
+             * @description Required language version (prefix match).
+             */
+            version?: string | null;
+            /**
+             * Compile Options
+             * @description Compiler flags (see GET /v1/languages).
+             */
+            compile_options?: string[];
+            /** @description Limits of the run phase. */
+            limits?: components["schemas"]["LimitsIn"] | null;
+            /** @description Limits of the compile phase. */
+            compile_limits?: components["schemas"]["LimitsIn"] | null;
+            /**
+             * Replace
+             * @description Cancel the session's current run if it is still going, instead of a 409.
+             * @default false
+             */
+            replace: boolean;
+            /**
+             * Interactive
+             * @description Run it interactively: editors type its input as it runs (POST .../input); `stdin`, if given, is its first input.
+             * @default false
+             */
+            interactive: boolean;
+        };
+        /**
+         * SharedRunInput
+         * @description Input for an interactive shared run: text, or the end of input.
+         * @example {
+         *       "data": "42\n"
+         *     }
+         * @example {
+         *       "eof": true
+         *     }
+         */
+        SharedRunInput: {
+            /**
+             * Data
+             * @description Text sent to the program's standard input.
+             */
+            data?: string | null;
+            /**
+             * Eof
+             * @description Close the program's standard input (after `data`, if both).
+             * @default false
+             */
+            eof: boolean;
+        };
+        /** SharedRunOut */
+        SharedRunOut: {
+            /**
+             * Execution Id
+             * Format: uuid
+             */
+            execution_id: string;
+            /**
+             * Runner Participant Id
+             * Format: uuid
+             */
+            runner_participant_id: string;
+            /** Runner Name */
+            runner_name: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Interactive
+             * @description Editors type its input (POST .../input).
+             * @default false
+             */
+            interactive: boolean;
+            /**
+             * Stream
+             * @description The WebSocket URL every participant streams the run from.
+             */
+            stream: string;
         };
         /** SizesOut */
         SizesOut: {
@@ -1956,6 +3152,60 @@ export interface components {
              */
             share: string | null;
         };
+        /**
+         * SnippetMetrics
+         * @description Code metrics of the snippet's current revision (lizard, computed once it is saved).
+         * @example {
+         *       "ccn_avg": 2.5,
+         *       "ccn_max": 4,
+         *       "code_lines": 11,
+         *       "computed_at": "2026-12-07T08:00:00Z",
+         *       "functions": 2,
+         *       "language": "python",
+         *       "lines": 14,
+         *       "revision": 2
+         *     }
+         */
+        SnippetMetrics: {
+            /**
+             * Revision
+             * @description The revision measured: always the current one.
+             */
+            revision: number;
+            /** Language */
+            language: string;
+            /**
+             * Lines
+             * @description Lines of all the files.
+             */
+            lines: number;
+            /**
+             * Code Lines
+             * @description Lines with code (lizard's NLOC; non-blank lines where it reads no file).
+             */
+            code_lines: number;
+            /**
+             * Functions
+             * @description Functions found; null where lizard reads none of the files.
+             */
+            functions: number | null;
+            /**
+             * Ccn Max
+             * @description The highest cyclomatic complexity of a function; null without any.
+             */
+            ccn_max: number | null;
+            /**
+             * Ccn Avg
+             * @description The mean cyclomatic complexity of its functions; null without any.
+             */
+            ccn_avg: number | null;
+            /**
+             * Computed At
+             * Format: date-time
+             * @description When the revision was saved.
+             */
+            computed_at: string;
+        };
         /** SnippetOut */
         SnippetOut: {
             /**
@@ -1996,6 +3246,8 @@ export interface components {
              */
             updated_at: string;
             links: components["schemas"]["SnippetLinks"];
+            /** @description Code metrics of the current revision: null until an executor has computed them (about a second after a save), and where they could not be (a tool limit). */
+            metrics?: components["schemas"]["SnippetMetrics"] | null;
             /** Files */
             files: components["schemas"]["FileOut"][];
         };
@@ -2086,6 +3338,8 @@ export interface components {
              */
             updated_at: string;
             links: components["schemas"]["SnippetLinks"];
+            /** @description Code metrics of the current revision: null until an executor has computed them (about a second after a save), and where they could not be (a tool limit). */
+            metrics?: components["schemas"]["SnippetMetrics"] | null;
         };
         /**
          * SnippetUpdate
@@ -2221,6 +3475,30 @@ export interface components {
              */
             encoding: "text" | "base64";
         };
+        /** TextEdit */
+        TextEdit: {
+            /** File */
+            file: string;
+            /** Line */
+            line: number;
+            /**
+             * Column
+             * @description UTF-16 code units, 1-based.
+             */
+            column: number;
+            /** End Line */
+            end_line: number;
+            /**
+             * End Column
+             * @description UTF-16 code units, 1-based, exclusive.
+             */
+            end_column: number;
+            /**
+             * Text
+             * @description What replaces the range (empty: a deletion).
+             */
+            text: string;
+        };
         /**
          * Timeline
          * @description Executions per hour or day (UTC buckets), every bucket of the window listed, empty ones as 0.
@@ -2276,6 +3554,19 @@ export interface components {
             start: string;
             /** Count */
             count: number;
+        };
+        /** ToolVersion */
+        ToolVersion: {
+            /**
+             * Name
+             * @example ruff
+             */
+            name: string;
+            /**
+             * Version
+             * @example 0.17.6
+             */
+            version: string;
         };
         /**
          * Verdict
@@ -4279,6 +5570,160 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunStats"];
+                };
+            };
+            /** @description Needs a signed-in user or an API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks executions:read, or `scope=global` without the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_code_metrics_timeline: {
+        parameters: {
+            query?: {
+                /** @description Bucket width. */
+                bucket?: components["schemas"]["Bucket"];
+                /** @description `mine`, or `global` (administrators): everyone's executions. */
+                scope?: components["schemas"]["AnalyticsScope"];
+                /** @description Start of the window (inclusive); `until` minus 30 days by default. */
+                since?: string | null;
+                /** @description End of the window (exclusive); now by default. */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeMetricsTimeline"];
                 };
             };
             /** @description Needs a signed-in user or an API key */
@@ -7323,6 +8768,3385 @@ export interface operations {
             };
         };
     };
+    start_collab_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The snippet's id. */
+                snippet_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SessionCreate"] | null;
+            };
+        };
+        responses: {
+            /** @description The snippet's session, already open */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description The new session */
+            201: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description The session's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks snippets:write, or the caller does not own the snippet */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-owner",
+                     *       "title": "Not the owner",
+                     *       "status": 403,
+                     *       "detail": "Only the snippet's owner may change or delete it."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (including resources the caller may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The owner already holds the most open sessions allowed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-sessions-limit",
+                     *       "title": "Too many sessions",
+                     *       "status": 409,
+                     *       "detail": "At most 5 collaborative sessions may be open at once: end one first."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Request bodies must be application/json, not text/plain.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_collab_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller was revoked from the session, or the API key lacks snippets:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-revoked",
+                     *       "title": "Revoked",
+                     *       "status": 403,
+                     *       "detail": "The session's owner revoked your participation."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session, or the caller has no place in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Collaborative session 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    end_collab_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the needed scope, or the caller takes part in the session but does not own it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-owner",
+                     *       "title": "Not the owner",
+                     *       "status": 403,
+                     *       "detail": "Only the session's owner may do this."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session, or the caller has no place in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Collaborative session 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_collab_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the needed scope, or the caller takes part in the session but does not own it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-owner",
+                     *       "title": "Not the owner",
+                     *       "status": 403,
+                     *       "detail": "Only the session's owner may do this."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session, or the caller has no place in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Collaborative session 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-session-ended",
+                     *       "title": "Session ended",
+                     *       "status": 409,
+                     *       "detail": "The collaborative session has ended."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Request bodies must be application/json, not text/plain.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_collab_invites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteOut"][];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the needed scope, or the caller takes part in the session but does not own it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-owner",
+                     *       "title": "Not the owner",
+                     *       "status": 403,
+                     *       "detail": "Only the session's owner may do this."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session, or the caller has no place in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Collaborative session 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_collab_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the needed scope, or the caller takes part in the session but does not own it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-owner",
+                     *       "title": "Not the owner",
+                     *       "status": 403,
+                     *       "detail": "Only the session's owner may do this."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session, or the caller has no place in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Collaborative session 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-session-ended",
+                     *       "title": "Session ended",
+                     *       "status": 409,
+                     *       "detail": "The collaborative session has ended."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Request bodies must be application/json, not text/plain.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_collab_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+                /** @description The invite's id. */
+                invite_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the needed scope, or the caller takes part in the session but does not own it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-owner",
+                     *       "title": "Not the owner",
+                     *       "status": 403,
+                     *       "detail": "Only the session's owner may do this."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session, or the caller has no place in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Collaborative session 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_collab_participant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+                /** @description The user's id. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ParticipantPut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the needed scope, or the caller takes part in the session but does not own it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-owner",
+                     *       "title": "Not the owner",
+                     *       "status": 403,
+                     *       "detail": "Only the session's owner may do this."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session (or the caller has no place in it), or no such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "User 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session ended or is full, or the user is its owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-session-full",
+                     *       "title": "Session full",
+                     *       "status": 409,
+                     *       "detail": "The session admits at most 10 participants."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Request bodies must be application/json, not text/plain.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_collab_participant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+                /** @description The participant's id. */
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the needed scope, or the caller takes part in the session but does not own it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-owner",
+                     *       "title": "Not the owner",
+                     *       "status": 403,
+                     *       "detail": "Only the session's owner may do this."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session, or the caller has no place in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Collaborative session 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The participant is the session's owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-owner",
+                     *       "title": "The owner",
+                     *       "status": 409,
+                     *       "detail": "The session's owner cannot be revoked: end the session."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    join_collab_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JoinIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Admitted */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description `crh_collab=<token>; HttpOnly; SameSite=Strict; Path=/v1/collab/sessions/{id}`. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid credentials, or the session admits signed-in users only */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-sign-in-required",
+                     *       "title": "Sign in to join",
+                     *       "status": 401,
+                     *       "detail": "This session admits signed-in users only: sign in, then open the invite again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The invite is expired, used up or revoked, the caller was revoked, or the API key lacks snippets:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-invite-invalid",
+                     *       "title": "Invite not valid",
+                     *       "status": 403,
+                     *       "detail": "The invite has expired."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session, or the caller has no place in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Collaborative session 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session is full */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-session-full",
+                     *       "title": "Session full",
+                     *       "status": 409,
+                     *       "detail": "The session admits at most 10 participants."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session ended */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-session-ended",
+                     *       "title": "Session ended",
+                     *       "status": 410,
+                     *       "detail": "The collaborative session has ended."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Request bodies must be application/json, not text/plain.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_collab_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SaveOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the needed scope, or the caller takes part in the session but does not own it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-owner",
+                     *       "title": "Not the owner",
+                     *       "status": 403,
+                     *       "detail": "Only the session's owner may do this."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session, or the caller has no place in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Collaborative session 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_shared_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SharedRunCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedRunOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Viewers cannot run */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (including resources the caller may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session's current run is still going (send `replace: true` to cancel it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This Idempotency-Key was used with a different request.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Request bodies must be application/json, not text/plain.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    current_shared_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedRunOut"] | null;
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed: a missing API key scope, or a failed CSRF check */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a participant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_shared_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+                /** @description The shared run's execution id. */
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionOut"];
+                };
+            };
+            /** @description Cancellation under way */
+            202: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Viewers cannot run */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (including resources the caller may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run had already finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This Idempotency-Key was used with a different request.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    type_shared_run_input: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+                /** @description The shared run's execution id. */
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SharedRunInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Viewers cannot run */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (including resources the caller may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run is not interactive, or has finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This Idempotency-Key was used with a different request.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run's input allowance is spent */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Request bodies must be application/json, not text/plain.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_limits: {
         parameters: {
             query?: never;
@@ -8018,6 +12842,547 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchOut"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed: a missing API key scope, or a failed CSRF check */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (including resources the caller may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_analysis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalysisRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisResult"];
+                };
+            };
+            /** @description Still running: poll `Location` */
+            202: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisQueued"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed: a missing API key scope, or a failed CSRF check */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (including resources the caller may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Request bodies must be application/json, not text/plain.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The analyses budget, or the analyses in flight, are exhausted */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The analysis queue is full, or no executor offers the tools yet */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_analysis_tools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyserOut"][];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_analysis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The analysis' `id`. */
+                analysis_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisResult"];
+                };
+            };
+            /** @description Still running */
+            202: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisQueued"];
                 };
             };
             /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */

@@ -3,6 +3,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { currentUser } from "../api/auth";
 import { api, describe, unwrap, type Schemas } from "../api/client";
+import { sessionPath, startSession } from "../collab/api";
 import { forkSnippet, openSnippet, saveSnippet, shareUrl } from "../snippets";
 import { navigate, replaceFiles, updateWorkspace, workspace, type OpenSnippet } from "../state";
 
@@ -52,6 +53,14 @@ export function SnippetBar() {
       const forked = await forkSnippet();
       navigate("/");
       return `Forked as "${forked.title}": this copy is yours.`;
+    });
+
+  // A live session starts from the saved revision; its page loads the collaboration code.
+  const shareLive = () =>
+    act(async () => {
+      if (!open) return "";
+      location.assign(sessionPath(await startSession(open.id)));
+      return "Opening the live session…";
     });
 
   const loadRevision = (number: number) =>
@@ -105,6 +114,15 @@ export function SnippetBar() {
       {open && (
         <button onClick={fork} disabled={!signedIn || busy.value}>
           Fork
+        </button>
+      )}
+      {open?.owned && signedIn && (
+        <button
+          onClick={shareLive}
+          disabled={busy.value}
+          title="Edit the saved revision together with others, live"
+        >
+          Share live
         </button>
       )}
       {open && (

@@ -1,13 +1,26 @@
-// CodeMirror 6: one view, one state per file tab (each keeps its own undo history).
+// CodeMirror 6: one view, one state per file tab (each keeps its own undo history). Analyses
+// (./analysis.ts) lint each tab as it is typed in, with the compiler's messages after a run in the
+// same lint marks, and format it.
 import { oneDark } from "@codemirror/theme-one-dark";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
-import { lintGutter, setDiagnostics } from "@codemirror/lint";
-import { Compartment, EditorState, Prec, type Extension, type StateEffect } from "@codemirror/state";
+import { Compartment, EditorState, Facet, Prec, type Extension, type StateEffect } from "@codemirror/state";
 import { keymap } from "@codemirror/view";
 import { classHighlighter } from "@lezer/highlight";
 import { basicSetup, EditorView } from "codemirror";
 import { useEffect, useRef } from "preact/hooks";
-import type { SourceFile, Theme } from "../state";
+import { languages, type SourceFile, type Theme } from "../state";
+import {
+  AnalysisClient,
+  analysers,
+  editorAnalysis,
+  formatEditor,
+  loadAnalysers,
+  relint,
+  withCompilerDiagnostics,
+  type FileProblems,
+  type FormatOutcome,
+  type LintContext,
+} from "./analysis";
 import { type CompilerDiagnostic, position, toLint } from "./diagnostics";
 import { languageExtension } from "./languages";
 
@@ -15,6 +28,8 @@ interface Props {
   files: SourceFile[];
   active: number;
   language: string;
+  /** The version chosen ("" for the default): analyses use its tools' settings. */
+  version: string;
   theme: Theme;
   /** Changes when the files were replaced from outside (a snippet opened): states are rebuilt. */
   epoch: number;
@@ -24,29 +39,79 @@ interface Props {
   diagnostics: CompilerDiagnostic[];
   /** A message to move the cursor to (its tab already chosen); a new object each time. */
   jump: CompilerDiagnostic | null;
+  /** Every file's problem counts after each lint (tab badges). */
+  onProblems?: (problems: FileProblems) => void;
+  /** A format started (Shift-Alt-F or controls.format()). */
+  onFormat?: (pending: Promise<FormatOutcome>) => void;
+  /** Filled with what the page can ask of the editor (its Format button). */
+  controls?: { current: EditorControls | null };
 }
+
+export interface EditorControls {
+  /** Formats the open tab (reported through onFormat); false when its language has no formatter. */
+  format: () => boolean;
+}
+
+/** Which of the files a tab's state shows. */
+const fileIndex = Facet.define<number, number>({ combine: (values) => values[0] ?? 0 });
 
 // Colours per theme. classHighlighter (stable tok-* classes) runs beside it, which turns off
 // basicSetup's fallback style: the light theme names its style explicitly.
 const lightHighlighting = syntaxHighlighting(defaultHighlightStyle);
-const themeExtension = (theme: Theme): Extension => (theme === "dark" ? oneDark : lightHighlighting);
+export const themeExtension = (theme: Theme): Extension => (theme === "dark" ? oneDark : lightHighlighting);
 
-export function Editor({ files, active, language, theme, epoch, onChange, onRun, diagnostics, jump }: Props) {
+export function Editor(editorProps: Props) {
+  const { files, active, language, version, theme, epoch, diagnostics, jump, controls } = editorProps;
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const states = useRef<EditorState[]>([]);
   const languageExt = useRef<Extension>([]);
   const themeSlot = useRef(new Compartment());
   const languageSlot = useRef(new Compartment());
-  const props = useRef({ onChange, onRun, active });
-  props.current = { onChange, onRun, active };
+  const props = useRef(editorProps);
+  props.current = editorProps;
+
+  // Analyses: one lint client and one format client for all the tabs (latest wins in each).
+  const lintContext = (state: EditorState): LintContext | null => {
+    const { files: current, language: lang, version: ver } = props.current;
+    const file = current[state.facet(fileIndex)];
+    return file ? { language: lang, version: ver || null, fileName: file.name, files: current } : null;
+  };
+  const made = useRef<{ formatter: AnalysisClient; analysis: Extension } | null>(null);
+  if (!made.current) {
+    const client = new AnalysisClient();
+    made.current = {
+      formatter: client,
+      analysis: editorAnalysis({
+        context: lintContext,
+        formatter: client,
+        onProblems: (problems) => props.current.onProblems?.(problems),
+        onFormat: (pending) => props.current.onFormat?.(pending),
+      }),
+    };
+  }
+  const { formatter, analysis } = made.current;
+  if (controls)
+    controls.current = {
+      format: () => {
+        const shown = view.current;
+        const context = shown && lintContext(shown.state);
+        const pending = shown && formatEditor(shown, context, formatter);
+        if (!pending) return false;
+        // Back to the code (the button took the focus): the cursor is where it was.
+        shown.focus();
+        props.current.onFormat?.(pending);
+        return true;
+      },
+    };
 
   const makeState = (file: SourceFile, index: number, themeValue: Theme): EditorState =>
     EditorState.create({
       doc: file.content,
       extensions: [
         basicSetup,
-        lintGutter(),
+        fileIndex.of(index),
+        analysis,
         syntaxHighlighting(classHighlighter),
         languageSlot.current.of(languageExt.current),
         themeSlot.current.of(themeExtension(themeValue)),
@@ -118,11 +183,12 @@ export function Editor({ files, active, language, theme, epoch, onChange, onRun,
     view.current?.focus();
   }, [active]);
 
-  // Compiler messages: set on every tab's state (each for its own file), replacing the last run's.
+  // Compiler messages: set on every tab's state (each for its own file), replacing the last run's
+  // (the analysers' marks stay).
   useEffect(() => {
     if (!view.current) return;
     const marks = (state: EditorState, i: number) =>
-      setDiagnostics(
+      withCompilerDiagnostics(
         state,
         diagnostics.filter((d) => d.file === files[i]?.name).map((d) => toLint(state.doc, d)),
       );
@@ -142,8 +208,22 @@ export function Editor({ files, active, language, theme, epoch, onChange, onRun,
     view.current.focus();
   }, [jump]);
 
+  // Another version, or the tools (or the languages, whose default versions they name) arrived:
+  // lint the open tab again.
+  const analysersNow = analysers.value;
+  const languagesNow = languages.value;
+  const firstRelint = useRef(true);
+  useEffect(() => {
+    if (firstRelint.current) {
+      firstRelint.current = false;
+      return;
+    }
+    view.current?.dispatch({ effects: relint.of(null) });
+  }, [version, analysersNow, languagesNow]);
+
   // Language: load its pack (lazily), then reconfigure every tab.
   useEffect(() => {
+    void loadAnalysers();
     let cancelled = false;
     void languageExtension(language).then((ext) => {
       if (cancelled || !view.current) return;

@@ -1,4 +1,5 @@
-// Charts (uPlot): most-used languages, runs over time, verdicts, run-time percentiles by language.
+// Charts (uPlot): most-used languages, runs over time, verdicts, run-time percentiles by language,
+// and the code metrics of saved snippets over time.
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import uPlot, { type AlignedData, type Options } from "uplot";
@@ -13,6 +14,7 @@ interface Data {
   timeline: Schemas["Timeline"];
   verdicts: Schemas["VerdictDistribution"];
   stats: Schemas["RunStats"];
+  code: Schemas["CodeMetricsTimeline"];
 }
 
 const round = (value: number | null): number | null => (value === null ? null : Math.round(value));
@@ -42,6 +44,40 @@ function Chart({ title, options, data }: { title: string; options: Omit<Options,
       <div ref={host} role="img" aria-label={title} />
     </figure>
   );
+}
+
+/** Mean and highest cyclomatic complexity (left axis) and lines (right axis) of the snippets saved per bucket. */
+function codeMetricsOptions(): Omit<Options, "width" | "height"> {
+  const { stroke, grid } = axisColors();
+  const upTo =
+    (least: number) =>
+    (_u: uPlot, _min: number, max: number): [number, number] => [0, Math.max(least, (max ?? 0) * 1.15)];
+  const line = (label: string, scale: string, color: string) => ({
+    label,
+    scale,
+    stroke: color,
+    width: 2,
+    // Empty buckets are gaps; a lone saved day still shows as a point.
+    points: { show: true, size: 6 },
+    value: (_u: uPlot, v: number | null) => (v === null ? "–" : String(v)),
+  });
+  return {
+    scales: { ccn: { range: upTo(4) }, lines: { range: upTo(10) } },
+    axes: [
+      { stroke, grid: { stroke: grid } },
+      { scale: "ccn", stroke, grid: { stroke: grid }, label: "Complexity" },
+      { scale: "lines", side: 1, stroke, grid: { show: false }, label: "Lines" },
+    ],
+    series: [
+      {},
+      line("Mean complexity", "ccn", COLORS[0]),
+      line("Max complexity", "ccn", COLORS[1]),
+      { ...line("Lines", "lines", COLORS[2]), fill: COLORS[2] + "22" },
+      // Not drawn (a count beside lines and complexities); the legend shows it for the bucket pointed at.
+      { ...line("Snippets", "lines", COLORS[3]), show: false },
+    ],
+    legend: { show: true },
+  };
 }
 
 /** Bars over categories: x is 0..n-1, labelled by the category names. */
@@ -97,8 +133,12 @@ export function Analytics() {
       unwrap(api.GET("/v1/analytics/timeline", { params: { query: { ...query, bucket: bucket.value } } })),
       unwrap(api.GET("/v1/analytics/verdicts", { params: { query } })),
       unwrap(api.GET("/v1/analytics/run-stats", { params: { query } })),
+      unwrap(api.GET("/v1/analytics/code-metrics", { params: { query: { ...query, bucket: bucket.value } } })),
     ])
-      .then(([languages, timeline, verdicts, stats]) => (data.value = { languages, timeline, verdicts, stats }))
+      .then(
+        ([languages, timeline, verdicts, stats, code]) =>
+          (data.value = { languages, timeline, verdicts, stats, code }),
+      )
       .catch((err: unknown) => (error.value = describe(err)));
   }, [user?.id, scope.value, days.value, bucket.value]);
 
@@ -196,6 +236,17 @@ export function Analytics() {
                 d.stats.items.map((_, i) => i),
                 d.stats.items.map((i) => (i.wall_time_ms.p50 === null ? null : Math.round(i.wall_time_ms.p50 * 10) / 10)),
                 d.stats.items.map((i) => (i.wall_time_ms.p95 === null ? null : Math.round(i.wall_time_ms.p95 * 10) / 10)),
+              ]}
+            />
+            <Chart
+              title="Code metrics over time"
+              options={codeMetricsOptions()}
+              data={[
+                d.code.items.map((p) => Date.parse(p.start) / 1000),
+                d.code.items.map((p) => p.ccn_avg),
+                d.code.items.map((p) => p.ccn_max),
+                d.code.items.map((p) => (p.snippets ? p.lines : null)),
+                d.code.items.map((p) => p.snippets),
               ]}
             />
           </div>

@@ -2,12 +2,14 @@
 import { useSignal } from "@preact/signals";
 import { useRef } from "preact/hooks";
 import type { Execution, Schemas } from "../api/client";
-import { Editor } from "../editor/Editor";
+import { Editor, type EditorControls } from "../editor/Editor";
+import { offers, type FileProblems, type FormatOutcome } from "../editor/analysis";
+import { useTabBadges } from "../analysis/TabBadges";
 import { Tabs } from "../components/Tabs";
-import { ResultSummary } from "../components/ResultSummary";
 import { CompilerMessages } from "../components/CompilerMessages";
 import type { CompilerDiagnostic } from "../editor/diagnostics";
 import { SnippetBar } from "../components/SnippetBar";
+import { RunOutput } from "../run/Output";
 import { runBatch, runInteractive, type OutputChunk, type RunHandle } from "../run/runner";
 import type { TerminalApi } from "../run/Terminal";
 import { lazy } from "../components/lazy";
@@ -38,6 +40,13 @@ export function Playground() {
   const jump = useSignal<CompilerDiagnostic | null>(null);
   const handle = useRef<RunHandle | null>(null);
   const terminal = useRef<TerminalApi | null>(null);
+  const editor = useRef<EditorControls | null>(null);
+  const page = useRef<HTMLElement>(null);
+  const problems = useSignal<FileProblems>({});
+  const formatting = useSignal(false);
+  const formatNotice = useSignal<{ text: string; failed: boolean } | null>(null);
+  const noticeTimer = useRef<number | undefined>(undefined);
+  const formats = useRef(0);
   const language = languages.value.find((l) => l.id === ws.language);
 
   const setMode = (next: Mode) => {
@@ -122,9 +131,27 @@ export function Playground() {
     }
   };
 
-  const compileOutput = chunks.value.filter((c) => c.phase === "compile");
-  const runOutput = chunks.value.filter((c) => c.phase === "run");
-  const compileFailed = result.value?.verdict === "compilation_error";
+  // Format: the button and Shift-Alt-F both end here; the notice fades after a moment.
+  const canFormat = offers(ws.language, "format", ws.version);
+  const onFormat = (pending: Promise<FormatOutcome>) => {
+    window.clearTimeout(noticeTimer.current);
+    const started = ++formats.current;
+    formatting.value = true;
+    formatNotice.value = null;
+    void pending.then((outcome) => {
+      if (started !== formats.current || outcome.kind === "aborted") return; // a newer format reports
+      formatting.value = false;
+      formatNotice.value = { text: outcome.message, failed: outcome.kind === "failed" };
+      noticeTimer.current = window.setTimeout(
+        () => (formatNotice.value = null),
+        outcome.kind === "failed" ? 6000 : 2500,
+      );
+    });
+  };
+
+  // Problems the latest lint found in the other files: a badge on their tabs.
+  useTabBadges(page, ws.files.map((f) => f.name), ws.active, problems.value);
+
   const diagnostics = result.value?.compile?.diagnostics ?? NO_DIAGNOSTICS;
   const goTo = (d: CompilerDiagnostic) => {
     const index = ws.files.findIndex((f) => f.name === d.file);
@@ -133,7 +160,7 @@ export function Playground() {
   };
 
   return (
-    <section class="playground" aria-label="Playground">
+    <section class="playground" aria-label="Playground" ref={page}>
       <div class="toolbar">
         <label>
           Language
@@ -178,6 +205,20 @@ export function Playground() {
           </label>
         </fieldset>
         <div class="run-buttons">
+          {formatNotice.value && (
+            <span class={formatNotice.value.failed ? "format-notice failed" : "format-notice"} role="status">
+              {formatNotice.value.text}
+            </span>
+          )}
+          {canFormat && (
+            <button
+              onClick={() => editor.current?.format()}
+              disabled={formatting.value}
+              title="Format the open file (Shift+Alt+F)"
+            >
+              Format
+            </button>
+          )}
           <button class="primary" onClick={run} disabled={running.value} title="Run (Ctrl/Cmd+Enter)">
             ▶ Run
           </button>
@@ -192,12 +233,16 @@ export function Playground() {
         files={ws.files}
         active={ws.active}
         language={ws.language}
+        version={ws.version}
         theme={theme.value}
         epoch={editorEpoch.value}
         onChange={setFileContent}
         onRun={() => void run()}
         diagnostics={diagnostics}
         jump={jump.value}
+        onProblems={(found) => (problems.value = found)}
+        onFormat={onFormat}
+        controls={editor}
       />
       <p class="hint">Ctrl/Cmd+Enter runs. Your code is kept in this browser between visits.</p>
       <div class="io">
@@ -233,31 +278,7 @@ export function Playground() {
           {error.value}
         </div>
       )}
-      {(compileFailed || compileOutput.length > 0) && (
-        <section class={compileFailed ? "compile failed" : "compile"} aria-label="Compiler output">
-          <h2>{compileFailed ? "Compilation failed" : "Compiler output"}</h2>
-          <pre>
-            {compileOutput.map((c, i) => (
-              <span class={c.stream} key={i}>
-                {c.data}
-              </span>
-            ))}
-          </pre>
-        </section>
-      )}
-      {mode.value === "output" && (
-        <section class="output" aria-label="Program output">
-          <h2>Output</h2>
-          <pre data-testid="output">
-            {runOutput.map((c, i) => (
-              <span class={c.stream} key={i}>
-                {c.data}
-              </span>
-            ))}
-          </pre>
-        </section>
-      )}
-      {result.value && <ResultSummary execution={result.value} />}
+      <RunOutput chunks={chunks.value} result={result.value} showRun={mode.value === "output"} />
       <CompilerMessages diagnostics={diagnostics} onSelect={goTo} />
     </section>
   );

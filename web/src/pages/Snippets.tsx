@@ -2,12 +2,23 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { currentUser } from "../api/auth";
-import { api, describe, unwrap, type SnippetSummary } from "../api/client";
+import { api, describe, unwrap, type Schemas, type SnippetSummary } from "../api/client";
 import { LanguageFilter } from "../components/LanguageFilter";
 import { openSnippet } from "../snippets";
 import { navigate } from "../state";
 
 type Source = "mine" | "public";
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? "" : "s"}`;
+
+/** The current revision's code metrics in a few words: lines, functions, the highest complexity. */
+export function metricsLabel(metrics: Schemas["SnippetMetrics"]): string {
+  const parts = [plural(metrics.lines, "line")];
+  // null: lizard reads none of the files (a language it does not know), so line counts only.
+  if (metrics.functions !== null) parts.push(plural(metrics.functions, "function"));
+  if (metrics.ccn_max !== null) parts.push(`max complexity ${metrics.ccn_max}`);
+  return parts.join(" · ");
+}
 
 export function Snippets() {
   const source = useSignal<Source>(currentUser.value ? "mine" : "public");
@@ -99,6 +110,15 @@ export function Snippets() {
                 {s.language} · {s.visibility} · rev {s.revision}
                 {s.forked_from ? " · fork" : ""}
               </span>
+              {s.metrics && (
+                <span
+                  class="metrics"
+                  data-testid="snippet-metrics"
+                  title={`Revision ${s.metrics.revision}: ${s.metrics.code_lines} lines of code; mean complexity ${s.metrics.ccn_avg ?? "–"}`}
+                >
+                  {metricsLabel(s.metrics)}
+                </span>
+              )}
               <time dateTime={s.updated_at}>{new Date(s.updated_at).toLocaleString()}</time>
             </button>
           </li>

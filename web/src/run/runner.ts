@@ -17,7 +17,7 @@ export interface RunCallbacks {
   onError(message: string): void;
 }
 
-interface Frame {
+export interface Frame {
   type: string;
   seq?: number;
   status?: string;
@@ -30,8 +30,8 @@ interface Frame {
 
 type Submission = Schemas["ExecutionCreate"];
 
-/** Relays stream frames once each (a reconnect replays from seq 1). */
-function frameHandler(callbacks: RunCallbacks): (frame: Frame) => boolean {
+/** Relays stream frames once each (a reconnect replays from seq 1); true after the last one. */
+export function frameHandler(callbacks: RunCallbacks): (frame: Frame) => boolean {
   let lastSeq = 0;
   return (frame) => {
     if (frame.seq !== undefined) {

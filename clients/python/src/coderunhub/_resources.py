@@ -21,6 +21,7 @@ from coderunhub.models import (
     RevisionOut,
     RevisionSummary,
     SnippetCreate,
+    SnippetMetrics,
     SnippetOut,
     SnippetPage,
     SnippetRun,
@@ -30,6 +31,8 @@ from coderunhub.models import (
 
 Visibility: TypeAlias = Literal["private", "unlisted", "public"]
 SnippetRef: TypeAlias = uuid.UUID | str | SnippetOut
+# Metrics take about a second after a save (an executor runs lizard in a sandbox).
+METRICS_POLL_S = 0.25
 
 
 def _snippet_id(snippet: SnippetRef) -> str:
@@ -67,6 +70,17 @@ class AsyncSnippets(_Resource):
 
     async def get(self, snippet: SnippetRef) -> SnippetOut:
         return await self._transport.get_model(SnippetOut, f"/v1/snippets/{_snippet_id(snippet)}")
+
+    async def metrics(self, snippet: SnippetRef, *, timeout_s: float = 0.0) -> SnippetMetrics | None:
+        """The code metrics of the snippet's current revision (lines, functions, cyclomatic
+        complexity), which the server computes a moment after each save: None until then, or
+        where they could not be. ``timeout_s`` waits up to that long for them."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = (await self.get(snippet)).metrics
+            if found is not None or time.monotonic() >= deadline:
+                return found
+            await asyncio.sleep(METRICS_POLL_S)
 
     async def update(
         self,

@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import httpx
 
+from coderunhub._analyses import AsyncAnalyses
+from coderunhub._collab import AsyncCollab
 from coderunhub._http import RetryHook, RetryPolicy, Transport
 from coderunhub._requests import (
     Files,
@@ -79,6 +81,8 @@ class AsyncClient:
         self.api_keys = AsyncApiKeys(self._transport)
         self.auth = AsyncAuth(self._transport)
         self.webhooks = AsyncWebhooks(self._transport)
+        self.collab = AsyncCollab(self._transport)
+        self.analyses = AsyncAnalyses(self._transport)
 
     @property
     def base_url(self) -> str:

@@ -12,6 +12,13 @@ from pydantic import Field
 from coderunhub._base import OpenEnum, RequestModel, ResponseModel
 
 __all__ = [
+    "AnalyserOut",
+    "AnalysisDiagnostic",
+    "AnalysisFile",
+    "AnalysisQueued",
+    "AnalysisRequest",
+    "AnalysisResult",
+    "AnalysisStatus",
     "AnalyticsScope",
     "BatchCreate",
     "BatchOut",
@@ -20,6 +27,9 @@ __all__ = [
     "BudgetOut",
     "BudgetsOut",
     "CallerClassOut",
+    "CodeMetrics",
+    "CodeMetricsPoint",
+    "CodeMetricsTimeline",
     "CompareMode",
     "ConfigOut",
     "DiagnosticOut",
@@ -33,9 +43,15 @@ __all__ = [
     "FileIn",
     "FileOut",
     "ForkOrigin",
+    "FormattedFile",
+    "FunctionMetrics",
     "Health",
     "HistoryScope",
     "InFlightOut",
+    "InviteCreate",
+    "InviteOut",
+    "JoinIn",
+    "JoinOut",
     "JudgeCaseIn",
     "JudgeCaseOut",
     "JudgeOut",
@@ -49,17 +65,30 @@ __all__ = [
     "LimitsIn",
     "LimitsOut",
     "OutputFileOut",
+    "ParticipantOut",
+    "ParticipantPut",
     "Percentiles",
     "PhaseOut",
     "Problem",
     "QueueOut",
+    "QuickFix",
     "RangeOut",
     "RevisionOut",
     "RevisionSummary",
     "RunStats",
+    "SaveOut",
+    "SessionCreate",
+    "SessionLinks",
+    "SessionOut",
+    "SessionUpdate",
+    "SessionYou",
+    "SharedRunCreate",
+    "SharedRunInput",
+    "SharedRunOut",
     "SizesOut",
     "SnippetCreate",
     "SnippetLinks",
+    "SnippetMetrics",
     "SnippetOut",
     "SnippetPage",
     "SnippetRun",
@@ -69,8 +98,10 @@ __all__ = [
     "StreamTicketOut",
     "SubmissionOut",
     "SubmittedFileOut",
+    "TextEdit",
     "Timeline",
     "TimelinePoint",
+    "ToolVersion",
     "Verdict",
     "VerdictCount",
     "VerdictDistribution",
@@ -78,6 +109,166 @@ __all__ = [
     "WebhookSecretOut",
     "WebhookStatus",
 ]
+
+
+class ToolVersion(ResponseModel):
+    name: str
+    version: str
+
+
+class AnalyserOut(ResponseModel):
+    language: str
+    #: The checks offered for this language.
+    checks: list[Literal["lint", "format", "types", "metrics"]]
+    #: The tools that run them, with the version the executors' analysis image reports (or the pinned
+    #: one, until an executor reported it).
+    tools: list[ToolVersion]
+    #: Whether an executor reported every one of these tools.
+    available: bool
+    #: The language version these tools serve, where a compiler is each version's own (C, C++, Go,
+    #: TypeScript); null: every version of the language.
+    version: str | None = None
+
+
+class TextEdit(ResponseModel):
+    file: str
+    line: int
+    #: UTF-16 code units, 1-based.
+    column: int
+    end_line: int
+    #: UTF-16 code units, 1-based, exclusive.
+    end_column: int
+    #: What replaces the range (empty: a deletion).
+    text: str
+
+
+class QuickFix(ResponseModel):
+    title: str
+    #: `safe`: keeps the code's meaning; `unsafe`: may change it (offer, never apply unasked).
+    applicability: Literal["safe", "unsafe"]
+    #: Applied together, as one change.
+    edits: list[TextEdit]
+
+
+class AnalysisDiagnostic(ResponseModel):
+    #: One of the submitted files.
+    file: str
+    line: int
+    #: UTF-16 code units, 1-based.
+    column: int
+    end_line: int
+    #: UTF-16 code units, 1-based, exclusive.
+    end_column: int
+    severity: Literal["error", "warning", "info", "hint"]
+    #: The tool that reported it.
+    source: str
+    message: str
+    #: The tool's rule code.
+    code: str | None = None
+    #: The rule's documentation.
+    url: str | None = None
+    fixes: list[QuickFix] = Field(default_factory=list)
+
+
+class AnalysisFile(RequestModel):
+    #: Relative path, e.g. `main.py` or `pkg/util.py`.
+    name: str
+    #: The file's text (UTF-8, no NUL characters).
+    content: str
+
+
+class AnalysisQueued(ResponseModel):
+    """The analysis is still running: its result will be at `Location` (GET /v1/analyses/{id})."""
+
+    #: The analysis' key.
+    id: str
+
+
+class AnalysisRequest(RequestModel):
+    #: Language id from GET /v1/languages.
+    language: str
+    #: The files to analyse, as an execution would get them.
+    files: list[AnalysisFile]
+    #: The language version (prefix match, e.g. `3.11`).
+    version: str | None = None
+    #: `lint`: diagnostics with quick fixes (C, C++, Go, JavaScript and TypeScript: their compiler's
+    #: own checks); `format`: each file as the formatter writes it; `types`: a type checker that is a
+    #: tool of its own (Python: mypy), only when asked for; `metrics`: line counts and per-function
+    #: cyclomatic complexity (lizard; every language).
+    checks: list[Literal["lint", "format", "types", "metrics"]] = Field(default_factory=list)
+
+
+class AnalysisStatus(OpenEnum):
+    ok = "ok"
+    timeout = "timeout"
+    limit = "limit"
+    error = "error"
+    unsupported = "unsupported"
+
+
+class FunctionMetrics(ResponseModel):
+    #: One of the submitted files.
+    file: str
+    #: The function's name as lizard reads it.
+    name: str
+    #: Where it starts.
+    line: int
+    #: Cyclomatic complexity (1 + its decision points).
+    ccn: int
+    #: Lines of code in it, comments and blank lines left out.
+    nloc: int
+    #: Its parameters.
+    params: int
+
+
+class CodeMetrics(ResponseModel):
+    """The `metrics` check: lizard's per-function numbers for the files it reads (by extension: C/C++, Java, C#,
+    JavaScript/TypeScript, Python, Go, Rust, Kotlin, Swift, Scala, Ruby, PHP, Lua, Erlang, Fortran, Perl, R, Zig
+    and more), line counts alone for the others.
+    """
+
+    #: Lines of every submitted file.
+    lines: int
+    #: Lines with code: lizard's NLOC where it reads the file, else the non-blank lines.
+    code_lines: int
+    #: The files lizard read (functions come from these); empty: line counts only.
+    measured_files: list[str]
+    #: Functions found, all of them (`functions` lists the first 500).
+    function_count: int
+    #: By file and line, at most 500.
+    functions: list[FunctionMetrics]
+    #: The highest cyclomatic complexity; null without functions.
+    ccn_max: int | None
+    #: The mean cyclomatic complexity over all functions; null without any.
+    ccn_avg: float | None
+
+
+class FormattedFile(ResponseModel):
+    name: str
+    #: The file as the formatter wrote it (unchanged when it could not parse it).
+    content: str
+    changed: bool
+
+
+class AnalysisResult(ResponseModel):
+    #: The analysis' key: GET /v1/analyses/{id} reads it while it is cached.
+    id: str
+    language: str
+    #: The language version the tools were configured for.
+    version: str
+    status: AnalysisStatus
+    #: Why the status is not `ok`.
+    detail: str | None = None
+    tools: list[ToolVersion] = Field(default_factory=list)
+    diagnostics: list[AnalysisDiagnostic] = Field(default_factory=list)
+    #: Answered from the cache: no tool ran for this request.
+    cached: bool = False
+    #: Time the tools took in their sandboxes.
+    duration_ms: int = 0
+    #: With the `format` check.
+    formatted: list[FormattedFile] | None = None
+    #: With the `metrics` check.
+    metrics: CodeMetrics | None = None
 
 
 class AnalyticsScope(OpenEnum):
@@ -409,11 +600,13 @@ class Budget(OpenEnum):
     executions = "executions"
     reads = "reads"
     writes = "writes"
+    analyses = "analyses"
 
 
 class BudgetOut(ResponseModel):
     #: `executions`: executions created (each batch item and snippet run counts); `reads`: GET
-    #: requests; `writes`: other requests that change something.
+    #: requests; `writes`: other requests that change something; `analyses`: analyses requested (POST
+    #: /v1/analyses, answers from the cache too).
     name: Budget
     #: The rate in the server's notation.
     policy: str
@@ -434,6 +627,10 @@ class BudgetsOut(ResponseModel):
     writes: str
     #: Queued and running executions at a time.
     max_in_flight: int
+    #: Analyses requested per window (POST /v1/analyses, cache hits too).
+    analyses: str
+    #: Analyses waited for at a time.
+    max_analyses_in_flight: int
 
 
 class RangeOut(ResponseModel):
@@ -461,6 +658,34 @@ class CallerClassOut(ResponseModel):
     #: Test cases x the run wall time limit may not exceed this.
     judge_max_wall_ms: int
     rate_limits: BudgetsOut
+
+
+class CodeMetricsPoint(ResponseModel):
+    #: Start of the bucket (UTC).
+    start: datetime.datetime
+    #: Snippets saved in the bucket (and measured), each counted once.
+    snippets: int
+    #: Lines of those snippets, each at its last revision saved in the bucket.
+    lines: int
+    #: Functions in them (languages lizard reads).
+    functions: int
+    #: Mean cyclomatic complexity over those functions; null without any.
+    ccn_avg: float | None
+    #: The highest cyclomatic complexity among them; null without functions.
+    ccn_max: int | None
+
+
+class CodeMetricsTimeline(ResponseModel):
+    """Code metrics of the snippets saved per hour or day (UTC buckets), every bucket listed."""
+
+    #: `mine`, or `global` (administrators): everyone's snippets.
+    scope: AnalyticsScope
+    #: Revisions saved at or after this time are counted.
+    since: datetime.datetime
+    #: ... and before this time.
+    until: datetime.datetime
+    bucket: Bucket
+    items: list[CodeMetricsPoint]
 
 
 class SizesOut(ResponseModel):
@@ -535,6 +760,94 @@ class InFlightOut(ResponseModel):
     #: Counted per account (all its API keys and sessions) or, for anonymous callers, per client
     #: address.
     scope: Literal["user", "address"]
+
+
+class InviteCreate(RequestModel):
+    role: Literal["editor", "viewer"]
+    #: Seconds until the invite stops admitting anyone (a minute to 30 days; 7 days by default).
+    expires_in_s: int = 604800
+    #: Joins the invite admits at most; unlimited when omitted.
+    max_uses: int | None = None
+
+
+class InviteOut(ResponseModel):
+    id: uuid.UUID
+    role: Literal["editor", "viewer"]
+    #: The invite's secret, only in the answer that created it (the server keeps its hash).
+    token: str | None
+    #: The web link to share (`.../collab/{id}#k=<token>`), with the token.
+    url: str | None
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None
+    max_uses: int | None
+    #: Joins it admitted so far.
+    uses: int
+    revoked_at: datetime.datetime | None
+
+
+class JoinIn(RequestModel):
+    #: An invite's token (the link's `#k=`).
+    invite: str | None = None
+    #: The name others see, for callers without a profile name (guests are `Guest N` otherwise).
+    display_name: str | None = None
+
+
+class ParticipantOut(ResponseModel):
+    id: uuid.UUID
+    #: Null for an anonymous guest.
+    user_id: uuid.UUID | None
+    display_name: str
+    #: The participant's cursor colour (`#rrggbb`), picked by join order.
+    color: str
+    role: Literal["editor", "viewer"]
+    is_owner: bool
+    #: Added by the owner by user id rather than through an invite.
+    named_by_owner: bool
+    joined_at: datetime.datetime
+    #: Set once the owner revoked the participant (owner view only).
+    revoked_at: datetime.datetime | None
+
+
+class SessionLinks(ResponseModel):
+    self: str
+    #: The session's WebSocket (y-websocket protocol; see docs/api.md).
+    socket: str
+    #: The web app's page of the session.
+    web: str
+
+
+class SessionYou(ResponseModel):
+    participant_id: uuid.UUID
+    role: Literal["owner", "editor", "viewer"]
+
+
+class SessionOut(ResponseModel):
+    id: uuid.UUID
+    snippet_id: uuid.UUID
+    owner_id: uuid.UUID
+    status: Literal["active", "ended"]
+    #: The snippet revision the session's document started from.
+    base_revision: int
+    #: The snippet revision the session last saved, if any.
+    last_saved_revision: int | None
+    allow_anonymous: bool
+    max_participants: int
+    created_at: datetime.datetime
+    ended_at: datetime.datetime | None
+    last_activity_at: datetime.datetime
+    #: The caller's place in the session.
+    you: SessionYou
+    #: In join order; revoked participants are listed to the owner only.
+    participants: list[ParticipantOut]
+    links: SessionLinks
+
+
+class JoinOut(ResponseModel):
+    session: SessionOut
+    participant: ParticipantOut
+    #: A credential: opens the session's socket as this participant (`?token=`) for 24 hours, like the
+    #: `crh_collab` cookie set with this answer. Keep it secret.
+    socket_token: str
 
 
 class LanguageCount(ResponseModel):
@@ -630,6 +943,10 @@ class LimitsOut(ResponseModel):
     queue: QueueOut
 
 
+class ParticipantPut(RequestModel):
+    role: Literal["editor", "viewer"]
+
+
 class Problem(ResponseModel):
     """RFC 9457 problem details."""
 
@@ -672,6 +989,72 @@ class RunStats(ResponseModel):
     items: list[LanguageRunStats]
 
 
+class SaveOut(ResponseModel):
+    snippet_id: uuid.UUID
+    #: The snippet's revision holding the session's files.
+    revision: int
+    #: False when the snippet already held these files (no revision was added).
+    saved: bool
+
+
+class SessionCreate(RequestModel):
+    #: Let callers without an account join, as viewers (with or without an invite).
+    allow_anonymous: bool = False
+    #: Participants at most, the owner included (default: the server's, 10).
+    max_participants: int | None = None
+
+
+class SessionUpdate(RequestModel):
+    """Omitted fields keep their value."""
+
+    #: New anonymous joins; guests already admitted stay until revoked.
+    allow_anonymous: bool | None = None
+    #: Applies to new joins; nobody admitted is removed by lowering it.
+    max_participants: int | None = None
+
+
+class SharedRunCreate(RequestModel):
+    """How to run the session's files: the same options as running a snippet."""
+
+    #: Data sent to the program's standard input.
+    stdin: str = ""
+    #: Command-line arguments passed to the program.
+    args: list[str] = Field(default_factory=list)
+    #: Required language version (prefix match).
+    version: str | None = None
+    #: Compiler flags (see GET /v1/languages).
+    compile_options: list[str] = Field(default_factory=list)
+    #: Limits of the run phase.
+    limits: LimitsIn | None = None
+    #: Limits of the compile phase.
+    compile_limits: LimitsIn | None = None
+    #: Cancel the session's current run if it is still going, instead of a 409.
+    replace: bool = False
+    #: Run it interactively: editors type its input as it runs (POST .../input); `stdin`, if given, is
+    #: its first input.
+    interactive: bool = False
+
+
+class SharedRunInput(RequestModel):
+    """Input for an interactive shared run: text, or the end of input."""
+
+    #: Text sent to the program's standard input.
+    data: str | None = None
+    #: Close the program's standard input (after `data`, if both).
+    eof: bool = False
+
+
+class SharedRunOut(ResponseModel):
+    execution_id: uuid.UUID
+    runner_participant_id: uuid.UUID
+    runner_name: str
+    started_at: datetime.datetime
+    #: The WebSocket URL every participant streams the run from.
+    stream: str
+    #: Editors type its input (POST .../input).
+    interactive: bool = False
+
+
 class SnippetCreate(RequestModel):
     title: str
     #: Language id from GET /v1/languages.
@@ -694,6 +1077,26 @@ class SnippetLinks(ResponseModel):
     share: str | None
 
 
+class SnippetMetrics(ResponseModel):
+    """Code metrics of the snippet's current revision (lizard, computed once it is saved)."""
+
+    #: The revision measured: always the current one.
+    revision: int
+    language: str
+    #: Lines of all the files.
+    lines: int
+    #: Lines with code (lizard's NLOC; non-blank lines where it reads no file).
+    code_lines: int
+    #: Functions found; null where lizard reads none of the files.
+    functions: int | None
+    #: The highest cyclomatic complexity of a function; null without any.
+    ccn_max: int | None
+    #: The mean cyclomatic complexity of its functions; null without any.
+    ccn_avg: float | None
+    #: When the revision was saved.
+    computed_at: datetime.datetime
+
+
 class SnippetOut(ResponseModel):
     id: uuid.UUID
     owner_id: uuid.UUID
@@ -708,6 +1111,9 @@ class SnippetOut(ResponseModel):
     updated_at: datetime.datetime
     links: SnippetLinks
     files: list[FileOut]
+    #: Code metrics of the current revision: null until an executor has computed them (about a second
+    #: after a save), and where they could not be (a tool limit).
+    metrics: SnippetMetrics | None = None
 
 
 class SnippetSummary(ResponseModel):
@@ -723,6 +1129,9 @@ class SnippetSummary(ResponseModel):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     links: SnippetLinks
+    #: Code metrics of the current revision: null until an executor has computed them (about a second
+    #: after a save), and where they could not be (a tool limit).
+    metrics: SnippetMetrics | None = None
 
 
 class SnippetPage(ResponseModel):

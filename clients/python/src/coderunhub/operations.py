@@ -34,6 +34,24 @@ COVERED: dict[str, str] = {
     "create_stream_ticket": "create_stream_ticket",
     "create_batch": "batches.create",
     "get_batch": "batches.get",
+    "create_analysis": "analyses.create",
+    "get_analysis": "analyses.get",
+    "list_analysis_tools": "analyses.tools",
+    "start_collab_session": "collab.start",
+    "get_collab_session": "collab.get",
+    "update_collab_session": "collab.update",
+    "end_collab_session": "collab.end",
+    "create_collab_invite": "collab.create_invite",
+    "list_collab_invites": "collab.invites",
+    "revoke_collab_invite": "collab.revoke_invite",
+    "put_collab_participant": "collab.name_participant",
+    "start_shared_run": "collab.run",
+    "type_shared_run_input": "collab.type_input",
+    "save_collab_session": "collab.save",
+    "current_shared_run": "collab.current_run",
+    "cancel_shared_run": "collab.cancel_run",
+    "revoke_collab_participant": "collab.revoke_participant",
+    "join_collab_session": "collab.join",
 }
 
 #: operationId -> why the SDK leaves it out.
@@ -42,4 +60,5 @@ NOT_COVERED: dict[str, str] = {
     "get_execution_timeline": "analytics: dashboards read them; call them with httpx if needed",
     "get_verdict_distribution": "analytics: dashboards read them; call them with httpx if needed",
     "get_run_stats": "analytics: dashboards read them; call them with httpx if needed",
+    "get_code_metrics_timeline": "analytics: dashboards read them; call them with httpx if needed",
 }

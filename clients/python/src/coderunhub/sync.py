@@ -16,6 +16,8 @@ from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 import httpx
 
+from coderunhub._analyses import AsyncAnalyses
+from coderunhub._collab import AsyncCollab
 from coderunhub._http import RetryHook
 from coderunhub._portal import Portal
 from coderunhub._requests import Files, LimitsArg
@@ -65,6 +67,7 @@ class Snippets(_Blocking[AsyncSnippets]):
     __doc__ = AsyncSnippets.__doc__
     create = blocking(AsyncSnippets.create)
     get = blocking(AsyncSnippets.get)
+    metrics = blocking(AsyncSnippets.metrics)
     update = blocking(AsyncSnippets.update)
     delete = blocking(AsyncSnippets.delete)
     share = blocking(AsyncSnippets.share)
@@ -103,6 +106,32 @@ class Webhooks(_Blocking[AsyncWebhooks]):
     __doc__ = AsyncWebhooks.__doc__
     secret = blocking(AsyncWebhooks.secret)
     rotate_secret = blocking(AsyncWebhooks.rotate_secret)
+
+
+class Collab(_Blocking[AsyncCollab]):
+    __doc__ = AsyncCollab.__doc__
+    start = blocking(AsyncCollab.start)
+    get = blocking(AsyncCollab.get)
+    update = blocking(AsyncCollab.update)
+    end = blocking(AsyncCollab.end)
+    create_invite = blocking(AsyncCollab.create_invite)
+    invites = blocking(AsyncCollab.invites)
+    revoke_invite = blocking(AsyncCollab.revoke_invite)
+    name_participant = blocking(AsyncCollab.name_participant)
+    revoke_participant = blocking(AsyncCollab.revoke_participant)
+    join = blocking(AsyncCollab.join)
+    run = blocking(AsyncCollab.run)
+    type_input = blocking(AsyncCollab.type_input)
+    save = blocking(AsyncCollab.save)
+    current_run = blocking(AsyncCollab.current_run)
+    cancel_run = blocking(AsyncCollab.cancel_run)
+
+
+class Analyses(_Blocking[AsyncAnalyses]):
+    __doc__ = AsyncAnalyses.__doc__
+    create = blocking(AsyncAnalyses.create)
+    get = blocking(AsyncAnalyses.get)
+    tools = blocking(AsyncAnalyses.tools)
 
 
 class InteractiveSession(_Blocking[AsyncInteractiveSession]):
@@ -166,6 +195,8 @@ class Client(_Blocking[AsyncClient]):
         self.api_keys = ApiKeys(target.api_keys, portal)
         self.auth = Auth(target.auth, portal)
         self.webhooks = Webhooks(target.webhooks, portal)
+        self.collab = Collab(target.collab, portal)
+        self.analyses = Analyses(target.analyses, portal)
 
     @property
     def base_url(self) -> str:
