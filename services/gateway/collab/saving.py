@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +39,13 @@ from shared.problems import NotFoundProblem, ProblemError
 logger = logging.getLogger("coderunhub.gateway.collab")
 
 SWEEP_LOCK = "crh:collab:sweep"
+# Held only while a sweep runs (released after, or expiring should its gateway die): gateways sweep
+# one at a time, and none is kept from its next round by another's.
+SWEEP_LOCK_S = 30
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 class SaveOut(BaseModel):
@@ -125,7 +133,8 @@ async def sweep_once(state: GatewayState) -> int:
 
 
 class IdleSweeper:
-    """Every collab_sweep_interval_s, one gateway (whichever takes the lock) ends idle sessions."""
+    """Every collab_sweep_interval_s, each gateway ends idle sessions, one gateway at a time (a lock
+    held for the sweep only)."""
 
     def __init__(self, state: GatewayState) -> None:
         self._state = state
@@ -144,9 +153,13 @@ class IdleSweeper:
         interval = self._state.settings.collab_sweep_interval_s
         while True:
             await asyncio.sleep(interval)
+            token = secrets.token_hex(8)
             try:
-                if await self._state.redis.set(SWEEP_LOCK, "1", nx=True, ex=max(1, int(interval * 0.9))):
-                    await sweep_once(self._state)
+                if await self._state.redis.set(SWEEP_LOCK, token, nx=True, ex=SWEEP_LOCK_S):
+                    try:
+                        await sweep_once(self._state)
+                    finally:
+                        await self._state.redis.eval(_RELEASE, 1, SWEEP_LOCK, token)  # type: ignore[misc]
             except (RedisError, OSError, SQLAlchemyError) as error:
                 # Redis or PostgreSQL away: the next round tries again.
                 logger.warning("collab idle sweep failed: %s", error)
