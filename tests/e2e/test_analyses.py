@@ -8,10 +8,11 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
 import redis
 from redis.asyncio import Redis as AsyncRedis
@@ -22,6 +23,7 @@ from shared.analysis.model import AnalysisFile, AnalysisJob, TextEdit
 from shared.redis_keys import ANALYSIS_QUEUE, ANALYSIS_TOOLS, analysis_processing, executor_heartbeat
 from shared.settings import RateLimitPolicy
 from tests.conftest import EXECUTOR_ID, gateway_settings, serve
+from tests.deploy.servers import own_redis
 
 PROBLEM = "application/problem+json"
 # Each test's files are its own (a nonce comment): nothing is answered from another test's cache.
@@ -287,28 +289,28 @@ async def test_hostile_inputs_are_contained(api: httpx.AsyncClient) -> None:
     assert [d["code"] for d in body["diagnostics"]] == ["F401"]
 
 
-# A Redis database no executor serves: queued analyses wait there until a test removes them.
-IDLE_REDIS = "redis://127.0.0.1:6379/10"
+@pytest.fixture
+def idle_redis() -> Iterator[str]:
+    """A Redis of the test's own that no executor serves: queued analyses wait there (the
+    machine's shared server and its databases are left alone)."""
+    with own_redis() as server:
+        yield server.url
 
 
 @pytest_asyncio.fixture
-async def idle_api(redis_client: redis.Redis) -> AsyncIterator[httpx.AsyncClient]:
-    """A gateway on IDLE_REDIS that waits 1 s for results, 2 analyses in flight per caller."""
-    idle = redis.Redis.from_url(IDLE_REDIS)
-    idle.flushdb()
+async def idle_api(redis_client: redis.Redis, idle_redis: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway on idle_redis that waits 1 s for results, 2 analyses in flight per caller."""
+    idle = redis.Redis.from_url(idle_redis)
     # The tools as the session's executor reported them: the gateway offers only reported tools.
     idle.hset(ANALYSIS_TOOLS, mapping=redis_client.hgetall(ANALYSIS_TOOLS))  # type: ignore[arg-type]
+    idle.close()
     policy = RateLimitPolicy(analyses="100/minute", max_analyses_in_flight=2)
-    settings = gateway_settings(redis_url=IDLE_REDIS, anonymous_rate_limits=policy, analysis_wait_s=1.0)
-    try:
-        async with serve(create_app(settings)) as url, httpx.AsyncClient(base_url=url, timeout=60) as client:
-            yield client
-    finally:
-        idle.flushdb()
-        idle.close()
+    settings = gateway_settings(redis_url=idle_redis, anonymous_rate_limits=policy, analysis_wait_s=1.0)
+    async with serve(create_app(settings)) as url, httpx.AsyncClient(base_url=url, timeout=60) as client:
+        yield client
 
 
-async def test_in_flight_cap_and_results_that_outlast_the_wait(idle_api: httpx.AsyncClient) -> None:
+async def test_in_flight_cap_and_results_that_outlast_the_wait(idle_api: httpx.AsyncClient, idle_redis: str) -> None:
     first = asyncio.create_task(analyse(idle_api, [{"name": "a.py", "content": fresh("x = 1\n")}]))
     second = asyncio.create_task(analyse(idle_api, [{"name": "b.py", "content": fresh("x = 1\n")}]))
     await asyncio.sleep(0.5)
@@ -325,7 +327,7 @@ async def test_in_flight_cap_and_results_that_outlast_the_wait(idle_api: httpx.A
         assert answer.headers["Location"] == f"/v1/analyses/{key}"
         # Queued: still pending there (the job waits for an executor until its deadline).
         assert (await idle_api.get(answer.headers["Location"])).status_code == 202
-    idle = redis.Redis.from_url(IDLE_REDIS)
+    idle = redis.Redis.from_url(idle_redis)
     try:
         assert idle.llen(ANALYSIS_QUEUE) == 2
         # Slots are free again once the requests answered.
@@ -341,10 +343,9 @@ async def test_in_flight_cap_and_results_that_outlast_the_wait(idle_api: httpx.A
         idle.close()
 
 
-async def test_a_dead_executors_analyses_are_queued_again_once() -> None:
-    client = AsyncRedis.from_url(IDLE_REDIS)
+async def test_a_dead_executors_analyses_are_queued_again_once(idle_redis: str) -> None:
+    client = AsyncRedis.from_url(idle_redis)
     try:
-        await client.flushdb()
         job = AnalysisJob(
             key="a" * 64,
             language="python",
@@ -367,5 +368,4 @@ async def test_a_dead_executors_analyses_are_queued_again_once() -> None:
         assert await requeue(client, processing) == 0
         assert await client.llen(ANALYSIS_QUEUE) == 0
     finally:
-        await client.flushdb()
         await client.aclose()

@@ -163,7 +163,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession], session_id: uuid.UUID
     async with sessions() as session:
         stored = await seed_in(session, session_id)
         await session.commit()
-    return stored if stored is None else await load(sessions, session_id)
+    return stored
 
 
 async def seed_in(session: AsyncSession, session_id: uuid.UUID) -> Stored | None:

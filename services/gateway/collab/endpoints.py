@@ -184,11 +184,7 @@ async def end_collab_session(
         # Ending saves the document to the snippet (when it changed), in the same transaction.
         events = [*await saving.end_saving(state, session, session_id), *events]
     await _committed(session, state, session_id, events)
-    for event in events:
-        if event.get("type") == "saved":
-            await saving.queue_metrics(
-                state, saving.SaveOut(snippet_id=event["snippet_id"], revision=event["revision"], saved=True)
-            )
+    await saving.queue_metrics(state, events)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -414,6 +410,7 @@ async def save_collab_session(
     out = await saving.save_document(state, session, row)
     await session.commit()
     if out.saved:
-        await control.publish(state.redis, session_id, saving.saved_event(out))
-        await saving.queue_metrics(state, out)
+        events = [saving.saved_event(out)]
+        await control.publish_all(state.redis, session_id, events)
+        await saving.queue_metrics(state, events)
     return out

@@ -75,17 +75,18 @@ async def save_document(state: GatewayState, db: AsyncSession, row: CollabSessio
     return SaveOut(snippet_id=snippet.id, revision=snippet.revision, saved=True)
 
 
-async def queue_metrics(state: GatewayState, out: SaveOut) -> None:
-    """After the commit of a save that added a revision: its code metrics, as any snippet save
-    gets them (services/gateway/analyses/metrics.py; never fails the save)."""
-    if not out.saved:
-        return
-    async with state.sessionmaker() as db:
-        snippet = await snippets_repo.get(db, out.snippet_id)
-    if snippet is not None and snippet.revision == out.revision:
-        await queue_snippet_metrics(
-            state, snippet_id=snippet.id, revision=snippet.revision, language=snippet.language, files=snippet.files
-        )
+async def queue_metrics(state: GatewayState, events: list[dict[str, Any]]) -> None:
+    """After the commit of saves (their ``saved`` events): each revision's code metrics, as any
+    snippet save gets them (services/gateway/analyses/metrics.py; never fails the save)."""
+    for event in events:
+        if event.get("type") != "saved":
+            continue
+        async with state.sessionmaker() as db:
+            snippet = await snippets_repo.get(db, uuid.UUID(str(event["snippet_id"])))
+        if snippet is not None and snippet.revision == event["revision"]:
+            await queue_snippet_metrics(
+                state, snippet_id=snippet.id, revision=snippet.revision, language=snippet.language, files=snippet.files
+            )
 
 
 def saved_event(out: SaveOut) -> dict[str, Any]:
@@ -126,8 +127,7 @@ async def sweep_once(state: GatewayState) -> int:
             row.ended_at = datetime.now(UTC)
             await db.commit()
         await control.publish_all(state.redis, session_id, [*events, {"type": "ended"}])
-        for event in events:
-            await queue_metrics(state, SaveOut(snippet_id=event["snippet_id"], revision=event["revision"], saved=True))
+        await queue_metrics(state, events)
         ended += 1
     return ended
 
