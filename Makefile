@@ -3,13 +3,19 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 UV_VERSION := 0.13.9
+export UV_VERSION
 VENV := .venv
 PY := $(VENV)/bin/python
+# uv lives in a tools venv of the project's own (deploy/scripts/ensure-python.sh); Node.js and npm
+# in .tools/node when the host's are missing or too old (deploy/scripts/ensure-node.sh).
+UV := .tools/python/bin/uv
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
+export UV_PYTHON_DOWNLOADS := never
 TEST_DB ?= postgresql+asyncpg://postgres@127.0.0.1:5432/coderunhub_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 TEST_LOCK ?= /tmp/coderunhub-test.lock
 
-.PHONY: bench-tools help setup venv services docker compose images service-images nginx database migrate run ts-client ts-sdk ts-sdk-types api-types compat-clients web web-api-types chromium test unit lint bench clean-sandboxes
+.PHONY: bench-tools help setup venv node services docker compose images service-images nginx database migrate run ts-client ts-sdk ts-sdk-types api-types compat-clients web web-api-types chromium test unit lint bench clean-sandboxes
 
 help:
 	@echo "make run     set up what is missing and start gateway (:8000), auth (:8001) and executor"
@@ -19,10 +25,13 @@ help:
 
 venv: $(VENV)/.synced
 
-$(VENV)/.synced: pyproject.toml uv.lock
-	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
-	python3 -m uv sync --frozen --python 3.11
+$(VENV)/.synced: pyproject.toml uv.lock deploy/scripts/ensure-python.sh
+	@bash deploy/scripts/ensure-python.sh
 	@touch $@
+
+# Node.js and npm, new enough for the web build: the host's, the distribution's or the registry's.
+node:
+	@bash deploy/scripts/ensure-node.sh
 
 docker:
 	@bash deploy/scripts/ensure-docker.sh
@@ -69,7 +78,7 @@ lint: venv
 # only when package.json or the lock file changed since the last install.
 TS_CLIENT := tests/clients/typescript
 
-$(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+$(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json | node
 	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
 	@touch $@
 
@@ -80,7 +89,7 @@ ts-client: $(TS_CLIENT)/node_modules/.installed
 TS_SDK := clients/typescript
 TS_SDK_SOURCES := $(shell find $(TS_SDK)/src -type f 2>/dev/null) $(TS_SDK)/tsconfig.json
 
-$(TS_SDK)/node_modules/.installed: $(TS_SDK)/package.json $(TS_SDK)/package-lock.json
+$(TS_SDK)/node_modules/.installed: $(TS_SDK)/package.json $(TS_SDK)/package-lock.json | node
 	cd $(TS_SDK) && npm ci --no-audit --no-fund
 	@touch $@
 
@@ -97,14 +106,14 @@ PISTON_CLIENT := tests/clients/piston
 JUDGE0_SDK := build/judge0-sdk
 JUDGE0_SDK_VERSION := 0.0.8
 
-$(PISTON_CLIENT)/node_modules/.installed: $(PISTON_CLIENT)/package.json $(PISTON_CLIENT)/package-lock.json
+$(PISTON_CLIENT)/node_modules/.installed: $(PISTON_CLIENT)/package.json $(PISTON_CLIENT)/package-lock.json | node
 	cd $(PISTON_CLIENT) && npm ci --no-audit --no-fund
 	@touch $@
 
 $(JUDGE0_SDK)/.installed-$(JUDGE0_SDK_VERSION): | venv
 	rm -rf $(JUDGE0_SDK)
-	python3 -m uv venv --quiet --python 3.11 $(JUDGE0_SDK)
-	python3 -m uv pip install --quiet --python $(JUDGE0_SDK)/bin/python "judge0==$(JUDGE0_SDK_VERSION)"
+	$(UV) venv --quiet --python $(VENV)/bin/python $(JUDGE0_SDK)
+	$(UV) pip install --quiet --python $(JUDGE0_SDK)/bin/python "judge0==$(JUDGE0_SDK_VERSION)"
 	@touch $@
 
 compat-clients: $(PISTON_CLIENT)/node_modules/.installed $(JUDGE0_SDK)/.installed-$(JUDGE0_SDK_VERSION)
@@ -114,7 +123,7 @@ compat-clients: $(PISTON_CLIENT)/node_modules/.installed $(JUDGE0_SDK)/.installe
 # The SDK (clients/typescript/src) is built into the app from its sources.
 WEB_SOURCES := $(shell find web/src clients/typescript/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 
-web/node_modules/.installed: web/package.json web/package-lock.json
+web/node_modules/.installed: web/package.json web/package-lock.json | node
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 

@@ -7,8 +7,8 @@ cd "$(dirname "$0")/../.."
 PREFIX=${CRH_SERVICE_IMAGE_PREFIX:-coderunhub/}
 TAG=${CRH_IMAGE_TAG:-latest}
 mkdir -p build/wheels
-python3 -m uv export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt > build/wheels/requirements.txt
-.venv/bin/python -m pip --version >/dev/null 2>&1 || python3 -m uv pip install --python .venv/bin/python pip
+.tools/python/bin/uv export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt > build/wheels/requirements.txt
+.venv/bin/python -m pip --version >/dev/null 2>&1 || .tools/python/bin/uv pip install --python .venv/bin/python pip
 # Markers are dropped so that wheels exist for the image's interpreter too (Debian's 3.11.2
 # needs async-timeout, which this host's newer 3.11 skips); pip in the image applies them again.
 sed 's/ *;.*//' build/wheels/requirements.txt > build/wheels/all.txt

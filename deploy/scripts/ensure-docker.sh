@@ -56,8 +56,10 @@ if config.get("runtimes", {}).get("runsc") != wanted:
 EOF
 }
 
+# pgrep (procps) finds a running dockerd; minimal images and some cloud images lack it.
+command -v pgrep >/dev/null 2>&1 || apt_install procps
 if ! command -v dockerd >/dev/null 2>&1; then
-  echo "==> installing the Docker engine (Debian docker.io)"
+  echo "==> installing the Docker engine (the distribution's docker.io)"
   apt_install docker.io
 fi
 ensure_runsc

@@ -28,7 +28,7 @@ wait_for() {
 redis_up() { [ "$(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null)" = "PONG" ]; }
 
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-  echo "==> installing Redis (Debian)"
+  echo "==> installing Redis (the distribution's)"
   apt_install redis-server
 fi
 if ! redis_up; then
@@ -43,13 +43,22 @@ fi
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p "$pg_port"; }
 
+installed_pg=0
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
-  echo "==> installing PostgreSQL (Debian)"
+  echo "==> installing PostgreSQL (the distribution's)"
   apt_install postgresql
+  installed_pg=1
 fi
 if ! pg_up; then
   # The cluster configured for that port (the first one made, when there is none).
   cluster() { pg_lsclusters --no-header 2>/dev/null | awk -v port="$pg_port" '$3 == port { print $1, $2; exit }'; }
+  if [ "$installed_pg" = 1 ] && [ -n "$(cluster)" ]; then
+    # The package's own empty cluster asks for passwords over TCP (scram-sha-256), which the
+    # platform's default URL (user postgres, no password, 127.0.0.1) cannot give: it is made again
+    # trusting local connections, as below. It holds nothing yet.
+    read -r version name < <(cluster)
+    pg_dropcluster --stop "$version" "$name"
+  fi
   if [ -z "$(cluster)" ]; then
     version=$(ls /usr/lib/postgresql | sort -V | tail -1)
     echo "==> creating a PostgreSQL $version cluster on 127.0.0.1:$pg_port (trust for local connections)"

@@ -21,7 +21,10 @@ from tests.auth.fakes import FakeProviders, FakeTwilio
 from tests.auth_support import AuthService, auth_settings
 from tests.conftest import ROOT, free_port, gateway_settings, serve
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's package; Ubuntu has chromium only as a snap (deploy/scripts/ensure-chromium.sh).
+CHROMIUM = next(
+    (path for path in ("/usr/bin/chromium", "/snap/bin/chromium") if Path(path).exists()), "/usr/bin/chromium"
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
