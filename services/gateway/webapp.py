@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.responses import Response
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -31,10 +32,26 @@ class WebAppMount(Mount):
         return super().matches(scope)
 
 
+# The embeddable snippet widget (/embed/<share token>): its own page, the one page other sites may
+# frame. Share tokens are secrets.token_urlsafe(16) (22 characters); older or longer ones also fit.
+_EMBED_PAGE = re.compile(r"^embed/[A-Za-z0-9_-]{8,128}/?$")
+# Every other page refuses to be framed (clickjacking: Revoke, Delete, API keys); nginx sends the
+# same in deployments (deploy/nginx/coderunhub.conf.template).
+_NO_FRAMING = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
+_ANY_FRAMING = {"Content-Security-Policy": "frame-ancestors *"}
+
+
 class WebAppFiles(StaticFiles):
     def get_path(self, scope: Scope) -> str:
         path = super().get_path(scope)
+        if _EMBED_PAGE.match(path):
+            return "embed.html"
         return "index.html" if _APP_PAGES.match(path) else path
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update(_ANY_FRAMING if path == "embed.html" else _NO_FRAMING)
+        return response
 
 
 def install_web_app(app: FastAPI, dist_dir: str) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import (
@@ -455,3 +456,20 @@ async def test_a_viewer_through_nginx_cannot_edit(browsers: Browsers, collab_sui
         assert "vera" not in await document_text(page)
         assert "zzz" not in await document_text(page)
     await expect(viewer.page.get_by_test_id("collab-status")).to_have_text("Live")
+
+
+async def test_nginx_lets_other_sites_frame_only_the_snippet_widget(collab_suite: Suite) -> None:
+    """The embeddable widget (/embed/<token>) may be framed anywhere; every other page may not."""
+    async with httpx.AsyncClient(base_url=collab_suite.url, timeout=30) as client:
+        widget = await client.get("/embed/abcdefghijklmnopqrstuv")
+        assert widget.status_code == 200
+        assert 'id="embed"' in widget.text
+        policy = widget.headers["content-security-policy"]
+        assert "frame-ancestors *" in policy
+        assert "script-src 'self'" in policy
+        assert "x-frame-options" not in widget.headers
+        assert widget.headers["x-content-type-options"] == "nosniff"
+        app = await client.get("/snippets")
+        assert "frame-ancestors 'none'" in app.headers["content-security-policy"]
+        assert app.headers["x-frame-options"] == "DENY"
+        assert (await client.get("/embed/a/b")).headers["x-frame-options"] == "DENY"

@@ -11,6 +11,8 @@ import type { CompilerDiagnostic } from "../editor/diagnostics";
 import { SnippetBar } from "../components/SnippetBar";
 import { RunOutput } from "../run/Output";
 import { runBatch, runInteractive, type OutputChunk, type RunHandle } from "../run/runner";
+import { RunOptionsPanel } from "../run/RunOptions";
+import { runOptions, withOptions } from "../run/options";
 import type { TerminalApi } from "../run/Terminal";
 import { lazy } from "../components/lazy";
 import {
@@ -56,7 +58,7 @@ export function Playground() {
 
   const submission = (): Schemas["ExecutionCreate"] => {
     const files = workspace.value.files;
-    return {
+    const base: Schemas["ExecutionCreate"] = {
       language: workspace.value.language,
       version: workspace.value.version || null,
       files: files.map((f) => ({ name: f.name, content: f.content })),
@@ -66,6 +68,9 @@ export function Playground() {
       compile_options: [],
       compare: "exact",
     };
+    const applied = withOptions(base, runOptions.value, language?.compiled ?? false);
+    // The interactive socket runs one program fed from the terminal: no judged cases there.
+    return mode.value === "terminal" ? { ...applied, test_cases: null } : applied;
   };
 
   const run = async () => {
@@ -245,6 +250,7 @@ export function Playground() {
         controls={editor}
       />
       <p class="hint">Ctrl/Cmd+Enter runs. Your code is kept in this browser between visits.</p>
+      <RunOptionsPanel language={language} />
       <div class="io">
         {mode.value === "output" ? (
           <label class="stdin">
