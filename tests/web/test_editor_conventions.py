@@ -26,9 +26,16 @@ async def line_text(page: Page, number: int, editor: str = ".editor") -> str:
     return text
 
 
-async def enter_after(page: Page, code: str, typed: str = "x") -> None:
+async def language_ready(page: Page, keyword: str, editor: str = ".editor") -> None:
+    """The language's pack is loaded (lazily, after the choice): its keyword is highlighted."""
+    keywords = page.locator(f"{editor} .cm-content .tok-keyword")
+    await expect(keywords.filter(has_text=re.compile(f"^{keyword}$")).first).to_be_visible()
+
+
+async def enter_after(page: Page, code: str, keyword: str, typed: str = "x") -> None:
     """Puts `code` in the editor, presses Enter at its end and types `typed` on the new line."""
     await set_code(page, code)
+    await language_ready(page, keyword)
     await page.keyboard.press("ControlOrMeta+End")
     await page.keyboard.press("Enter")
     await page.keyboard.type(typed)
@@ -40,14 +47,14 @@ async def test_enter_indents_by_each_languages_convention(open_tab: OpenTab) -> 
     tab = await open_tab("/")
     page = tab.page
     cases = [
-        ("python", "def f():", "    x"),
-        ("go", "package main\n\nfunc main() {", "\tx"),
-        ("javascript", "function f() {", "  x"),
-        ("java", "class Main {", "    x"),
+        ("python", "def f():", "def", "    x"),
+        ("go", "package main\n\nfunc main() {", "func", "\tx"),
+        ("javascript", "function f() {", "function", "  x"),
+        ("java", "class Main {", "class", "    x"),
     ]
-    for language, code, expected in cases:
+    for language, code, keyword, expected in cases:
         await choose_language(page, language)
-        await enter_after(page, code)
+        await enter_after(page, code, keyword)
         lines = code.count("\n") + 2
         await expect(page.locator(".editor .cm-line")).to_have_count(lines)
         assert await line_text(page, lines) == expected, language
@@ -59,21 +66,22 @@ async def test_tab_indents_and_escape_then_tab_leaves_the_editor(open_tab: OpenT
     tab = await open_tab("/")
     page = tab.page
     await choose_language(page, "python")
-    await set_code(page, "x = 1")
+    await set_code(page, "import math")
+    await language_ready(page, "import")
     await page.keyboard.press("Home")
     await page.keyboard.press("Tab")
-    assert await line_text(page, 1) == "    x = 1"
+    assert await line_text(page, 1) == "    import math"
     assert await page.evaluate(IN_EDITOR)
     await page.keyboard.press("Tab")
-    assert await line_text(page, 1) == "        x = 1"
+    assert await line_text(page, 1) == "        import math"
     await page.keyboard.press("Shift+Tab")
-    assert await line_text(page, 1) == "    x = 1"
+    assert await line_text(page, 1) == "    import math"
     assert await page.evaluate(IN_EDITOR)
     # The way out for keyboard users.
     await page.keyboard.press("Escape")
     await page.keyboard.press("Tab")
     assert not await page.evaluate(IN_EDITOR)
-    assert await line_text(page, 1) == "    x = 1"
+    assert await line_text(page, 1) == "    import math"
 
 
 async def test_the_live_sessions_editor_indents_with_tab_too(open_tab: OpenTab, twilio: FakeTwilio) -> None:
@@ -83,11 +91,13 @@ async def test_the_live_sessions_editor_indents_with_tab_too(open_tab: OpenTab, 
     page = tab.page
     await start_session(page, twilio, "def f():")
     editor = ".collab-editor"
+    await language_ready(page, "def", editor)
     await page.locator(f"{editor} .cm-content").click()
     await page.keyboard.press("ControlOrMeta+End")
     await page.keyboard.press("Enter")
     await page.keyboard.type("x")
-    await expect(page.locator(f"{editor} .cm-line").nth(1)).to_have_text("    x")
+    await expect(page.locator(f"{editor} .cm-line").nth(1)).to_have_text("x")
+    assert await line_text(page, 2, editor) == "    x"
     await page.keyboard.press("Home")
     await page.keyboard.press("Tab")
     assert await line_text(page, 2, editor) == "        x"
@@ -120,11 +130,13 @@ async def test_completion_knows_the_standard_library_and_the_files_names(open_ta
     for language in ("javascript", "typescript"):
         await choose_language(page, language)
         await set_code(page, "const answerToAll = 42;")
+        await language_ready(page, "const")
         await completes(page, "console.lo", "log")
         await completes(page, "Math.ma", "max")
         await completes(page, "answerTo", "answerToAll")
     await choose_language(page, "python")
     await set_code(page, "import math\nimport os\n\ndef compute_total(items):\n    return sum(items)\n")
+    await language_ready(page, "def")
     await completes(page, "math.sq", "sqrt")
     await completes(page, "os.pa", "path")
     await completes(page, "os.path.jo", "join")
