@@ -88,13 +88,29 @@ const bc = async () =>
     { commentTokens: { line: "#", block: { open: "/*", close: "*/" } } },
   );
 
+// JavaScript's standard globals (and the consoles and timers every runtime has), taken from this
+// page's runtime: scopeCompletionSource(globalThis) itself would offer the browser's window and
+// document, which a program run on the server does not have.
+const JS_GLOBALS = `Array ArrayBuffer AggregateError Atomics BigInt BigInt64Array BigUint64Array Boolean DataView Date
+  Error EvalError FinalizationRegistry Float32Array Float64Array Function Infinity Int8Array Int16Array Int32Array
+  Intl Iterator JSON Map Math NaN Number Object Promise Proxy RangeError ReferenceError Reflect RegExp Set
+  SharedArrayBuffer String Symbol SyntaxError TypeError URIError Uint8Array Uint8ClampedArray Uint16Array
+  Uint32Array WeakMap WeakRef WeakSet decodeURI decodeURIComponent encodeURI encodeURIComponent globalThis isFinite
+  isNaN parseFloat parseInt undefined AbortController Blob TextDecoder TextEncoder URL URLSearchParams atob btoa
+  clearInterval clearTimeout console crypto fetch performance queueMicrotask setInterval setTimeout structuredClone`;
+
+/** The scope for @codemirror/lang-javascript's scopeCompletionSource: no prototype (no toString). */
+function javascriptScope(): Record<string, unknown> {
+  const scope = Object.create(null) as Record<string, unknown>;
+  const global = globalThis as unknown as Record<string, unknown>;
+  for (const name of JS_GLOBALS.split(/\s+/).filter(Boolean)) if (name in global) scope[name] = global[name];
+  return scope;
+}
+
 // JavaScript and TypeScript: the pack's keywords and the file's names, and the standard globals' members
 // (console.lo offers log).
 const javascript = async (typescript: boolean): Promise<Extension> => {
-  const [pack, { javascriptScope }] = await Promise.all([
-    import("@codemirror/lang-javascript"),
-    import("./completions"),
-  ]);
+  const pack = await import("@codemirror/lang-javascript");
   const support = pack.javascript({ typescript });
   return [support, support.language.data.of({ autocomplete: pack.scopeCompletionSource(javascriptScope()) })];
 };
@@ -104,7 +120,7 @@ const LOADERS: Record<string, Loader> = {
   python: async () => {
     const [pack, { pythonModuleCompletion }] = await Promise.all([
       import("@codemirror/lang-python"),
-      import("./completions"),
+      import("./pythonCompletion"),
     ]);
     return [pack.python(), pack.pythonLanguage.data.of({ autocomplete: pythonModuleCompletion })];
   },

@@ -1,29 +1,10 @@
-// Completion of the standard library, beside the packs' own (keywords, builtins, the file's names):
-// JavaScript and TypeScript from the runtime's own objects, Python from a list made from CPython's
-// modules (./pythonModules.ts). Loaded with the language packs (languages.ts), not the app.
+// Python's standard library in completion, beside lang-python's own (keywords, builtins, the file's
+// names), from a list made from CPython's modules (./pythonModules.ts). Loaded with the Python pack
+// (languages.ts), not with the app.
 import type { Completion, CompletionContext, CompletionResult, CompletionSource } from "@codemirror/autocomplete";
 import { syntaxTree } from "@codemirror/language";
 import type { EditorState, Text } from "@codemirror/state";
 import { PYTHON_MODULES } from "./pythonModules";
-
-// JavaScript's standard globals (and the consoles and timers every runtime has), taken from this
-// page's runtime: scopeCompletionSource(globalThis) itself would offer the browser's window and
-// document, which a program run on the server does not have.
-const JS_GLOBALS = `Array ArrayBuffer AggregateError Atomics BigInt BigInt64Array BigUint64Array Boolean DataView Date
-  Error EvalError FinalizationRegistry Float32Array Float64Array Function Infinity Int8Array Int16Array Int32Array
-  Intl Iterator JSON Map Math NaN Number Object Promise Proxy RangeError ReferenceError Reflect RegExp Set
-  SharedArrayBuffer String Symbol SyntaxError TypeError URIError Uint8Array Uint8ClampedArray Uint16Array
-  Uint32Array WeakMap WeakRef WeakSet decodeURI decodeURIComponent encodeURI encodeURIComponent globalThis isFinite
-  isNaN parseFloat parseInt undefined AbortController Blob TextDecoder TextEncoder URL URLSearchParams atob btoa
-  clearInterval clearTimeout console crypto fetch performance queueMicrotask setInterval setTimeout structuredClone`;
-
-/** The scope for @codemirror/lang-javascript's scopeCompletionSource: no prototype (no toString). */
-export function javascriptScope(): Record<string, unknown> {
-  const scope = Object.create(null) as Record<string, unknown>;
-  const global = globalThis as unknown as Record<string, unknown>;
-  for (const name of JS_GLOBALS.split(/\s+/).filter(Boolean)) if (name in global) scope[name] = global[name];
-  return scope;
-}
 
 // Python: the members of the modules the file imports, and module names after `import`/`from`.
 const MODULE_OPTIONS = new Map<string, Completion[]>(
