@@ -120,8 +120,9 @@ compat-clients: $(PISTON_CLIENT)/node_modules/.installed $(JUDGE0_SDK)/.installe
 
 # The web app (web/, served at / by the gateway): `npm ci` when package.json or the lock changed,
 # `vite build` when a source changed; nothing when web/dist is up to date.
-# The SDK (clients/typescript/src) is built into the app from its sources.
-WEB_SOURCES := $(shell find web/src clients/typescript/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+# The SDK (clients/typescript/src) is built into the app from its sources; the build also copies
+# Swagger UI's and ReDoc's bundles into web/dist/api-docs for /docs and /redoc (web/api-docs).
+WEB_SOURCES := $(shell find web/src web/api-docs clients/typescript/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 
 web/node_modules/.installed: web/package.json web/package-lock.json | node
 	cd web && npm ci --no-audit --no-fund

@@ -68,7 +68,9 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
             await redis.aclose()
             await engine.dispose()
 
-    app = FastAPI(title="CodeRunHub Auth", version="1.0.0", lifespan=lifespan)
+    # No /docs nor /redoc: FastAPI's load their scripts from a CDN, and this service has no web build
+    # to serve them from (and deployments route /docs to the gateway); /openapi.json stays.
+    app = FastAPI(title="CodeRunHub Auth", version="1.0.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_problem_handlers(app)
     # Holds the OAuth state, nonce and PKCE verifier between login and callback (signed cookie).
     app.add_middleware(

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from services.gateway.analyses.endpoints import router as analyses_router
 from services.gateway.analytics.endpoints import router as analytics_router
+from services.gateway.apidocs import install_api_docs
 from services.gateway.auth.jwks import JwksCache
 from services.gateway.batches.endpoints import router as batches_router
 from services.gateway.collab.endpoints import router as collab_router
@@ -95,9 +96,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
         servers=[{"url": settings.public_url, "description": "This gateway"}],
+        # Ours instead (./apidocs.py): FastAPI's load their scripts from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     install_problem_handlers(app)
     install_openapi(app, settings.public_url)
+    install_api_docs(app, settings.web_dist_dir, settings.public_url)
     # Before any router is included: included routers copy the app's dependencies.
     install_rate_limits(app)
     app.add_middleware(

@@ -56,6 +56,7 @@ export function App() {
               {label}
             </a>
           ))}
+          <a href="/docs">API docs</a>
         </nav>
         <div class="right">
           <button

@@ -4,7 +4,7 @@
 // client's edits are undone), in place of CodeMirror's history. Role changes and the session's
 // end reconfigure compartments.
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
-import { defaultKeymap } from "@codemirror/commands";
+import { defaultKeymap, indentWithTab } from "@codemirror/commands";
 import {
   bracketMatching,
   defaultHighlightStyle,
@@ -78,6 +78,8 @@ const collabSetup: Extension = [
     ...foldKeymap,
     ...completionKeymap,
     ...lintKeymap,
+    // Tab indents; Escape then Tab leaves the editor (CodeMirror's tab focus mode).
+    indentWithTab,
   ]),
   syntaxHighlighting(classHighlighter),
 ];

@@ -1,6 +1,7 @@
 // CodeMirror 6: one view, one state per file tab (each keeps its own undo history). Analyses
 // (./analysis.ts) lint each tab as it is typed in, with the compiler's messages after a run in the
 // same lint marks, and format it.
+import { indentWithTab } from "@codemirror/commands";
 import { oneDark } from "@codemirror/theme-one-dark";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { Compartment, EditorState, Facet, Prec, type Extension, type StateEffect } from "@codemirror/state";
@@ -126,6 +127,8 @@ export function Editor(editorProps: Props) {
             },
           ]),
         ),
+        // Tab indents; Escape then Tab leaves the editor (CodeMirror's tab focus mode).
+        keymap.of([indentWithTab]),
         EditorView.contentAttributes.of({ "aria-label": `Code editor: ${file.name}` }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) props.current.onChange(index, update.state.doc.toString());

@@ -2,7 +2,13 @@
 // Lezer packs where CodeMirror has one; legacy stream modes for the rest, a kindred language's mode (adapted) where
 // the language has none; none for plaintext.
 import { completeAnyWord, type CompletionSource } from "@codemirror/autocomplete";
-import { LanguageSupport, StreamLanguage, type StreamParser, type StringStream } from "@codemirror/language";
+import {
+  indentUnit,
+  LanguageSupport,
+  StreamLanguage,
+  type StreamParser,
+  type StringStream,
+} from "@codemirror/language";
 import { EditorState, type Extension } from "@codemirror/state";
 import { KEYWORDS } from "./keywords";
 
@@ -82,10 +88,44 @@ const bc = async () =>
     { commentTokens: { line: "#", block: { open: "/*", close: "*/" } } },
   );
 
+// JavaScript's standard globals (and the consoles and timers every runtime has), taken from this
+// page's runtime: scopeCompletionSource(globalThis) itself would offer the browser's window and
+// document, which a program run on the server does not have.
+const JS_GLOBALS = `Array ArrayBuffer AggregateError Atomics BigInt BigInt64Array BigUint64Array Boolean DataView Date
+  Error EvalError FinalizationRegistry Float32Array Float64Array Function Infinity Int8Array Int16Array Int32Array
+  Intl Iterator JSON Map Math NaN Number Object Promise Proxy RangeError ReferenceError Reflect RegExp Set
+  SharedArrayBuffer String Symbol SyntaxError TypeError URIError Uint8Array Uint8ClampedArray Uint16Array
+  Uint32Array WeakMap WeakRef WeakSet decodeURI decodeURIComponent encodeURI encodeURIComponent globalThis isFinite
+  isNaN parseFloat parseInt undefined AbortController Blob TextDecoder TextEncoder URL URLSearchParams atob btoa
+  clearInterval clearTimeout console crypto fetch performance queueMicrotask setInterval setTimeout structuredClone`;
+
+/** The scope for @codemirror/lang-javascript's scopeCompletionSource: no prototype (no toString). */
+function javascriptScope(): Record<string, unknown> {
+  const scope = Object.create(null) as Record<string, unknown>;
+  const global = globalThis as unknown as Record<string, unknown>;
+  for (const name of JS_GLOBALS.split(/\s+/).filter(Boolean)) if (name in global) scope[name] = global[name];
+  return scope;
+}
+
+// JavaScript and TypeScript: the pack's keywords and the file's names, and the standard globals' members
+// (console.lo offers log).
+const javascript = async (typescript: boolean): Promise<Extension> => {
+  const pack = await import("@codemirror/lang-javascript");
+  const support = pack.javascript({ typescript });
+  return [support, support.language.data.of({ autocomplete: pack.scopeCompletionSource(javascriptScope()) })];
+};
+
 const LOADERS: Record<string, Loader> = {
-  python: async () => (await import("@codemirror/lang-python")).python(),
-  javascript: async () => (await import("@codemirror/lang-javascript")).javascript(),
-  typescript: async () => (await import("@codemirror/lang-javascript")).javascript({ typescript: true }),
+  // Python: the pack's builtins, keywords and the file's names, and the imported modules' members.
+  python: async () => {
+    const [pack, { pythonModuleCompletion }] = await Promise.all([
+      import("@codemirror/lang-python"),
+      import("./pythonCompletion"),
+    ]);
+    return [pack.python(), pack.pythonLanguage.data.of({ autocomplete: pythonModuleCompletion })];
+  },
+  javascript: () => javascript(false),
+  typescript: () => javascript(true),
   c: async () => (await import("@codemirror/lang-cpp")).cpp(),
   cpp: async () => (await import("@codemirror/lang-cpp")).cpp(),
   go: async () => (await import("@codemirror/lang-go")).go(),
@@ -210,6 +250,20 @@ function keywordSource(language: string): CompletionSource {
   };
 }
 
+// Indentation by each language's convention (its style guide or formatter): four spaces unless named here.
+const TAB_INDENTED = new Set(["go"]); // gofmt
+const TWO_SPACES = new Set(
+  split(`javascript typescript ruby elixir ocaml haskell clojure commonlisp racket scheme hy lua bash sql r octave
+    nim crystal coffeescript scala dart pascal fortran basic forth`),
+);
+
+/** The indent unit and tab width of a language's convention. */
+export function indentation(language: string): Extension {
+  if (TAB_INDENTED.has(language)) return [indentUnit.of("\t"), EditorState.tabSize.of(4)];
+  const width = TWO_SPACES.has(language) ? 2 : 4;
+  return [indentUnit.of(" ".repeat(width)), EditorState.tabSize.of(width)];
+}
+
 /** The language's highlighting plus completion: the pack's own sources where it has them (keywords,
  * names in scope), else the language's keywords and the words in the document. */
 export async function languageExtension(language: string): Promise<Extension> {
@@ -220,7 +274,7 @@ export async function languageExtension(language: string): Promise<Extension> {
     ? []
     : [{ autocomplete: keywordSource(language) }, { autocomplete: completeAnyWord }];
   const completion = EditorState.languageData.of(() => data);
-  return [support, completion];
+  return [support, completion, indentation(language)];
 }
 
 export function hasPack(language: string): boolean {
