@@ -92,5 +92,13 @@ async def test_every_page_passes_axe(open_tab: OpenTab, twilio: FakeTwilio) -> N
     await page.goto(share)
     await check("a shared snippet", page.locator(".cm-content"))
 
+    # The dark theme's colours too, on the pages with the most of them.
+    await page.get_by_role("button", name="Use the dark theme").click()
+    await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    await page.goto("/#/")
+    await check("editor, dark", page.locator(".cm-content"))
+    await page.goto("/#/analytics")
+    await check("analytics, dark", page.locator("table.stats tbody tr"))
+
     blocking = {where: v for where, v in found.items() if v}
     assert not blocking, "axe-core found serious or critical violations:\n" + describe(blocking)
