@@ -237,11 +237,12 @@ function ApiKeys() {
           {keys.value.map((key) => (
             <tr key={key.id}>
               <td>{key.name}</td>
-              <td>
+              {/* data-label: each cell's heading on phones, where the rows are cards (styles.css). */}
+              <td data-label="Key">
                 <code>crh_{key.prefix}_…</code>
               </td>
-              <td>{key.scopes.join(", ")}</td>
-              <td>{key.last_used_at ? new Date(key.last_used_at).toLocaleString() : "never"}</td>
+              <td data-label="Scopes">{key.scopes.join(", ")}</td>
+              <td data-label="Last used">{key.last_used_at ? new Date(key.last_used_at).toLocaleString() : "never"}</td>
               <td>
                 {key.revoked_at ? (
                   "revoked"

@@ -1,5 +1,5 @@
-// Charts (uPlot): most-used languages, runs over time, verdicts, run-time percentiles by language,
-// and the code metrics of saved snippets over time.
+// Charts: most-used languages, verdicts and run-time percentiles by language as HTML bars
+// (AnalyticsBars), runs over time and the code metrics of saved snippets over time with uPlot.
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import uPlot, { type AlignedData, type Options } from "uplot";
@@ -8,6 +8,7 @@ import { currentUser } from "../api/auth";
 import { api, describe, unwrap, type Schemas } from "../api/client";
 import { formatKb, formatMs, VERDICT_LABELS } from "../run/runner";
 import { theme } from "../state";
+import { COLORS, CountBars, TimeBars } from "./AnalyticsBars";
 
 interface Data {
   languages: Schemas["LanguageUsage"];
@@ -18,8 +19,6 @@ interface Data {
 }
 
 const round = (value: number | null): number | null => (value === null ? null : Math.round(value));
-
-const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706"];
 
 function axisColors(): { stroke: string; grid: string } {
   return theme.value === "dark" ? { stroke: "#d4d4d8", grid: "#3f3f46" } : { stroke: "#27272a", grid: "#e4e4e7" };
@@ -46,12 +45,36 @@ function Chart({ title, options, data }: { title: string; options: Omit<Options,
   );
 }
 
-/** Mean and highest cyclomatic complexity (left axis) and lines (right axis) of the snippets saved per bucket. */
-function codeMetricsOptions(): Omit<Options, "width" | "height"> {
+/** A count axis: whole-number steps only (uPlot would otherwise split a range of 0..2 at 0.5). The
+ * labels drawn are also left in the plot's data-y-ticks, since a canvas has no text to read. */
+function countAxis(stroke: string, grid: string): uPlot.Axis {
+  return {
+    stroke,
+    grid: { stroke: grid },
+    incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000],
+    values: (u, splits) => {
+      const labels = splits.map((v) => String(v));
+      u.root.dataset.yTicks = labels.join(" ");
+      return labels;
+    },
+  };
+}
+
+/** The last bucket that has saved snippets (-1: none in the window). */
+function lastWithData(snippets: (number | null)[]): number {
+  for (let i = snippets.length - 1; i >= 0; i--) if ((snippets[i] ?? 0) > 0) return i;
+  return -1;
+}
+
+/** Mean and highest cyclomatic complexity (left axis) and lines (right axis) of the snippets saved per
+ * bucket. With no bucket pointed at, the legend shows the latest bucket that has data (uPlot's own
+ * would read "–" for every series), and a pointed-at empty bucket reads "none". */
+function codeMetricsOptions(latest: number, bucket: "hour" | "day"): Omit<Options, "width" | "height"> {
   const { stroke, grid } = axisColors();
   const upTo =
     (least: number) =>
     (_u: uPlot, _min: number, max: number): [number, number] => [0, Math.max(least, (max ?? 0) * 1.15)];
+  const at = (idx: number | null) => idx ?? (latest >= 0 ? latest : null);
   const line = (label: string, scale: string, color: string) => ({
     label,
     scale,
@@ -59,8 +82,18 @@ function codeMetricsOptions(): Omit<Options, "width" | "height"> {
     width: 2,
     // Empty buckets are gaps; a lone saved day still shows as a point.
     points: { show: true, size: 6 },
-    value: (_u: uPlot, v: number | null) => (v === null ? "–" : String(v)),
+    value: (u: uPlot, _v: number | null, sidx: number, idx: number | null) => {
+      const i = at(idx);
+      const v = i === null ? null : u.data[sidx][i];
+      return v === null || v === undefined ? "none" : String(v);
+    },
   });
+  const when = (u: uPlot, _v: number | null, _s: number, idx: number | null) => {
+    const i = at(idx);
+    if (i === null) return "none saved";
+    const start = new Date(u.data[0][i] * 1000);
+    return bucket === "hour" ? start.toLocaleString() : start.toLocaleDateString();
+  };
   return {
     scales: { ccn: { range: upTo(4) }, lines: { range: upTo(10) } },
     axes: [
@@ -69,50 +102,23 @@ function codeMetricsOptions(): Omit<Options, "width" | "height"> {
       { scale: "lines", side: 1, stroke, grid: { show: false }, label: "Lines" },
     ],
     series: [
-      {},
+      { label: bucket === "hour" ? "Hour" : "Day", value: when },
       line("Mean complexity", "ccn", COLORS[0]),
       line("Max complexity", "ccn", COLORS[1]),
       { ...line("Lines", "lines", COLORS[2]), fill: COLORS[2] + "22" },
       // Not drawn (a count beside lines and complexities); the legend shows it for the bucket pointed at.
-      { ...line("Snippets", "lines", COLORS[3]), show: false },
+      { ...line("Snippets", "lines", COLORS[3]), show: false, class: "legend-only" },
     ],
     legend: { show: true },
   };
 }
 
-/** Bars over categories: x is 0..n-1, labelled by the category names. */
-function barOptions(labels: string[], series: { label: string; unit?: string }[]): Omit<Options, "width" | "height"> {
-  const { stroke, grid } = axisColors();
-  // Side by side when there are two series (p50 left of the tick, p95 right of it).
-  const aligns: (-1 | 0 | 1)[] = series.length === 2 ? [-1, 1] : [0];
-  const bars = aligns.map((align) => uPlot.paths.bars!({ size: [series.length === 2 ? 0.35 : 0.6, 60], align }));
-  return {
-    scales: {
-      x: { time: false, range: [-0.5, labels.length - 0.5] },
-      y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
-    },
-    axes: [
-      {
-        stroke,
-        grid: { show: false },
-        splits: () => labels.map((_, i) => i),
-        values: (_u, splits) => splits.map((i) => labels[i] ?? ""),
-      },
-      { stroke, grid: { stroke: grid } },
-    ],
-    series: [
-      { label: "", value: (_u: uPlot, v: number | null) => (v === null ? "" : (labels[v] ?? "")) },
-      ...series.map((s, i) => ({
-        label: s.label,
-        fill: COLORS[i % COLORS.length] + "cc",
-        stroke: COLORS[i % COLORS.length],
-        paths: bars[i % bars.length],
-        points: { show: false },
-        value: (_u: uPlot, v: number | null) => (v === null ? "–" : `${v}${s.unit ?? ""}`),
-      })),
-    ],
-    legend: { show: series.length > 1 },
-  };
+/** The table's rows: every language run in the window with its count of runs (the languages chart's
+ * count: executions), and the run-phase statistics of those that were timed. The table once counted
+ * only the timed runs as "Runs", so a C++ program that did not compile made it 1 beside a chart of 2. */
+function byLanguage(d: Data) {
+  const stats = new Map(d.stats.items.map((i) => [i.language, i]));
+  return d.languages.items.map((i) => ({ language: i.language, count: i.count, stats: stats.get(i.language) }));
 }
 
 export function Analytics() {
@@ -195,18 +201,15 @@ export function Analytics() {
             {d.languages.total} runs; {d.verdicts.finished} finished.
           </p>
           <div class="charts">
-            <Chart
+            <CountBars
               title="Most-used languages"
-              options={barOptions(
-                d.languages.items.map((i) => i.language),
-                [{ label: "Runs" }],
-              )}
-              data={[d.languages.items.map((_, i) => i), d.languages.items.map((i) => i.count)]}
+              items={d.languages.items.map((i) => ({ label: i.language, count: i.count }))}
             />
             <Chart
               title={`Runs per ${bucket.value}`}
               options={{
-                axes: [{ stroke, grid: { stroke: grid } }, { stroke, grid: { stroke: grid } }],
+                scales: { y: { range: (_u, _min, max) => [0, Math.max(2, Math.ceil((max ?? 0) * 1.15))] } },
+                axes: [{ stroke, grid: { stroke: grid } }, countAxis(stroke, grid)],
                 series: [{}, { label: "Runs", stroke: COLORS[0], fill: COLORS[0] + "33", width: 2 }],
                 legend: { show: false },
               }}
@@ -215,32 +218,20 @@ export function Analytics() {
                 d.timeline.items.map((p) => p.count),
               ]}
             />
-            <Chart
+            <CountBars
               title="Verdicts"
-              options={barOptions(
-                d.verdicts.items.map((i) => VERDICT_LABELS[i.verdict] ?? i.verdict),
-                [{ label: "Runs" }],
-              )}
-              data={[d.verdicts.items.map((_, i) => i), d.verdicts.items.map((i) => i.count)]}
+              items={d.verdicts.items.map((i) => ({ label: VERDICT_LABELS[i.verdict] ?? i.verdict, count: i.count }))}
             />
-            <Chart
-              title="Run time by language (ms): p50 and p95"
-              options={barOptions(
-                d.stats.items.map((i) => i.language),
-                [
-                  { label: "p50", unit: " ms" },
-                  { label: "p95", unit: " ms" },
-                ],
-              )}
-              data={[
-                d.stats.items.map((_, i) => i),
-                d.stats.items.map((i) => (i.wall_time_ms.p50 === null ? null : Math.round(i.wall_time_ms.p50 * 10) / 10)),
-                d.stats.items.map((i) => (i.wall_time_ms.p95 === null ? null : Math.round(i.wall_time_ms.p95 * 10) / 10)),
-              ]}
+            <TimeBars
+              title="Run time by language: p50 and p95"
+              rows={d.stats.items.map((i) => ({ label: i.language, p50: i.wall_time_ms.p50, p95: i.wall_time_ms.p95 }))}
             />
             <Chart
               title="Code metrics over time"
-              options={codeMetricsOptions()}
+              options={codeMetricsOptions(
+                lastWithData(d.code.items.map((p) => p.snippets)),
+                d.code.bucket === "hour" ? "hour" : "day",
+              )}
               data={[
                 d.code.items.map((p) => Date.parse(p.start) / 1000),
                 d.code.items.map((p) => p.ccn_avg),
@@ -250,31 +241,39 @@ export function Analytics() {
               ]}
             />
           </div>
-          <table class="stats">
-            <caption>Run time and memory by language</caption>
-            <thead>
-              <tr>
-                <th scope="col">Language</th>
-                <th scope="col">Runs</th>
-                <th scope="col">p50 time</th>
-                <th scope="col">p95 time</th>
-                <th scope="col">p50 memory</th>
-                <th scope="col">p95 memory</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.stats.items.map((i) => (
-                <tr key={i.language}>
-                  <td>{i.language}</td>
-                  <td>{i.runs}</td>
-                  <td>{formatMs(i.wall_time_ms.p50)}</td>
-                  <td>{formatMs(i.wall_time_ms.p95)}</td>
-                  <td>{formatKb(round(i.memory_kb.p50))}</td>
-                  <td>{formatKb(round(i.memory_kb.p95))}</td>
+          <div class="table-scroll">
+            <table class="stats">
+              <caption>Run time and memory by language</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Language</th>
+                  <th scope="col">Runs</th>
+                  <th scope="col">Timed</th>
+                  <th scope="col">p50 time</th>
+                  <th scope="col">p95 time</th>
+                  <th scope="col">p50 memory</th>
+                  <th scope="col">p95 memory</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {byLanguage(d).map(({ language, count, stats }) => (
+                  <tr key={language}>
+                    <td>{language}</td>
+                    <td>{count}</td>
+                    <td>{stats?.runs ?? 0}</td>
+                    <td>{formatMs(stats?.wall_time_ms.p50)}</td>
+                    <td>{formatMs(stats?.wall_time_ms.p95)}</td>
+                    <td>{formatKb(round(stats?.memory_kb.p50 ?? null))}</td>
+                    <td>{formatKb(round(stats?.memory_kb.p95 ?? null))}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p class="hint">
+            Runs counts every run, as the charts do; the times and memory are of the timed ones, those that
+            reached their run phase (a program that did not compile has none).
+          </p>
         </>
       )}
     </section>
