@@ -1,11 +1,11 @@
-// My snippets and public ones, searchable by title and language; opening one loads the editor.
+// My snippets and public ones, searchable by title and language; each card links to the snippet's
+// page, /snippets/<id>, which opens it in the editor (EditorPage.tsx).
+import "./Snippets.css";
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { currentUser } from "../api/auth";
 import { api, describe, unwrap, type Schemas, type SnippetSummary } from "../api/client";
 import { LanguageFilter } from "../components/LanguageFilter";
-import { openSnippet } from "../snippets";
-import { navigate } from "../state";
 
 type Source = "mine" | "public";
 
@@ -47,15 +47,6 @@ export function Snippets() {
     }
   };
   useEffect(() => void load(), [source.value]);
-
-  const open = async (id: string) => {
-    try {
-      openSnippet(await unwrap(api.GET("/v1/snippets/{snippet_id}", { params: { path: { snippet_id: id } } })));
-      navigate("/");
-    } catch (err) {
-      error.value = describe(err);
-    }
-  };
 
   return (
     <section aria-labelledby="snippets-title">
@@ -104,7 +95,7 @@ export function Snippets() {
       <ul class="cards">
         {items.value.map((s) => (
           <li key={s.id}>
-            <button class="card" onClick={() => void open(s.id)}>
+            <a class="button card" href={`/snippets/${s.id}`}>
               <strong>{s.title}</strong>
               <span>
                 {s.language} · {s.visibility} · rev {s.revision}
@@ -120,36 +111,12 @@ export function Snippets() {
                 </span>
               )}
               <time dateTime={s.updated_at}>{new Date(s.updated_at).toLocaleString()}</time>
-            </button>
+            </a>
           </li>
         ))}
       </ul>
       {items.value.length === 0 && !error.value && <p>No snippets yet.</p>}
       {cursor.value && <button onClick={() => void load(true)}>Load more</button>}
-    </section>
-  );
-}
-
-/** #/s/<token>: a share link opened in the editor. */
-export function SharedSnippet({ token }: { token: string }) {
-  const error = useSignal("");
-  useEffect(() => {
-    void unwrap(api.GET("/v1/snippets/shared/{token}", { params: { path: { token } } }))
-      .then((snippet) => {
-        openSnippet(snippet, token);
-        navigate("/");
-      })
-      .catch((err: unknown) => (error.value = describe(err)));
-  }, [token]);
-  return (
-    <section aria-label="Shared snippet">
-      {error.value ? (
-        <p class="error" role="alert">
-          This link does not open a snippet: {error.value}
-        </p>
-      ) : (
-        <p>Opening the shared snippet…</p>
-      )}
     </section>
   );
 }
