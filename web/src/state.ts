@@ -107,6 +107,9 @@ effect(() => {
   window.clearTimeout(saveTimer);
   saveTimer = window.setTimeout(() => persist(value), 200);
 });
+// A page load elsewhere (a reload, an address typed, a provider's sign-in) must not lose the last
+// change to the debounce.
+window.addEventListener("pagehide", () => persist(workspace.value));
 
 /** Remembers the workspace for the history entry being left (and this tab's for the one reached). */
 export function rememberEntry(key: string): void {

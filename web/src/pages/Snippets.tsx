@@ -21,7 +21,10 @@ export function metricsLabel(metrics: Schemas["SnippetMetrics"]): string {
 }
 
 export function Snippets() {
-  const source = useSignal<Source>(currentUser.value ? "mine" : "public");
+  // Mine when signed in, once that is known (a page loaded at /snippets asks first): null until chosen.
+  const picked = useSignal<Source | null>(null);
+  const user = currentUser.value;
+  const source: Source | null = picked.value ?? (user ? "mine" : user === null ? "public" : null);
   const q = useSignal("");
   const language = useSignal("");
   const items = useSignal<SnippetSummary[]>([]);
@@ -29,6 +32,7 @@ export function Snippets() {
   const error = useSignal("");
 
   const load = async (more = false) => {
+    if (source === null) return;
     error.value = "";
     const query = {
       q: q.value || undefined,
@@ -37,7 +41,7 @@ export function Snippets() {
     };
     try {
       const page =
-        source.value === "mine"
+        source === "mine"
           ? await unwrap(api.GET("/v1/snippets", { params: { query } }))
           : await unwrap(api.GET("/v1/snippets/public", { params: { query } }));
       items.value = more ? [...items.value, ...page.items] : page.items;
@@ -46,7 +50,7 @@ export function Snippets() {
       error.value = describe(err);
     }
   };
-  useEffect(() => void load(), [source.value]);
+  useEffect(() => void load(), [source]);
 
   return (
     <section aria-labelledby="snippets-title">
@@ -64,9 +68,9 @@ export function Snippets() {
             <input
               type="radio"
               name="source"
-              checked={source.value === "mine"}
+              checked={source === "mine"}
               disabled={!currentUser.value}
-              onChange={() => (source.value = "mine")}
+              onChange={() => (picked.value = "mine")}
             />
             Mine
           </label>
@@ -74,8 +78,8 @@ export function Snippets() {
             <input
               type="radio"
               name="source"
-              checked={source.value === "public"}
-              onChange={() => (source.value = "public")}
+              checked={source === "public"}
+              onChange={() => (picked.value = "public")}
             />
             Public
           </label>
