@@ -41,6 +41,11 @@ export interface Workspace {
 const STORAGE_KEY = "crh.workspace.v1";
 /** sessionStorage: this tab's workspace and the history entry it belongs to (a reload restores it). */
 const TAB_KEY = "crh.tab.workspace";
+/** sessionStorage: the workspace as it was when a history entry was left; Back or Forward to it
+ * brings it back (the latest MAX_ENTRIES entries, listed in ENTRIES_KEY). */
+const ENTRY_PREFIX = "crh.tab.entry.";
+const ENTRIES_KEY = "crh.tab.entries";
+const MAX_ENTRIES = 50;
 const THEME_KEY = "crh.theme";
 
 function read<T>(storage: Storage, key: string): T | null {
@@ -82,12 +87,6 @@ function initialWorkspace(): Workspace {
   const saved = read<Workspace>(localStorage, STORAGE_KEY);
   return usable(saved) ? saved : starterWorkspace();
 }
-
-/** sessionStorage: the workspace as it was when a history entry was left; Back or Forward to it
- * brings it back. */
-export const ENTRY_PREFIX = "crh.tab.entry.";
-const ENTRIES_KEY = "crh.tab.entries";
-const MAX_ENTRIES = 50;
 
 export const workspace = signal<Workspace>(initialWorkspace());
 
