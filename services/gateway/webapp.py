@@ -15,9 +15,14 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-# Pages of the app that live at a path of their own (links shared outside the app: a collaborative
-# session's invite URL) get index.html, as nginx's `try_files $uri /index.html` gives them.
-_APP_PAGES = re.compile(r"^collab/[0-9A-Fa-f-]{36}$")
+# The app's pages (web/src/router.ts) get index.html, as nginx's `try_files $uri /index.html` gives
+# them: each has an address people bookmark, reload and share (a snippet, a share link, a run, a
+# collaborative session's invite). Other paths stay the static files' own, so a missing asset is a 404.
+_APP_PAGES = re.compile(
+    r"^(?:snippets|history|analytics|account"
+    r"|(?:snippets|history)/[\w-]{1,100}|s/[\w-]{1,100}|collab/[0-9A-Fa-f-]{36})$",
+    re.ASCII,
+)
 
 API_PREFIXES = ("/v1/", "/auth/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics")
 

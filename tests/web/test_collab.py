@@ -218,7 +218,7 @@ async def test_an_edit_link_opened_signed_out_asks_to_sign_in_and_comes_back(
     await visitor.get_by_role("button", name="Join").click()
     # This session admits no guests: sign in, and the invite opens again.
     await visitor.get_by_role("button", name="Sign in to join").click()
-    await expect(visitor).to_have_url(re.compile(r"/#/account$"))
+    await expect(visitor).to_have_url(re.compile(r"/account$"))
     await visitor.get_by_label("Phone number").fill(fresh_phone("629"))
     await visitor.get_by_role("button", name="Send code").click()
     sent = visitor.get_by_text("We sent a code to")

@@ -282,7 +282,7 @@ async def test_snippets_save_update_share_and_fork(open_tab: OpenTab, twilio: Fa
     await expect(page.get_by_text("Saved revision 1.")).to_be_visible()
     share = page.get_by_label("Share link")
     link = await share.input_value()
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/#/s/[\w-]+", link), link
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/s/[\w-]+", link), link
 
     # Update and rename: a new revision; both revisions stay readable.
     await set_code(page, 'print("shared hello v2")\n')

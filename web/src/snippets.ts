@@ -1,16 +1,19 @@
 // Snippets as the workspace sees them: open one, save, fork, share links.
 import { api, unwrap, type Snippet } from "./api/client";
 import { currentUser } from "./api/auth";
-import { replaceFiles, workspace, type OpenSnippet } from "./state";
+import { replaceKeeping } from "./drafts";
+import { fingerprint, workspace, type OpenSnippet } from "./state";
 
 export function tokenOf(snippet: Snippet): string | null {
   return snippet.links.share ? (snippet.links.share.split("/").pop() ?? null) : null;
 }
 
+/** The web app's page for a share link (older links, /#/s/<token>, still open: router.ts). */
 export function shareUrl(token: string): string {
-  return `${location.origin}/#/s/${token}`;
+  return `${location.origin}/s/${token}`;
 }
 
+/** Opens a snippet in the editor; unsaved code there is kept for the undo bar. */
 export function openSnippet(snippet: Snippet, token: string | null = null): void {
   const open: OpenSnippet = {
     id: snippet.id,
@@ -21,12 +24,15 @@ export function openSnippet(snippet: Snippet, token: string | null = null): void
     owned: currentUser.value?.id === snippet.owner_id,
     token: tokenOf(snippet) ?? token,
   };
-  replaceFiles({
-    language: snippet.language,
-    version: "",
-    files: snippet.files.map((f) => ({ name: f.name, content: f.content })),
-    snippet: open,
-  });
+  replaceKeeping(
+    {
+      language: snippet.language,
+      version: "",
+      files: snippet.files.map((f) => ({ name: f.name, content: f.content })),
+      snippet: open,
+    },
+    `Opened "${snippet.title}".`,
+  );
 }
 
 /** Creates the snippet, or saves a new revision of the one open (when it is the caller's). */
@@ -49,6 +55,7 @@ export async function saveSnippet(title: string, visibility: OpenSnippet["visibi
         );
   workspace.value = {
     ...workspace.value,
+    baseline: fingerprint({ language: ws.language, files }),
     snippet: {
       id: saved.id,
       title: saved.title,
@@ -62,6 +69,7 @@ export async function saveSnippet(title: string, visibility: OpenSnippet["visibi
   return saved;
 }
 
+/** A copy of the open snippet of one's own (the caller opens it, at its own address). */
 export async function forkSnippet(): Promise<Snippet> {
   const open = workspace.value.snippet;
   if (!open) throw new Error("No snippet is open");
@@ -69,6 +77,5 @@ export async function forkSnippet(): Promise<Snippet> {
     !open.owned && open.token
       ? await unwrap(api.POST("/v1/snippets/shared/{token}/fork", { params: { path: { token: open.token } } }))
       : await unwrap(api.POST("/v1/snippets/{snippet_id}/fork", { params: { path: { snippet_id: open.id } } }));
-  openSnippet(fork);
   return fork;
 }

@@ -1,6 +1,13 @@
-// App state as signals; the workspace (files, language, stdin, the open snippet) survives reloads.
+// App state as signals; the workspace (files, language, stdin, the open snippet) survives reloads,
+// per tab (sessionStorage) and for the next tab (localStorage).
 import { effect, signal } from "@preact/signals";
 import type { Language } from "./api/client";
+import { entryKey } from "./router";
+import { SAMPLES } from "./starters";
+
+// Re-exported: pages import the app's state and routing from here.
+export { SAMPLES, sampleFor } from "./starters";
+export { COLLAB_PATH, navigate, route } from "./router";
 
 export interface SourceFile {
   name: string;
@@ -25,53 +32,105 @@ export interface Workspace {
   active: number;
   stdin: string;
   snippet: OpenSnippet | null;
+  /** fingerprint() of the files as last opened or saved (a snippet's revision, a starter, a run's
+   * code): the workspace is unsaved when it differs. Absent in workspaces kept by older builds. */
+  baseline?: string | null;
 }
 
+/** localStorage: the workspace last edited in any tab; a new tab starts from it. */
 const STORAGE_KEY = "crh.workspace.v1";
+/** sessionStorage: this tab's workspace and the history entry it belongs to (a reload restores it). */
+const TAB_KEY = "crh.tab.workspace";
+/** sessionStorage: the workspace as it was when a history entry was left; Back or Forward to it
+ * brings it back (the latest MAX_ENTRIES entries, listed in ENTRIES_KEY). */
+const ENTRY_PREFIX = "crh.tab.entry.";
+const ENTRIES_KEY = "crh.tab.entries";
+const MAX_ENTRIES = 50;
 const THEME_KEY = "crh.theme";
 
-export const SAMPLES: Record<string, string> = {
-  python: 'name = input("Your name? ")\nprint(f"Hello, {name}!")\n',
-  javascript: 'console.log("Hello from JavaScript");\n',
-  typescript: 'const greet = (who: string): string => `Hello, ${who}!`;\nconsole.log(greet("TypeScript"));\n',
-  c: '#include <stdio.h>\n\nint main(void) {\n    printf("Hello from C\\n");\n    return 0;\n}\n',
-  cpp: '#include <iostream>\n\nint main() {\n    std::cout << "Hello from C++" << std::endl;\n    return 0;\n}\n',
-  go: 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("Hello from Go")\n}\n',
-  java: 'public class Main {\n    public static void main(String[] args) {\n        System.out.println("Hello from Java");\n    }\n}\n',
-  rust: 'fn main() {\n    println!("Hello from Rust");\n}\n',
-  ruby: 'puts "Hello from Ruby"\n',
-  bash: 'echo "Hello from Bash"\n',
-};
-
-export function sampleFor(language: Language): SourceFile {
-  return { name: language.source_file, content: SAMPLES[language.id] ?? "" };
+function read<T>(storage: Storage, key: string): T | null {
+  try {
+    return JSON.parse(storage.getItem(key) ?? "null") as T | null;
+  } catch {
+    return null; // a damaged entry: as if there were none
+  }
 }
 
+const usable = (ws: Workspace | null | undefined): ws is Workspace =>
+  !!ws && Array.isArray(ws.files) && ws.files.length > 0;
+
+/** The files and language, as one comparable string. */
+export function fingerprint(ws: Pick<Workspace, "language" | "files">): string {
+  return JSON.stringify([ws.language, ws.files.map((f) => [f.name, f.content])]);
+}
+
+function starterWorkspace(): Workspace {
+  const files = [{ name: "main.py", content: SAMPLES.python }];
+  return { language: "python", version: "", files, active: 0, stdin: "", snippet: null, baseline: null };
+}
+
+/** Where this tab's workspace came from: its own history entry (a reload, or Back into a page that
+ * was left), or the last workspace of any tab (a new tab). */
+export let restoredFromEntry = false;
+
 function initialWorkspace(): Workspace {
-  try {
-    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "null") as Workspace | null;
-    if (saved && Array.isArray(saved.files) && saved.files.length > 0) return saved;
-  } catch {
-    /* a damaged entry: start over */
+  const tab = read<{ entry: string; workspace: Workspace }>(sessionStorage, TAB_KEY);
+  if (tab && tab.entry === entryKey() && usable(tab.workspace)) {
+    restoredFromEntry = true;
+    return tab.workspace;
   }
-  return {
-    language: "python",
-    version: "",
-    files: [{ name: "main.py", content: SAMPLES.python }],
-    active: 0,
-    stdin: "",
-    snippet: null,
-  };
+  const left = read<Workspace>(sessionStorage, ENTRY_PREFIX + entryKey());
+  if (usable(left)) {
+    restoredFromEntry = true;
+    return left;
+  }
+  const saved = read<Workspace>(localStorage, STORAGE_KEY);
+  return usable(saved) ? saved : starterWorkspace();
 }
 
 export const workspace = signal<Workspace>(initialWorkspace());
+
+function persist(value: Workspace): void {
+  const text = JSON.stringify(value);
+  try {
+    localStorage.setItem(STORAGE_KEY, text);
+    sessionStorage.setItem(TAB_KEY, JSON.stringify({ entry: entryKey(), workspace: value }));
+  } catch {
+    /* storage full or disabled: the workspace still lives in memory */
+  }
+}
 
 let saveTimer: number | undefined;
 effect(() => {
   const value = workspace.value;
   window.clearTimeout(saveTimer);
-  saveTimer = window.setTimeout(() => localStorage.setItem(STORAGE_KEY, JSON.stringify(value)), 200);
+  saveTimer = window.setTimeout(() => persist(value), 200);
 });
+// A page load elsewhere (a reload, an address typed, a provider's sign-in) must not lose the last
+// change to the debounce.
+window.addEventListener("pagehide", () => persist(workspace.value));
+
+/** Remembers the workspace for the history entry being left (and this tab's for the one reached). */
+export function rememberEntry(key: string): void {
+  try {
+    // The oldest entries' workspaces go: sessionStorage holds a few megabytes per origin.
+    const keys = (read<string[]>(sessionStorage, ENTRIES_KEY) ?? []).filter((k) => k !== key);
+    for (const old of keys.splice(0, Math.max(0, keys.length + 1 - MAX_ENTRIES))) {
+      sessionStorage.removeItem(ENTRY_PREFIX + old);
+    }
+    sessionStorage.setItem(ENTRIES_KEY, JSON.stringify([...keys, key]));
+    sessionStorage.setItem(ENTRY_PREFIX + key, JSON.stringify(workspace.value));
+  } catch {
+    /* storage full: Back shows the workspace as it is */
+  }
+}
+
+export const saveTab = (): void => persist(workspace.value);
+
+export function rememberedEntry(key: string): Workspace | null {
+  const ws = read<Workspace>(sessionStorage, ENTRY_PREFIX + key);
+  return usable(ws) ? ws : null;
+}
 
 /** Bumped when the files are replaced from outside (a snippet opened): the editor rebuilds its tabs. */
 export const editorEpoch = signal(0);
@@ -89,7 +148,7 @@ export function setFileContent(index: number, content: string): void {
   const files = workspace.value.files.map((file, i) => (i === index ? { ...file, content } : file));
   // Written at once: a reload right after typing must not lose it.
   workspace.value = { ...workspace.value, files };
-  localStorage.setItem(STORAGE_KEY, JSON.stringify(workspace.value));
+  persist(workspace.value);
 }
 
 export type Theme = "light" | "dark";
@@ -102,23 +161,5 @@ effect(() => {
 
 export const languages = signal<Language[]>([]);
 
-/** A live session's page is a path, /collab/<id> (its invite links carry #k=<token>, not a route). */
-export const COLLAB_PATH = /^\/collab\/([\w-]+)\/?$/;
-
-/** Hash routes: #/, #/s/<token>, #/snippets, #/history, #/history/<id>, #/analytics, #/account; and
- * /collab/<id>. */
-function currentRoute(): string {
-  const collab = COLLAB_PATH.exec(location.pathname);
-  return collab ? `/collab/${collab[1]}` : location.hash.slice(1) || "/";
-}
-
-export const route = signal<string>(currentRoute());
 /** sessionStorage: the session page to go back to once signed in (its invite needed an account). */
 export const RETURN_KEY = "crh.return";
-window.addEventListener("hashchange", () => {
-  route.value = currentRoute();
-});
-
-export function navigate(path: string): void {
-  location.hash = path;
-}

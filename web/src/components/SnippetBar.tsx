@@ -4,8 +4,9 @@ import { useEffect } from "preact/hooks";
 import { currentUser } from "../api/auth";
 import { api, describe, unwrap, type Schemas } from "../api/client";
 import { sessionPath, startSession } from "../collab/api";
+import { markOpened, replaceKeeping, syncAddress } from "../drafts";
 import { forkSnippet, openSnippet, saveSnippet, shareUrl } from "../snippets";
-import { navigate, replaceFiles, updateWorkspace, workspace, type OpenSnippet } from "../state";
+import { navigate, updateWorkspace, workspace, type OpenSnippet } from "../state";
 
 type Visibility = OpenSnippet["visibility"];
 
@@ -45,13 +46,17 @@ export function SnippetBar() {
   const save = () =>
     act(async () => {
       const saved = await saveSnippet(title.value.trim() || "Untitled", visibility.value);
+      syncAddress(); // a new snippet: the address becomes its page
       return `Saved revision ${saved.revision}.`;
     });
 
   const fork = () =>
     act(async () => {
       const forked = await forkSnippet();
-      navigate("/");
+      // The copy at its own address; Back returns to the original.
+      navigate(`/snippets/${forked.id}`);
+      markOpened();
+      openSnippet(forked);
       return `Forked as "${forked.title}": this copy is yours.`;
     });
 
@@ -71,7 +76,7 @@ export function SnippetBar() {
           params: { path: { snippet_id: open.id, number } },
         }),
       );
-      replaceFiles({ language: revision.language, files: revision.files, snippet: open });
+      replaceKeeping({ language: revision.language, files: revision.files, snippet: open }, `Opened revision ${number}.`);
       return `Showing revision ${number}; saving makes it the newest.`;
     });
 
@@ -129,6 +134,7 @@ export function SnippetBar() {
         <button
           onClick={() => {
             updateWorkspace({ snippet: null });
+            syncAddress();
             message.value = "";
           }}
         >

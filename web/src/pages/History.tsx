@@ -6,7 +6,8 @@ import { api, describe, unwrap, type Execution, type Phase, type Submission } fr
 import { ResultSummary, VerdictBadge } from "../components/ResultSummary";
 import { LanguageFilter } from "../components/LanguageFilter";
 import { formatKb, formatMs, VERDICT_LABELS } from "../run/runner";
-import { navigate, replaceFiles } from "../state";
+import { replaceKeeping } from "../drafts";
+import { navigate } from "../state";
 
 type Status = "queued" | "running" | "finished";
 
@@ -132,7 +133,7 @@ export function History() {
             {items.value.map((e) => (
               <tr key={e.id}>
                 <td>
-                  <a href={`#/history/${e.id}`}>{new Date(e.created_at).toLocaleString()}</a>
+                  <a href={`/history/${e.id}`}>{new Date(e.created_at).toLocaleString()}</a>
                 </td>
                 <td>
                   {e.language}
@@ -221,8 +222,13 @@ export function ExecutionDetail({ id }: { id: string }) {
           onClick={() => {
             // The editor holds text: binary input files stay behind.
             const text = files.filter((f) => f.encoding !== "base64").map(({ name, content }) => ({ name, content }));
-            replaceFiles({ language: e.language, version: "", files: text, snippet: null });
+            // A new entry first: Back returns here, and twice to the editor's code as it was.
             navigate("/");
+            const when = new Date(e.created_at).toLocaleString();
+            replaceKeeping(
+              { language: e.language, version: "", files: text, snippet: null },
+              `Opened the code of the ${e.language} run of ${when}.`,
+            );
           }}
         >
           Open in the editor

@@ -15,17 +15,8 @@ import { RunOptionsPanel } from "../run/RunOptions";
 import { runOptions, withOptions } from "../run/options";
 import type { TerminalApi } from "../run/Terminal";
 import { lazy } from "../components/lazy";
-import {
-  editorEpoch,
-  replaceFiles,
-  languages,
-  SAMPLES,
-  sampleFor,
-  setFileContent,
-  theme,
-  updateWorkspace,
-  workspace,
-} from "../state";
+import { resetToExample, switchLanguage } from "../drafts";
+import { editorEpoch, languages, setFileContent, theme, updateWorkspace, workspace } from "../state";
 
 type Mode = "output" | "terminal";
 
@@ -122,18 +113,11 @@ export function Playground() {
     status.value = "Stopping…";
   };
 
+  // Each language keeps its own code: the one left is remembered, the one chosen comes back as it
+  // was left, or as its starter example (drafts.ts).
   const changeLanguage = (id: string) => {
     const next = languages.value.find((l) => l.id === id);
-    if (!next) return;
-    const untouched = ws.files.length === 1 && (ws.files[0].content.trim() === "" || isSample(ws.files[0].content));
-    if (untouched) {
-      replaceFiles({ language: id, version: "", files: [sampleFor(next)] });
-    } else if (ws.files.length === 1) {
-      // One file: it takes the new language's conventional name (e.g. Main.java).
-      updateWorkspace({ language: id, version: "", files: [{ ...ws.files[0], name: next.source_file }] });
-    } else {
-      updateWorkspace({ language: id, version: "" });
-    }
+    if (next) switchLanguage(next);
   };
 
   // Format: the button and Shift-Alt-F both end here; the notice fades after a moment.
@@ -193,6 +177,13 @@ export function Playground() {
             ))}
           </select>
         </label>
+        <button
+          onClick={() => language && resetToExample(language)}
+          disabled={!language}
+          title="Replace the code with this language's example (your code can be restored)"
+        >
+          Reset to example
+        </button>
         <fieldset class="segmented">
           <legend>Input</legend>
           <label>
@@ -291,7 +282,3 @@ export function Playground() {
 }
 
 const NO_DIAGNOSTICS: CompilerDiagnostic[] = [];
-
-function isSample(content: string): boolean {
-  return Object.values(SAMPLES).includes(content);
-}

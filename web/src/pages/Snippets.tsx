@@ -1,11 +1,11 @@
-// My snippets and public ones, searchable by title and language; opening one loads the editor.
+// My snippets and public ones, searchable by title and language; each card links to the snippet's
+// page, /snippets/<id>, which opens it in the editor (EditorPage.tsx).
+import "./Snippets.css";
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { currentUser } from "../api/auth";
 import { api, describe, unwrap, type Schemas, type SnippetSummary } from "../api/client";
 import { LanguageFilter } from "../components/LanguageFilter";
-import { openSnippet } from "../snippets";
-import { navigate } from "../state";
 
 type Source = "mine" | "public";
 
@@ -21,7 +21,10 @@ export function metricsLabel(metrics: Schemas["SnippetMetrics"]): string {
 }
 
 export function Snippets() {
-  const source = useSignal<Source>(currentUser.value ? "mine" : "public");
+  // Mine when signed in, once that is known (a page loaded at /snippets asks first): null until chosen.
+  const picked = useSignal<Source | null>(null);
+  const user = currentUser.value;
+  const source: Source | null = picked.value ?? (user ? "mine" : user === null ? "public" : null);
   const q = useSignal("");
   const language = useSignal("");
   const items = useSignal<SnippetSummary[]>([]);
@@ -29,6 +32,7 @@ export function Snippets() {
   const error = useSignal("");
 
   const load = async (more = false) => {
+    if (source === null) return;
     error.value = "";
     const query = {
       q: q.value || undefined,
@@ -37,7 +41,7 @@ export function Snippets() {
     };
     try {
       const page =
-        source.value === "mine"
+        source === "mine"
           ? await unwrap(api.GET("/v1/snippets", { params: { query } }))
           : await unwrap(api.GET("/v1/snippets/public", { params: { query } }));
       items.value = more ? [...items.value, ...page.items] : page.items;
@@ -46,16 +50,7 @@ export function Snippets() {
       error.value = describe(err);
     }
   };
-  useEffect(() => void load(), [source.value]);
-
-  const open = async (id: string) => {
-    try {
-      openSnippet(await unwrap(api.GET("/v1/snippets/{snippet_id}", { params: { path: { snippet_id: id } } })));
-      navigate("/");
-    } catch (err) {
-      error.value = describe(err);
-    }
-  };
+  useEffect(() => void load(), [source]);
 
   return (
     <section aria-labelledby="snippets-title">
@@ -73,9 +68,9 @@ export function Snippets() {
             <input
               type="radio"
               name="source"
-              checked={source.value === "mine"}
+              checked={source === "mine"}
               disabled={!currentUser.value}
-              onChange={() => (source.value = "mine")}
+              onChange={() => (picked.value = "mine")}
             />
             Mine
           </label>
@@ -83,8 +78,8 @@ export function Snippets() {
             <input
               type="radio"
               name="source"
-              checked={source.value === "public"}
-              onChange={() => (source.value = "public")}
+              checked={source === "public"}
+              onChange={() => (picked.value = "public")}
             />
             Public
           </label>
@@ -104,7 +99,7 @@ export function Snippets() {
       <ul class="cards">
         {items.value.map((s) => (
           <li key={s.id}>
-            <button class="card" onClick={() => void open(s.id)}>
+            <a class="button card" href={`/snippets/${s.id}`}>
               <strong>{s.title}</strong>
               <span>
                 {s.language} · {s.visibility} · rev {s.revision}
@@ -120,36 +115,12 @@ export function Snippets() {
                 </span>
               )}
               <time dateTime={s.updated_at}>{new Date(s.updated_at).toLocaleString()}</time>
-            </button>
+            </a>
           </li>
         ))}
       </ul>
       {items.value.length === 0 && !error.value && <p>No snippets yet.</p>}
       {cursor.value && <button onClick={() => void load(true)}>Load more</button>}
-    </section>
-  );
-}
-
-/** #/s/<token>: a share link opened in the editor. */
-export function SharedSnippet({ token }: { token: string }) {
-  const error = useSignal("");
-  useEffect(() => {
-    void unwrap(api.GET("/v1/snippets/shared/{token}", { params: { path: { token } } }))
-      .then((snippet) => {
-        openSnippet(snippet, token);
-        navigate("/");
-      })
-      .catch((err: unknown) => (error.value = describe(err)));
-  }, [token]);
-  return (
-    <section aria-label="Shared snippet">
-      {error.value ? (
-        <p class="error" role="alert">
-          This link does not open a snippet: {error.value}
-        </p>
-      ) : (
-        <p>Opening the shared snippet…</p>
-      )}
     </section>
   );
 }
