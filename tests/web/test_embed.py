@@ -81,7 +81,7 @@ async def test_a_framed_snippet_shows_and_runs(
     code = widget.get_by_test_id("embed-code")
     await expect(code).to_contain_text('print("from the widget")', timeout=15_000)
     await expect(widget.locator(".cm-content")).to_have_attribute("contenteditable", "false")
-    await expect(widget.get_by_role("link", name="Open in CodeRunHub")).to_have_attribute("href", f"/#/s/{token}")
+    await expect(widget.get_by_role("link", name="Open in CodeRunHub")).to_have_attribute("href", f"/s/{token}")
     await widget.get_by_role("button", name="Run").click()
     await expect(widget.get_by_test_id("output")).to_contain_text("from the widget", timeout=30_000)
     await expect(widget.get_by_test_id("result")).to_contain_text("OK")

@@ -150,7 +150,7 @@ export function SessionPage({ id }: { id: string }) {
 
   const signIn = () => {
     sessionStorage.setItem(RETURN_KEY, location.pathname + location.hash);
-    location.assign("/#/account");
+    location.assign("/account");
   };
 
   const status = session?.status.value ?? "connecting";
@@ -217,7 +217,7 @@ export function SessionPage({ id }: { id: string }) {
             </button>
             {!user && (
               <p class="hint">
-                Guests can watch. <a href="/#/account" onClick={(e) => (e.preventDefault(), signIn())}>Sign in</a> to
+                Guests can watch. <a href="/account" onClick={(e) => (e.preventDefault(), signIn())}>Sign in</a> to
                 edit with an edit link.
               </p>
             )}

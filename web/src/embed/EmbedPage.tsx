@@ -89,7 +89,7 @@ export function EmbedPage() {
       <header>
         <strong class="title">{current.title || "Untitled snippet"}</strong>
         <span class="language">{current.language}</span>
-        <a class="open" href={`/#/s/${token}`} target="_blank" rel="noopener">
+        <a class="open" href={`/s/${token}`} target="_blank" rel="noopener">
           Open in CodeRunHub ↗
         </a>
       </header>
