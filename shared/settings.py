@@ -435,6 +435,9 @@ class AuthSettings(ServiceSettings):
     # Codes requested from one client address (many numbers: SMS pumping), per hour.
     otp_starts_per_address_per_hour: int = 30
     otp_ttl_s: int = 600
+    # The country (ISO 3166-1 alpha-2, e.g. US) of phone numbers written without their +country
+    # code, when the request names none; empty: such numbers are refused with a 422.
+    default_phone_region: str = ""
     # OAuth providers (unset client id: the provider is off).
     google_client_id: str | None = None
     google_client_secret: SecretStr | None = None
@@ -446,3 +449,14 @@ class AuthSettings(ServiceSettings):
     github_api_url: str = "https://api.github.com/"
     # Accounts whose verified email or phone (E.164) is listed get the admin role when they sign in.
     admins: list[str] = Field(default_factory=list)
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        # Imported here: only the auth service parses phone numbers, the other services need not load it.
+        import phonenumbers
+
+        region = value.strip().upper()
+        if region and region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"not a region phonenumbers knows (ISO 3166-1 alpha-2, e.g. US): {value!r}")
+        return region

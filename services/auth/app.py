@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from services.auth.apikeys.endpoints import router as apikeys_router
 from services.auth.keys.endpoints import router as keys_router
 from services.auth.keys.service import KeyStore
+from services.auth.methods import router as methods_router
 from services.auth.oauth.endpoints import router as oauth_router
 from services.auth.oauth.service import configure_oauth
 from services.auth.phone.endpoints import router as phone_router
@@ -89,6 +90,6 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     app.include_router(metrics_router())
     # Outermost: it times everything and binds the request id for every log line below it.
     app.add_middleware(ObservabilityMiddleware, service="auth")
-    for router in (keys_router, phone_router, tokens_router, apikeys_router, oauth_router):
+    for router in (keys_router, phone_router, tokens_router, apikeys_router, oauth_router, methods_router):
         app.include_router(router)
     return app

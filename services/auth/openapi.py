@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.problems import PROBLEM_RESPONSES, documented_problem, problem_responses
+from shared.problems import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, documented_problem, problem_responses
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -25,16 +25,33 @@ REFRESH: Responses = {
     401: documented_problem("The refresh token is missing, unknown, expired, revoked or reused"),
     403: documented_problem(_CSRF),
 }
-OAUTH_LOGIN: Responses = {
-    302: {"description": "To the provider's sign-in page"},
-    400: documented_problem("`redirect_to` is not an allowed destination"),
-    404: documented_problem("No such sign-in provider (or it is not configured)"),
-    422: PROBLEM_RESPONSES[422],
-}
-OAUTH_CALLBACK: Responses = {
-    303: {"description": "Signed in: back to `redirect_to`, with the session cookies set"},
-    400: documented_problem("The sign-in was refused: state, code, PKCE or ID token not valid"),
-    404: documented_problem("No such sign-in provider (or it is not configured)"),
-    422: PROBLEM_RESPONSES[422],
-    502: documented_problem("The provider could not be reached or answered with an error"),
-}
+
+
+def _or_page(responses: Responses) -> Responses:
+    """A browser navigation (Accept ranking text/html first) gets its errors as an HTML page."""
+    page = {"text/html": {"schema": {"type": "string"}}}
+    return {
+        status: {**entry, "content": {**entry.get("content", {PROBLEM_MEDIA_TYPE: {}}), **page}}
+        if int(status) >= 400
+        else entry
+        for status, entry in responses.items()
+    }
+
+
+OAUTH_LOGIN: Responses = _or_page(
+    {
+        302: {"description": "To the provider's sign-in page"},
+        400: documented_problem("`redirect_to` is not an allowed destination"),
+        404: documented_problem("No such sign-in provider (or it is not configured)"),
+        422: PROBLEM_RESPONSES[422],
+    }
+)
+OAUTH_CALLBACK: Responses = _or_page(
+    {
+        303: {"description": "Signed in: back to `redirect_to`, with the session cookies set"},
+        400: documented_problem("The sign-in was refused: consent denied, or state, code, PKCE or ID token not valid"),
+        404: documented_problem("No such sign-in provider (or it is not configured)"),
+        422: PROBLEM_RESPONSES[422],
+        502: documented_problem("The provider could not be reached or answered with an error"),
+    }
+)

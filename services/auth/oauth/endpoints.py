@@ -1,4 +1,5 @@
-"""Browser redirects of the OAuth sign-in (the flow itself is in service.py)."""
+"""Browser redirects of the OAuth sign-in (the flow itself is in service.py; a browser sees
+their errors as a page, see pages.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from starlette.responses import Response
 
 from services.auth.deps import SessionDep, StateDep
 from services.auth.oauth import service
+from services.auth.oauth.pages import BrowserPageRoute
 from services.auth.openapi import OAUTH_CALLBACK, OAUTH_LOGIN
 from services.auth.tokens.cookies import set_session_cookies
 
-router = APIRouter(prefix="/auth/v1/oauth", tags=["oauth sign-in"])
+router = APIRouter(prefix="/auth/v1/oauth", tags=["oauth sign-in"], route_class=BrowserPageRoute)
 REDIRECT_KEY = "crh_redirect_to"
 
 

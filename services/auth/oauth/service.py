@@ -23,6 +23,9 @@ from services.auth.users.service import sign_in
 from shared.problems import NotFoundProblem, ProblemError
 from shared.settings import AuthSettings
 
+# Every provider this service can speak to, with the name people know it by.
+PROVIDER_NAMES = {"google": "Google", "github": "GitHub"}
+
 
 def configure_oauth(settings: AuthSettings) -> OAuth:
     oauth = OAuth()
@@ -54,6 +57,11 @@ def client(oauth: OAuth, provider: str) -> StarletteOAuth2App:
     return found
 
 
+def configured(oauth: OAuth) -> list[str]:
+    """The providers with credentials (a provider without them was never registered)."""
+    return [provider for provider in PROVIDER_NAMES if oauth.create_client(provider) is not None]
+
+
 def safe_redirect(target: str, settings: AuthSettings) -> str:
     """Only a path, or an allowed origin: never an open redirect."""
     parts = urlsplit(target)
@@ -64,8 +72,17 @@ def safe_redirect(target: str, settings: AuthSettings) -> str:
     raise ProblemError(400, "bad-redirect", "Redirect not allowed", f"{target!r} is not an allowed destination.")
 
 
-def _refused(detail: str) -> ProblemError:
-    return ProblemError(400, "oauth-failed", "Sign-in failed", detail)
+class SignInRefused(ProblemError):
+    """The provider's answer was refused; ``reason`` is the OAuth error code when there is one
+    (``access_denied``: the person said no; ``mismatching_state``: not this browser's sign-in)."""
+
+    def __init__(self, detail: str, reason: str | None = None) -> None:
+        super().__init__(400, "oauth-failed", "Sign-in failed", detail)
+        self.reason = reason
+
+
+def _refused(detail: str, reason: str | None = None) -> ProblemError:
+    return SignInRefused(detail, reason)
 
 
 def _unreachable(exc: httpx.HTTPError) -> ProblemError:
@@ -78,7 +95,7 @@ async def _exchange_code(oauth_client: StarletteOAuth2App, request: Request) -> 
     try:
         token: dict[str, Any] = await oauth_client.authorize_access_token(request)
     except OAuthError as exc:
-        raise _refused(f"{exc.error}: {exc.description}") from exc
+        raise _refused(f"{exc.error}: {exc.description}", exc.error) from exc
     except JoseError as exc:
         # A bad ID token is the provider's answer being refused, not our failure.
         raise _refused(f"invalid ID token: {exc}") from exc

@@ -29,13 +29,29 @@ from shared.settings import AuthSettings
 CODE = re.compile(r"^[0-9]{4,10}$")
 
 
-def normalise(raw: str) -> str:
+def normalise(raw: str, region: str | None = None) -> str:
+    """The number in E.164. ``region`` (ISO 3166-1 alpha-2) says whose national format a number
+    without its +country code is in; a number starting with + ignores it."""
+    if region is not None:
+        region = region.upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValidationProblem.for_field(["region"], f"not a country phonenumbers knows: {region!r}", "region")
     try:
-        number = phonenumbers.parse(raw, None)
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationProblem.for_field(["phone"], f"not a phone number: {exc}", "phone") from exc
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            # phonenumbers says "Missing or invalid default region": say what the person can do.
+            message = (
+                "this number has no country code: start it with + and its country code (+1 415 555 0163), "
+                "or say which country it is in (region)"
+                if region is None
+                else "the country code after + is not one in use"
+            )
+            raise ValidationProblem.for_field(["phone"], message, "phone") from exc
+        raise ValidationProblem.for_field(["phone"], "not a phone number", "phone") from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationProblem.for_field(["phone"], "not a valid phone number", "phone")
+        where = f" in {region}" if region and not raw.lstrip().startswith("+") else ""
+        raise ValidationProblem.for_field(["phone"], f"not a valid phone number{where}", "phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -1,4 +1,4 @@
-// The auth service (/auth/v1 on this origin): phone codes, OAuth links, sign-out, API keys.
+// The auth service (/auth/v1 on this origin): sign-in methods, phone codes, OAuth links, sign-out, API keys.
 import { signal } from "@preact/signals";
 import { ApiError, call, csrfToken } from "./client";
 
@@ -74,8 +74,19 @@ export async function loadUser(): Promise<void> {
   }
 }
 
-export async function startPhone(phone: string): Promise<{ phone: string; provider: string }> {
-  return call("POST", "/auth/v1/phone/start", { phone });
+/** The ways of signing in this site offers (GET /auth/v1/providers). */
+export interface SignInMethods {
+  phone: boolean;
+  /** ISO 3166-1 alpha-2: the country the server assumes for numbers without +country code. */
+  default_phone_region: string | null;
+  oauth: { id: string; name: string; login_url: string }[];
+}
+
+export const signInMethods = () => call<SignInMethods>("GET", "/auth/v1/providers");
+
+/** `region` (ISO 3166-1 alpha-2) says whose national format `phone` is in when it has no +country code. */
+export async function startPhone(phone: string, region: string | null): Promise<{ phone: string; provider: string }> {
+  return call("POST", "/auth/v1/phone/start", region ? { phone, region } : { phone });
 }
 
 export async function verifyPhone(phone: string, code: string): Promise<void> {
@@ -94,8 +105,9 @@ export async function signOut(): Promise<void> {
   }
 }
 
-export function oauthLoginUrl(provider: "google" | "github"): string {
-  return `/auth/v1/oauth/${provider}/login?redirect_to=${encodeURIComponent("/")}`;
+/** A provider's login link (`login_url` from signInMethods), coming back to the app's start. */
+export function oauthLoginUrl(loginUrl: string): string {
+  return `${loginUrl}?redirect_to=${encodeURIComponent("/")}`;
 }
 
 export const listKeys = () => call<ApiKey[]>("GET", "/auth/v1/api-keys");

@@ -78,8 +78,9 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 
 export function describe(error: unknown): string {
   if (error instanceof ApiError) {
+    // A validation problem's detail is its field errors joined: said once, field by field.
     const fields = error.problem.errors?.map((e) => `${e.loc.slice(1).join(".")}: ${e.msg}`) ?? [];
-    return [error.problem.detail || error.problem.title, ...fields].join("\n");
+    return fields.length ? fields.join("\n") : error.problem.detail || error.problem.title;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,4 @@
-// Sign in (phone code, Google, GitHub), sign out, and API keys.
+// Sign in (phone code, Google, GitHub: those the auth service offers), sign out, and API keys.
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import {
@@ -8,12 +8,16 @@ import {
   oauthLoginUrl,
   revokeKey,
   SCOPES,
+  signInMethods,
   signOut,
-  startPhone,
-  verifyPhone,
   type ApiKey,
+  type SignInMethods,
 } from "../api/auth";
 import { describe } from "../api/client";
+import { lazy } from "../components/lazy";
+
+// libphonenumber-js's metadata loads with the sign-in form only, not with the editor.
+const PhoneSignIn = lazy(async () => (await import("./PhoneSignIn")).PhoneSignIn);
 
 export function Account() {
   const user = currentUser.value;
@@ -22,94 +26,46 @@ export function Account() {
 }
 
 function SignIn() {
-  const phone = useSignal("");
-  const code = useSignal("");
-  const sentTo = useSignal("");
+  const methods = useSignal<SignInMethods | undefined>(undefined);
   const error = useSignal("");
-  const busy = useSignal(false);
-
-  const send = async (e: Event) => {
-    e.preventDefault();
-    busy.value = true;
-    error.value = "";
-    try {
-      sentTo.value = (await startPhone(phone.value.trim())).phone;
-    } catch (err) {
-      error.value = describe(err);
-    } finally {
-      busy.value = false;
-    }
-  };
-
-  const verify = async (e: Event) => {
-    e.preventDefault();
-    busy.value = true;
-    error.value = "";
-    try {
-      await verifyPhone(sentTo.value, code.value.trim());
-    } catch (err) {
-      error.value = describe(err);
-    } finally {
-      busy.value = false;
-    }
-  };
-
+  useEffect(() => {
+    signInMethods().then(
+      (found) => (methods.value = found),
+      (err: unknown) => {
+        // Without the list, the phone form is still worth offering: the service says if it is off.
+        error.value = describe(err);
+        methods.value = { phone: true, default_phone_region: null, oauth: [] };
+      },
+    );
+  }, []);
+  const offered = methods.value;
   return (
     <section class="account" aria-labelledby="signin-title">
       <h1 id="signin-title">Sign in</h1>
-      {!sentTo.value ? (
-        <form onSubmit={send}>
-          <label>
-            Phone number
-            <input
-              type="tel"
-              name="phone"
-              autoComplete="tel"
-              placeholder="+1 415 555 2671"
-              value={phone.value}
-              onInput={(e) => (phone.value = e.currentTarget.value)}
-              required
-            />
-          </label>
-          <button class="primary" type="submit" disabled={busy.value}>
-            Send code
-          </button>
-        </form>
+      {offered === undefined ? (
+        <p class="hint">Loading…</p>
       ) : (
-        <form onSubmit={verify}>
-          <p>We sent a code to {sentTo.value}.</p>
-          <label>
-            Code
-            <input
-              name="code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              value={code.value}
-              onInput={(e) => (code.value = e.currentTarget.value)}
-              required
-            />
-          </label>
-          <button class="primary" type="submit" disabled={busy.value}>
-            Verify and sign in
-          </button>
-          <button type="button" onClick={() => (sentTo.value = "")}>
-            Use another number
-          </button>
-        </form>
+        <>
+          {offered.phone && <PhoneSignIn defaultRegion={offered.default_phone_region} />}
+          {offered.oauth.length > 0 && (
+            <div class="oauth">
+              {offered.oauth.map((provider) => (
+                <a key={provider.id} class="button" href={oauthLoginUrl(provider.login_url)}>
+                  Sign in with {provider.name}
+                </a>
+              ))}
+            </div>
+          )}
+          {!offered.phone && offered.oauth.length === 0 && (
+            <p class="hint">No way of signing in is set up on this site yet: ask its administrator.</p>
+          )}
+        </>
       )}
       {error.value && (
         <p class="error" role="alert">
           {error.value}
         </p>
       )}
-      <div class="oauth">
-        <a class="button" href={oauthLoginUrl("google")}>
-          Sign in with Google
-        </a>
-        <a class="button" href={oauthLoginUrl("github")}>
-          Sign in with GitHub
-        </a>
-      </div>
     </section>
   );
 }
