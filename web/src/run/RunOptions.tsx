@@ -28,18 +28,26 @@ export function RunOptionsPanel({ language }: { language: Language | undefined }
           />
         </label>
         {language?.compiled && (
-          <label>
-            Compiler flags
-            <input
-              name="flags"
-              spellcheck={false}
-              value={options.flags}
-              placeholder={patterns.length > 0 ? "e.g. -O2 -Wall" : "none accepted"}
-              disabled={patterns.length === 0}
-              onInput={(e) => updateOptions({ flags: e.currentTarget.value })}
-            />
-            {patterns.length > 0 && <small class="patterns">Accepted: {patterns.join("  ")}</small>}
-          </label>
+          <div class="flags">
+            <label>
+              Compiler flags
+              <input
+                name="flags"
+                spellcheck={false}
+                value={options.flags}
+                placeholder={patterns.length > 0 ? "e.g. -O2 -Wall" : "none accepted"}
+                disabled={patterns.length === 0}
+                aria-describedby="run-options-flags"
+                onInput={(e) => updateOptions({ flags: e.currentTarget.value })}
+              />
+            </label>
+            {/* Outside the label: the patterns are a description, not part of the field's name. */}
+            {patterns.length > 0 && (
+              <small class="patterns" id="run-options-flags">
+                Accepted: {patterns.join("  ")}
+              </small>
+            )}
+          </div>
         )}
         <fieldset class="limits">
           <legend>Limits (empty: the defaults)</legend>
