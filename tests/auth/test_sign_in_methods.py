@@ -198,7 +198,7 @@ def assert_page(response: httpx.Response, status: int, sentence: str) -> None:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("text/html")
     assert sentence in response.text
-    assert '<a href="/#/account">Back to sign in</a>' in response.text
+    assert '<a href="/account">Back to sign in</a>' in response.text
     assert response.headers["cache-control"] == "no-store"
     assert "default-src 'none'" in response.headers["content-security-policy"]
 

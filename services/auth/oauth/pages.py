@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, Response
 
 from services.auth.oauth.service import PROVIDER_NAMES
 
-BACK = "/#/account"
+BACK = "/account"
 JSON_TYPES = ("application/problem+json", "application/json")
 # The page is inert: no script, nothing loaded, never framed; its style is the one inline block.
 PAGE_HEADERS = {
