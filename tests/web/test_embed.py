@@ -16,7 +16,8 @@ from tests.auth.fakes import FakeTwilio
 from tests.auth_support import AuthService, fresh_phone
 from tests.conftest import free_port
 from tests.product.conftest import sign_in as http_sign_in
-from tests.web.conftest import OpenTab
+from tests.web.conftest import OpenTab, sign_in
+from tests.web.test_web import choose_language, set_code
 
 PROGRAM = 'print("from the widget")\n'
 
@@ -107,3 +108,29 @@ async def test_an_unknown_token_says_so(open_tab: OpenTab) -> None:
     await expect(tab.page.get_by_role("alert")).to_contain_text("cannot be shown", timeout=15_000)
     # The browser logs the 404 of the snippet's lookup: that is what this test asks for.
     tab.errors[:] = [error for error in tab.errors if "status of 404" not in error]
+
+
+async def test_the_owner_copies_the_share_link_and_the_embed_code(open_tab: OpenTab, twilio: FakeTwilio) -> None:
+    tab = await open_tab("/")
+    page = tab.page
+    await tab.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await sign_in(page, twilio, fresh_phone("628"))
+    await page.goto("/")
+    await choose_language(page, "python")
+    await set_code(page, PROGRAM)
+    await page.get_by_label("Title").fill('Widget "demo"')
+    await page.get_by_label("Visibility").select_option("unlisted")
+    await page.get_by_role("button", name="Save snippet").click()
+    await expect(page.get_by_text("Saved revision 1.")).to_be_visible()
+    link = await page.get_by_label("Share link").input_value()
+    token = link.rsplit("/", 1)[1]
+
+    await page.get_by_role("button", name="Copy link").click()
+    await expect(page.get_by_text("Link copied.")).to_be_visible()
+    assert await page.evaluate("navigator.clipboard.readText()") == link
+
+    await page.get_by_role("button", name="Copy embed code").click()
+    await expect(page.get_by_text("Embed code copied.")).to_be_visible()
+    code = await page.evaluate("navigator.clipboard.readText()")
+    origin = link.removesuffix(f"/s/{token}")
+    assert code.startswith(f'<iframe src="{origin}/embed/{token}" title="Widget &#34;demo&#34; on CodeRunHub"'), code

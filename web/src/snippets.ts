@@ -13,6 +13,12 @@ export function shareUrl(token: string): string {
   return `${location.origin}/s/${token}`;
 }
 
+/** An iframe that shows the snippet read-only and runs it (the widget at /embed/<token>). */
+export function embedCode(token: string, title: string): string {
+  const name = title.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`) || "Snippet";
+  return `<iframe src="${location.origin}/embed/${token}" title="${name} on CodeRunHub" width="100%" height="420" loading="lazy" style="border:0"></iframe>`;
+}
+
 /** Opens a snippet in the editor; unsaved code there is kept for the undo bar. */
 export function openSnippet(snippet: Snippet, token: string | null = null): void {
   const open: OpenSnippet = {

@@ -5,7 +5,7 @@ import { currentUser } from "../api/auth";
 import { api, describe, unwrap, type Schemas } from "../api/client";
 import { sessionPath, startSession } from "../collab/api";
 import { markOpened, replaceKeeping, syncAddress } from "../drafts";
-import { forkSnippet, openSnippet, saveSnippet, shareUrl } from "../snippets";
+import { embedCode, forkSnippet, openSnippet, saveSnippet, shareUrl } from "../snippets";
 import { navigate, updateWorkspace, workspace, type OpenSnippet } from "../state";
 
 type Visibility = OpenSnippet["visibility"];
@@ -88,6 +88,15 @@ export function SnippetBar() {
     });
 
   const link = open?.owned && open.token && open.visibility !== "private" ? shareUrl(open.token) : null;
+  // The clipboard needs a secure context (https or localhost); elsewhere the field stays selectable.
+  const copy = async (text: string, done: string) => {
+    try {
+      await navigator.clipboard.writeText(text);
+      message.value = done;
+    } catch {
+      message.value = "Copying was refused by the browser: select the link and copy it.";
+    }
+  };
 
   return (
     <section class="snippet-bar" aria-label="Snippet">
@@ -164,11 +173,19 @@ export function SnippetBar() {
       )}
       {!signedIn && <span class="hint">Sign in to save, share and fork snippets.</span>}
       {open && !open.owned && <span class="hint">Viewing someone's snippet: fork it to keep your own copy.</span>}
-      {link && (
-        <label class="share">
-          Share link
-          <input readOnly value={link} name="share-link" onFocus={(e) => e.currentTarget.select()} />
-        </label>
+      {link && open?.token && (
+        <>
+          <label class="share">
+            Share link
+            <input readOnly value={link} name="share-link" onFocus={(e) => e.currentTarget.select()} />
+          </label>
+          <button type="button" onClick={() => void copy(link, "Link copied.")}>
+            Copy link
+          </button>
+          <button type="button" onClick={() => void copy(embedCode(open.token!, open.title), "Embed code copied.")}>
+            Copy embed code
+          </button>
+        </>
       )}
       {message.value && (
         <p class="message" role="status">
