@@ -114,16 +114,29 @@ async def test_stop_in_stdin_mode_cancels_even_before_the_execution_exists(
 
 
 async def test_stop_in_terminal_mode_cancels(open_tab: OpenTab) -> None:
-    """In the interactive terminal, Stop pressed before the session has started the program and
-    Stop pressed while it runs (printing nothing) both end it Cancelled, in the page and in
-    GET /v1/executions/{id}; never 'Runtime error'."""
+    """In the interactive terminal, Stop pressed while the terminal itself is still loading, Stop
+    pressed before the session has started the program, Stop pressed while it runs (printing
+    nothing) and Ctrl+C all end it Cancelled, in the page and in GET /v1/executions/{id}; never
+    'Runtime error'. On main the first Stop was lost (the run had no handle yet) and the program
+    ran on to its time limit."""
     tab = await open_tab("/")
     page = tab.page
     ids = created_ids(page)
     await choose_language(page, "python")
-    await page.get_by_role("radio", name="Interactive terminal").check()
     await set_code(page, LOOP)
     result = page.get_by_test_id("result")
+
+    async def slow_terminal(route: Route) -> None:
+        await asyncio.sleep(2)
+        await route.continue_()
+
+    await page.route(lambda url: "/assets/Terminal-" in url, slow_terminal)
+    await page.get_by_role("radio", name="Interactive terminal").check()
+    await page.get_by_role("button", name="Run").click()
+    await page.get_by_role("button", name="Stop").click()
+    await expect(result).to_contain_text("Cancelled", timeout=20_000)
+    assert len(ids) == 1
+    assert await api_verdict(page, ids.pop()) == "cancelled"
 
     await page.get_by_role("button", name="Run").click()
     await page.get_by_role("button", name="Stop").click()

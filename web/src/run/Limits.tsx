@@ -100,7 +100,8 @@ export function LimitsLine({ refresh, interactive, retryIn }: Props) {
       {caller && <span data-testid="run-limits">Each run: {runLimits(caller, interactive)}</span>}
       {signedOut && account && (
         <span class="upgrade" data-testid="sign-in-gives">
-          Signed out. <a href="#/account">Sign in</a> for {rate(account.rate_limits.executions)},{" "}
+          Signed out. <a href="#/account">Sign in</a> for{" "}
+          {config.value?.rate_limits_enabled ? `${rate(account.rate_limits.executions)}, ` : ""}
           {runLimits(account, interactive)}.
         </span>
       )}
