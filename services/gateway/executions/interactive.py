@@ -25,7 +25,7 @@ from redis.exceptions import RedisError
 
 from services.gateway.auth.access import ExecutionsWriteSocket
 from services.gateway.deps import StateDep
-from services.gateway.executions import service, submission
+from services.gateway.executions import cancel, service, submission
 from services.gateway.executions.queueing import enqueue, versions_or_empty
 from services.gateway.executions.schemas import ExecutionCreate, ExecutionOut
 from services.gateway.executions.stream import (
@@ -84,6 +84,10 @@ def _problem(error: ProblemError) -> dict[str, Any]:
     problem: dict[str, Any] = {"title": error.title, "status": error.status, "detail": error.detail}
     if error.errors:
         problem["errors"] = [e.model_dump() for e in error.errors]
+    # A socket has no response headers: when to try again (429, 503) travels in the frame.
+    retry_after = error.headers.get("Retry-After")
+    if retry_after is not None and retry_after.isdigit():
+        problem["retry_after"] = int(retry_after)
     return {"type": "error", "problem": problem}
 
 
@@ -139,9 +143,22 @@ class InputStream:
                 await pipe.execute()
 
 
+# The cancellations a user's Stop started (kept referenced until done).
+_stopping: set[asyncio.Task[None]] = set()
+
+
+async def _cancel_on_request(state: GatewayState, execution_id: uuid.UUID) -> None:
+    """The user's Stop, as POST /v1/executions/{id}/cancel does it. The input Stream alone reaches
+    the program only once it runs: a session still queued (behind other work) or compiling would
+    go on until then. Its outcome reaches the client as the stream's result frame."""
+    with contextlib.suppress(ProblemError, RedisError, OSError):  # finished meanwhile: nothing to stop
+        await cancel.stop(state, execution_id)
+
+
 async def _pump_input(websocket: WebSocket, state: GatewayState, execution_id: uuid.UUID, send: Send) -> None:
     """Forward client input to the execution's input Stream until the client goes away."""
     stream = InputStream(state, execution_id)
+    stopping = False
     try:
         while True:
             message = await websocket.receive()
@@ -153,6 +170,11 @@ async def _pump_input(websocket: WebSocket, state: GatewayState, execution_id: u
                 await send({"type": "error", "problem": {"title": "Bad frame", "status": 400}})
                 continue
             await stream.push(entry)
+            if entry[INPUT_KIND] == INPUT_CANCEL and not stopping:
+                stopping = True
+                task = asyncio.create_task(_cancel_on_request(state, execution_id))
+                _stopping.add(task)
+                task.add_done_callback(_stopping.discard)
     except ProblemError as refusal:
         await _refuse(websocket, send, refusal)
     await stream.kill()

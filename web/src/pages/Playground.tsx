@@ -14,6 +14,7 @@ import { runBatch, runInteractive, type OutputChunk, type RunHandle } from "../r
 import { RunOptionsPanel } from "../run/RunOptions";
 import { runOptions, withOptions } from "../run/options";
 import type { TerminalApi } from "../run/Terminal";
+import { LimitsLine, useCountdown } from "../run/Limits";
 import { lazy } from "../components/lazy";
 import { resetToExample, switchLanguage } from "../drafts";
 import { editorEpoch, languages, setFileContent, theme, updateWorkspace, workspace } from "../state";
@@ -32,6 +33,11 @@ export function Playground() {
   const error = useSignal("");
   const jump = useSignal<CompilerDiagnostic | null>(null);
   const handle = useRef<RunHandle | null>(null);
+  // Stop pressed before the run's handle exists (the terminal still loading): it stops on arrival.
+  const stopRequested = useRef(false);
+  // Runs ended (the limits line reads the budget again) and the countdown after a refused run.
+  const runsEnded = useSignal(0);
+  const retry = useCountdown();
   const terminal = useRef<TerminalApi | null>(null);
   const editor = useRef<EditorControls | null>(null);
   const page = useRef<HTMLElement>(null);
@@ -65,8 +71,10 @@ export function Playground() {
   };
 
   const run = async () => {
-    if (running.value) return;
+    if (running.value || retry.seconds > 0) return;
     handle.current?.close();
+    handle.current = null;
+    stopRequested.current = false;
     running.value = true;
     chunks.value = [];
     result.value = null;
@@ -77,11 +85,12 @@ export function Playground() {
         status.value = "Queued";
       },
       onStatus: (value: string, phase?: string) => {
+        if (stopRequested.current) return; // "Stopping…" until the result says how it ended
         status.value = phase === "compile" ? "Compiling…" : value === "running" ? "Running…" : value;
       },
       onOutput: (chunk: OutputChunk) => {
         if (mode.value === "terminal" && chunk.phase === "run") {
-          terminal.current?.write(chunk.data);
+          terminal.current?.write(chunk.cut === undefined ? chunk.data : `\n[${chunk.cut}]\n`);
         } else {
           chunks.value = [...chunks.value, chunk];
         }
@@ -90,11 +99,20 @@ export function Playground() {
         result.value = execution;
         running.value = false;
         status.value = "Finished";
+        runsEnded.value++;
       },
       onError: (message: string) => {
         error.value = message;
         running.value = false;
         status.value = "";
+        runsEnded.value++;
+      },
+      // Not an error: the budget comes back, and the limits line counts down to it.
+      onRefused: (seconds: number) => {
+        running.value = false;
+        status.value = "";
+        retry.start(seconds);
+        runsEnded.value++;
       },
     };
     if (mode.value === "terminal") {
@@ -104,11 +122,13 @@ export function Playground() {
       terminal.current?.focus();
       handle.current = runInteractive(submission(), callbacks);
     } else {
-      handle.current = await runBatch(submission(), callbacks);
+      handle.current = runBatch(submission(), callbacks);
     }
+    if (stopRequested.current) handle.current.stop();
   };
 
   const stop = () => {
+    stopRequested.current = true;
     handle.current?.stop();
     status.value = "Stopping…";
   };
@@ -215,7 +235,12 @@ export function Playground() {
               Format
             </button>
           )}
-          <button class="primary" onClick={run} disabled={running.value} title="Run (Ctrl/Cmd+Enter)">
+          <button
+            class="primary"
+            onClick={run}
+            disabled={running.value || retry.seconds > 0}
+            title="Run (Ctrl/Cmd+Enter)"
+          >
             ▶ Run
           </button>
           <button onClick={stop} disabled={!running.value}>
@@ -223,6 +248,7 @@ export function Playground() {
           </button>
         </div>
       </div>
+      <LimitsLine refresh={runsEnded.value} interactive={mode.value === "terminal"} retryIn={retry.seconds} />
       <SnippetBar />
       <Tabs />
       <Editor

@@ -7,6 +7,8 @@ export interface OutputChunk {
   stream: "stdout" | "stderr";
   phase: "compile" | "run";
   data: string;
+  /** Set on the mark where live output was cut (data is then empty): what people are told. */
+  cut?: string;
 }
 
 export interface RunCallbacks {
@@ -15,6 +17,9 @@ export interface RunCallbacks {
   onOutput(chunk: OutputChunk): void;
   onResult(execution: Execution): void;
   onError(message: string): void;
+  /** The run was refused for now (429: a budget or the in-flight cap): it may be retried in
+   * `seconds`. Without it a refusal is an error. */
+  onRefused?(seconds: number, message: string): void;
 }
 
 export interface Frame {
@@ -25,7 +30,7 @@ export interface Frame {
   data?: string;
   message?: string;
   execution?: Execution;
-  problem?: { title: string; detail?: string };
+  problem?: { title: string; status?: number; detail?: string; retry_after?: number | null };
 }
 
 type Submission = Schemas["ExecutionCreate"];
@@ -54,15 +59,20 @@ export function frameHandler(callbacks: RunCallbacks): (frame: Frame) => boolean
         callbacks.onOutput({
           stream: "stderr",
           phase: frame.phase ?? "run",
-          data: `\n[${frame.message ?? "Live output stopped here."}]\n`,
+          data: "",
+          cut: frame.message ?? "Live output stopped here.",
         });
         break;
       case "result":
         if (frame.execution) callbacks.onResult(frame.execution);
         return true;
-      case "error":
-        callbacks.onError(frame.problem?.detail || frame.problem?.title || "The run was refused");
+      case "error": {
+        const message = frame.problem?.detail || frame.problem?.title || "The run was refused";
+        if (frame.problem?.status === 429 && callbacks.onRefused) {
+          callbacks.onRefused(retrySeconds(frame.problem.retry_after, message), message);
+        } else callbacks.onError(message);
         return true;
+      }
     }
     return false;
   };
@@ -77,43 +87,89 @@ export interface RunHandle {
   eof?(): void;
 }
 
-/** A batch run: create, then stream its frames (the SDK reconnects while it is not finished). */
-export async function runBatch(submission: Submission, callbacks: RunCallbacks): Promise<RunHandle> {
-  let stopped = false;
+/** Seconds until a refused run may be retried: the Retry-After the server sent, else the one its
+ * message names ("retry after 36 seconds"), else a short wait. */
+export function retrySeconds(retryAfter: number | null | undefined, message: string): number {
+  if (retryAfter && retryAfter > 0) return Math.ceil(retryAfter);
+  const named = /retry after (\d+) second/i.exec(message);
+  return named ? Math.max(1, Number(named[1])) : 5;
+}
+
+/** A batch run: create, then stream its frames (the SDK reconnects while it is not finished). The
+ * handle is there at once: a Stop pressed before the execution exists cancels it as soon as it does. */
+export function runBatch(submission: Submission, callbacks: RunCallbacks): RunHandle {
+  let following = true;
+  let settled = false;
+  let stopRequested = false;
   let executionId: string | null = null;
-  try {
-    const { execution } = await sdk.createExecution(submission);
+  // What the cancel answered: the result to show should the stream end without one.
+  let cancelled: Execution | null = null;
+  const settle = (report: () => void) => {
+    if (!following || settled) return;
+    settled = true;
+    report();
+  };
+  const relay: RunCallbacks = {
+    ...callbacks,
+    onResult: (execution) => settle(() => callbacks.onResult(execution)),
+    onError: (message) => settle(() => callbacks.onError(message)),
+    onRefused: (seconds, message) =>
+      settle(() => (callbacks.onRefused ? callbacks.onRefused(seconds, message) : callbacks.onError(message))),
+  };
+  const cancel = (id: string) => {
+    sdk.cancel(id).then(
+      (execution) => {
+        cancelled = execution;
+      },
+      (error: unknown) => {
+        // 409: it finished on its own first; the stream brings that result.
+        if (error instanceof ProblemError && error.status === 409) return;
+        relay.onError(`Could not stop the run: ${describe(error)}`);
+      },
+    );
+  };
+  // The stream ended or failed without a result: the execution's own record says how it ended.
+  const resultAnyway = async (id: string, failure: unknown) => {
+    try {
+      const execution = cancelled?.status === "finished" ? cancelled : await sdk.get(id);
+      if (execution.status === "finished") return relay.onResult(execution);
+    } catch {
+      /* reported below */
+    }
+    relay.onError(`The output stream failed: ${failure === null ? "it ended early" : describe(failure)}`);
+  };
+  void (async () => {
+    let execution: Execution;
+    try {
+      ({ execution } = await sdk.createExecution(submission));
+    } catch (error) {
+      if (error instanceof ProblemError && error.status === 429) {
+        relay.onRefused?.(retrySeconds(error.retryAfter, error.detail ?? ""), error.detail ?? error.title);
+      } else relay.onError(describe(error));
+      return;
+    }
     executionId = execution.id;
-    callbacks.onCreated(execution);
-    const handle = frameHandler(callbacks);
-    void (async () => {
-      try {
-        for await (const frame of sdk.stream(execution)) {
-          if (stopped) return;
-          handle(frame as Frame);
-        }
-      } catch (error) {
-        if (!stopped) callbacks.onError(`The output stream failed: ${describe(error)}`);
+    if (stopRequested) cancel(execution.id);
+    if (!following) return;
+    relay.onCreated(execution);
+    const handle = frameHandler(relay);
+    try {
+      for await (const frame of sdk.stream(execution)) {
+        if (!following || settled) return;
+        if (handle(frame as Frame)) return;
       }
-    })();
-  } catch (error) {
-    callbacks.onError(describe(error));
-  }
+      await resultAnyway(execution.id, null);
+    } catch (error) {
+      await resultAnyway(execution.id, error);
+    }
+  })();
   return {
     stop() {
-      if (executionId === null) {
-        stopped = true;
-        return;
-      }
-      // The stream stays open: it brings the cancelled result (or the one it finished with first).
-      sdk.cancel(executionId).catch((error: unknown) => {
-        if (error instanceof ProblemError && error.status === 409) return;
-        stopped = true;
-        callbacks.onError(`Could not stop the run: ${describe(error)}`);
-      });
+      if (executionId === null) stopRequested = true;
+      else cancel(executionId);
     },
     close() {
-      stopped = true;
+      following = false;
     },
   };
 }
