@@ -285,7 +285,7 @@ async def test_limits_are_shown_and_a_refusal_counts_down(browser: Browser, limi
         gives = page.get_by_test_id("sign-in-gives")
         await expect(gives).to_contain_text("Sign in for 60 runs a minute")
         await expect(gives).to_contain_text("1 MiB output")
-        await expect(gives.get_by_role("link", name="Sign in")).to_have_attribute("href", "#/account")
+        await expect(gives.get_by_role("link", name="Sign in")).to_have_attribute("href", "/account")
 
         await choose_language(page, "python")
         await page.get_by_role("radio", name="Stdin box").check()

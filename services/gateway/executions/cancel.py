@@ -134,6 +134,18 @@ async def _stop(state: GatewayState, record: ExecutionRecord, execution_id: uuid
     return current
 
 
+async def take_if_queued(state: GatewayState, execution_id: uuid.UUID) -> bool:
+    """Finish the execution if no executor holds it yet (an interactive session's Stop while it
+    waits in the queue); False when one does: its input Stream's kill then reaches the program.
+    Unlike ``_stop`` nothing tells a running executor, whose kill already travels in the input."""
+    eid = str(execution_id)
+    keys = (EXECUTION_QUEUE, job_key_prefix + eid, in_progress_key_prefix + eid)
+    taken = await cast(Awaitable[int], state.redis.eval(_TAKE, 3, *keys, eid))
+    if taken:
+        await _finish_here(state, execution_id)
+    return bool(taken)
+
+
 async def _finish_here(state: GatewayState, execution_id: uuid.UUID) -> None:
     """Finish an execution no executor holds; a no-op when something finished it meanwhile."""
     async with state.sessionmaker() as session:

@@ -148,11 +148,13 @@ _stopping: set[asyncio.Task[None]] = set()
 
 
 async def _cancel_on_request(state: GatewayState, execution_id: uuid.UUID) -> None:
-    """The user's Stop, as POST /v1/executions/{id}/cancel does it. The input Stream alone reaches
-    the program only once it runs: a session still queued (behind other work) or compiling would
-    go on until then. Its outcome reaches the client as the stream's result frame."""
-    with contextlib.suppress(ProblemError, RedisError, OSError):  # finished meanwhile: nothing to stop
-        await cancel.stop(state, execution_id)
+    """The user's Stop of a session still waiting in the queue, where no executor reads its input
+    yet: taken off the queue and finished cancelled (the client gets the result frame). Once an
+    executor holds it, the kill in the input Stream ends the program as it starts. Not the full
+    cancel route: its cancel message reaching an executor as an interactive program starts was
+    seen to end the execution "internal error" (the executor's retry path), not cancelled."""
+    with contextlib.suppress(RedisError, OSError):
+        await cancel.take_if_queued(state, execution_id)
 
 
 async def _pump_input(websocket: WebSocket, state: GatewayState, execution_id: uuid.UUID, send: Send) -> None:

@@ -59,6 +59,12 @@ interface Props {
   retryIn: number;
 }
 
+/** Whether signing in changes anything (a deployment may give both classes the same limits). */
+function gives(account: CallerClass, caller: CallerClass, interactive: boolean, rates: boolean | undefined): boolean {
+  if (runLimits(account, interactive) !== runLimits(caller, interactive)) return true;
+  return Boolean(rates) && rate(account.rate_limits.executions) !== rate(caller.rate_limits.executions);
+}
+
 export function LimitsLine({ refresh, interactive, retryIn }: Props) {
   const config = useSignal<Config | null>(null);
   const limits = useSignal<Limits | null>(null);
@@ -98,9 +104,9 @@ export function LimitsLine({ refresh, interactive, retryIn }: Props) {
         )
       )}
       {caller && <span data-testid="run-limits">Each run: {runLimits(caller, interactive)}</span>}
-      {signedOut && account && (
+      {signedOut && account && caller && gives(account, caller, interactive, config.value?.rate_limits_enabled) && (
         <span class="upgrade" data-testid="sign-in-gives">
-          Signed out. <a href="#/account">Sign in</a> for{" "}
+          Signed out. <a href="/account">Sign in</a> for{" "}
           {config.value?.rate_limits_enabled ? `${rate(account.rate_limits.executions)}, ` : ""}
           {runLimits(account, interactive)}.
         </span>
