@@ -96,6 +96,12 @@ def gateway_env(port: int, auth: AuthService, **settings: str) -> dict[str, str]
     }
 
 
+def _port_other_than(taken: set[int]) -> int:
+    while (candidate := free_port()) in taken:
+        pass
+    return candidate
+
+
 @contextmanager
 def running_suite(auth: AuthService, *, web_dist: Path | None = None, gateways: int = 2) -> Iterator[Suite]:
     """nginx on a free port in front of ``gateways`` gateway processes and the auth service.
@@ -107,9 +113,13 @@ def running_suite(auth: AuthService, *, web_dist: Path | None = None, gateways: 
     url = f"http://127.0.0.1:{port}"
     settings = {"CRH_GATEWAY_ALLOWED_ORIGINS": json.dumps([url])} if web_dist is not None else {}
     started: list[Gateway] = []
+    # nginx binds its port last: until then free_port() may hand the same port to a gateway (seen
+    # in CI: the suite's URL reached a gateway directly), so the gateways' ports avoid it.
+    taken = {port}
     try:
         for _ in range(gateways):
-            gateway = Gateway(free_port(), {})
+            gateway = Gateway(_port_other_than(taken), {})
+            taken.add(gateway.port)
             gateway.env = gateway_env(gateway.port, auth, **settings)
             started.append(gateway)
             gateway.start()
