@@ -14,10 +14,9 @@ import redis
 from websockets.asyncio.client import connect
 
 from tests.auth_support import AuthService
+from tests.deploy.servers import own_redis
 from tests.product.conftest import Account, MakeAccount, gateway
 
-# A Redis database no executor serves: executions submitted through it stay queued.
-IDLE_REDIS = "redis://127.0.0.1:6379/10"
 SLEEPER = "import time\nprint('up', flush=True)\ntime.sleep(30)\n"
 RECV_S = 30
 
@@ -75,10 +74,10 @@ async def test_a_running_program_is_killed_and_the_verdict_says_cancelled(
 
 @pytest.fixture
 def idle_redis() -> Iterator[str]:
-    client = redis.Redis.from_url(IDLE_REDIS)
-    client.flushdb()
-    yield IDLE_REDIS
-    client.flushdb()
+    """A Redis no executor serves (one of the test's own, not the machine's shared server): what
+    is queued through it stays queued."""
+    with own_redis() as server:
+        yield server.url
 
 
 async def test_a_queued_execution_never_starts(auth: AuthService, make_account: MakeAccount, idle_redis: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,19 +15,12 @@ from websockets.exceptions import ConnectionClosed
 
 from shared.settings import RateLimitPolicy
 from tests.auth_support import AuthService
+from tests.product import test_cancel
 from tests.product.conftest import MakeAccount, gateway
-from tests.product.test_cancel import IDLE_REDIS
 
 RECV_S = 30
-
-
-@pytest.fixture
-def idle_redis() -> Iterator[str]:
-    """A Redis database no executor serves: what is queued through it stays queued."""
-    client = redis.Redis.from_url(IDLE_REDIS)
-    client.flushdb()
-    yield IDLE_REDIS
-    client.flushdb()
+# A Redis of the test's own that no executor serves (test_cancel's fixture).
+idle_redis = test_cancel.idle_redis
 
 
 def interactive_url(base_url: object) -> str:
