@@ -161,6 +161,28 @@ def collab_run(session_id: uuid.UUID | str) -> str:
     return f"crh:collab:{session_id}:run"
 
 
+# WebRTC between a session's participants (issue 21; services/gateway/collab/rtc.py, signaling.py).
+# The key every gateway names sessions' y-webrtc rooms with (32 random bytes, made by the first
+# gateway that needs it, SET NX, no expiry): rooms stay the same on every gateway and request.
+COLLAB_WEBRTC_ROOM_KEY = "crh:collab:webrtc-room-key"
+
+
+def collab_signal_channel(session_id: uuid.UUID | str) -> str:
+    """Pub/sub channel relaying a session's WebRTC signaling messages (JSON) between gateways."""
+    return f"crh:collab:{session_id}:signal"
+
+
+def collab_signal_presence(session_id: uuid.UUID | str) -> str:
+    """Hash: signal socket id -> expiry, as collab_presence for the session's signal sockets."""
+    return f"crh:collab:{session_id}:signal-presence"
+
+
+def collab_signal_peer(session_id: uuid.UUID | str, peer_id: str) -> str:
+    """The signal socket (its id) a y-webrtc peer id speaks through: SET NX by its first message,
+    renewed while the socket lives, deleted when it closes; no other socket may use the peer id."""
+    return f"crh:collab:{session_id}:signal-peer:{peer_id}"
+
+
 # Code analysis (issue 18; shared/analysis, services/executor/analysis.py).
 # List of queued analysis jobs (JSON shared.analysis.model.AnalysisJob): gateways LPUSH, executors BLMOVE.
 ANALYSIS_QUEUE = "crh:queue:analyses"

@@ -23,6 +23,9 @@ Environment = Literal["development", "test", "production"]
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "password", "development"})
 # Development defaults start with this; production refuses them.
 DEV_SECRET_PREFIX = "dev-only-"  # noqa: S105  (a marker, not a secret)
+# URL schemes of ICE servers (RFC 7064, RFC 7065): the collab_ice_servers a gateway hands browsers.
+TURN_SCHEMES = frozenset({"turn", "turns"})
+ICE_SCHEMES = TURN_SCHEMES | {"stun"}
 
 
 class ServiceSettings(BaseSettings):
@@ -283,6 +286,53 @@ class GatewaySettings(ServiceSettings):
     # The update log (a Redis Stream) expires this long after its last write: longer than any
     # session stays idle, so only a log whose edits were never opened again can go.
     collab_log_ttl_s: int = Field(default=7 * 86_400, ge=60)
+    # WebRTC between a session's participants (docs/deploy.md "WebRTC: STUN and TURN"): browsers sync
+    # the document over data channels and talk over audio tracks peer to peer; gateways only relay
+    # their signaling (offers, answers, ICE candidates) and hand out ICE servers, never media. Off:
+    # GET .../rtc answers 404 collab-webrtc-disabled and the signal socket closes 4404.
+    collab_webrtc: bool = True
+    # STUN and TURN servers browsers are given (stun:host:3478, turn:host:3478?transport=udp,
+    # turns:host:5349). Empty: host candidates only, which is enough on one machine or a LAN.
+    collab_ice_servers: list[str] = Field(default_factory=list)
+    # coturn's static-auth-secret (use-auth-secret, the TURN REST API): turn:/turns: URLs get
+    # per-participant credentials made from it, valid this long. Needed for any TURN URL: browsers
+    # refuse a TURN server without credentials, and a fixed password would be everyone's.
+    collab_turn_secret: SecretStr | None = None
+    collab_turn_credential_ttl_s: int = Field(default=12 * 3600, ge=60)
+    # "relay": browsers use TURN relays only, so participants never learn each other's addresses
+    # (needs a TURN URL above); "all": direct connections where they work.
+    collab_ice_transport_policy: Literal["all", "relay"] = "all"
+    # The signal socket (docs/api.md "Collaborative sessions: WebRTC signaling"): a message at most
+    # this large (past it: an error message, then close 4413; an offer with its candidates is a few
+    # KiB), messages read per second (bursts of twice as many; past that it is read more slowly), and
+    # the distinct peer ids one socket may speak for (y-webrtc uses one per room).
+    collab_signal_max_message_bytes: int = Field(default=64 << 10, ge=1_024)
+    collab_signal_messages_per_s: float = Field(default=50.0, gt=0)
+    collab_signal_max_peer_ids: int = Field(default=8, ge=1)
+
+    @field_validator("collab_turn_secret", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        # CRH_GATEWAY_COLLAB_TURN_SECRET= (as .env files leave it) means "no TURN credentials".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("collab_ice_servers")
+    @classmethod
+    def _ice_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            scheme, sep, rest = url.partition(":")
+            if not sep or scheme not in ICE_SCHEMES or not rest or any(ch.isspace() for ch in url):
+                raise ValueError(f"not a stun:, turn: or turns: URL: {url!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _turn_needs_secret(self) -> GatewaySettings:
+        turn = [url for url in self.collab_ice_servers if url.partition(":")[0] in TURN_SCHEMES]
+        if turn and self.collab_turn_secret is None:
+            raise ValueError("collab_ice_servers lists TURN URLs: set collab_turn_secret (coturn's static-auth-secret)")
+        if self.collab_ice_transport_policy == "relay" and not turn:
+            raise ValueError("collab_ice_transport_policy relay needs a turn: or turns: URL in collab_ice_servers")
+        return self
 
 
 class ExecutorSettings(ServiceSettings):

@@ -15,8 +15,11 @@ from services.gateway.auth.jwks import JwksCache
 from services.gateway.batches.endpoints import router as batches_router
 from services.gateway.collab.endpoints import router as collab_router
 from services.gateway.collab.rooms import Rooms as CollabRooms
+from services.gateway.collab.rtc import router as collab_rtc_router
 from services.gateway.collab.runs import router as collab_runs_router
 from services.gateway.collab.saving import IdleSweeper
+from services.gateway.collab.signal import router as collab_signal_router
+from services.gateway.collab.signaling import SignalRooms
 from services.gateway.collab.socket import router as collab_socket_router
 from services.gateway.compat.common import CompatCredentialsMiddleware
 from services.gateway.compat.judge0.endpoints import router as judge0_router
@@ -74,6 +77,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             settings, engine, create_sessionmaker(engine), redis, hub, versions, jwks, auth_proxy
         )
         collab = app.state.gateway.collab = CollabRooms(app.state.gateway)
+        signal = app.state.gateway.signal = SignalRooms(app.state.gateway)
         sweeper = IdleSweeper(app.state.gateway)
         sweeper.start()
         try:
@@ -82,6 +86,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await sweeper.stop()
             # First, while Redis and PostgreSQL are still there: rooms compact before their sockets go.
             await collab.stop()
+            await signal.stop()
             if auth_proxy is not None:
                 await auth_proxy.aclose()
             await jwks.close()
@@ -136,6 +141,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(collab_router)
     app.include_router(collab_socket_router)
     app.include_router(collab_runs_router)
+    app.include_router(collab_rtc_router)
+    app.include_router(collab_signal_router)
     app.include_router(limits_router)
     app.include_router(config_router)
     app.include_router(batches_router)

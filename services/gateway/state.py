@@ -19,6 +19,7 @@ from shared.settings import GatewaySettings
 if TYPE_CHECKING:
     from services.gateway.auth.principal import CheckedKey
     from services.gateway.collab.rooms import Rooms
+    from services.gateway.collab.signaling import SignalRooms
 
 
 @dataclass(slots=True)
@@ -39,3 +40,5 @@ class GatewayState:
     api_keys: Recent[bytes, CheckedKey] = field(default_factory=lambda: Recent(4096))
     # Collaborative sessions' rooms on this gateway (services/gateway/collab/rooms.py), set by the lifespan.
     collab: Rooms | None = None
+    # Their WebRTC signal sockets' rooms (services/gateway/collab/signaling.py), set by the lifespan.
+    signal: SignalRooms | None = None

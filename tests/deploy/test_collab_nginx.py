@@ -7,7 +7,9 @@ app's build) in front of two gateway processes, two people in two chromium conte
   by itself (y-websocket's retries; nginx sends it to the surviving gateway), and both pages end up
   with everything either of them typed; the owner saves, and the snippet's new revision holds it.
 - A view-only participant cannot type in the page, and the updates its credential sends over the
-  socket directly are dropped, the third closing the socket with 4403."""
+  socket directly are dropped, the third closing the socket with 4403.
+- The WebRTC signaling socket goes through nginx to any gateway, and the app's pages (not the
+  embeddable widget) may ask for the microphone, for a session's voice."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import asyncio
 import re
 import signal
 import subprocess
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +42,9 @@ from tests.auth.fakes import FakeTwilio
 from tests.auth_support import AuthService, fresh_phone
 from tests.conftest import ROOT
 from tests.deploy.suite import Suite, running_suite
+from tests.product import collab_clients
 from tests.product.collab_clients import files, raw, text_of
+from tests.product.conftest import sign_in as sign_in_by_api
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
 
 # The acceptance bound while every gateway is up: an edit or a cursor reaches the other browser
@@ -473,3 +478,29 @@ async def test_nginx_lets_other_sites_frame_only_the_snippet_widget(collab_suite
         assert "frame-ancestors 'none'" in app.headers["content-security-policy"]
         assert app.headers["x-frame-options"] == "DENY"
         assert (await client.get("/embed/a/b")).headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.usefixtures("all_gateways_up")
+async def test_webrtc_signaling_goes_through_nginx_and_only_the_app_may_ask_for_the_microphone(
+    collab_suite: Suite, auth: AuthService, twilio: FakeTwilio
+) -> None:
+    owner = await sign_in_by_api(auth, twilio, fresh_phone("629"))
+    async with httpx.AsyncClient(base_url=collab_suite.url, timeout=30) as client:
+        session = await collab_clients.start_session(client, owner)
+        answer = await client.get(f"/v1/collab/sessions/{session.id}/rtc", headers=owner.headers)
+        assert answer.status_code == 200, answer.text
+        config = answer.json()
+        app = await client.get("/snippets")
+        assert "microphone=(self)" in app.headers["permissions-policy"]
+        widget = await client.get("/embed/abcdefghijklmnopqrstuv")
+        assert "microphone=()" in widget.headers["permissions-policy"]
+    url = f"{collab_suite.url.replace('http', 'ws', 1)}{config['signaling_url']}?token={session.owner_token}"
+    voice = config["rooms"]["voice"]
+    gateways = {g.instance for g in collab_suite.gateways}
+    async with collab_clients.signal(url) as one, collab_clients.signal(url) as two:
+        for socket in (one, two):
+            assert socket.ws.response is not None
+            assert socket.ws.response.headers["x-crh-instance"] in gateways
+            assert await socket.subscribe(voice) == []
+        await one.publish(voice, {"type": "announce", "from": str(uuid.uuid4())})
+        assert (await two.next())["participant"] == session.owner["participant"]["id"]

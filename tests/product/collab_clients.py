@@ -174,3 +174,58 @@ async def connected(url: str) -> AsyncIterator[AsyncWebSocketSession]:
 async def raw(url: str) -> AsyncIterator[Raw]:
     async with connected(url) as ws:
         yield Raw(ws)
+
+
+# --- the WebRTC signaling socket (services/gateway/collab/signal.py) ------------------------------
+
+
+def signal_url(gw: httpx.AsyncClient, sid: str, token: str | None = None) -> str:
+    base = str(gw.base_url).rstrip("/").replace("http://", "ws://")
+    return f"{base}/v1/collab/sessions/{sid}/signal" + (f"?token={token}" if token is not None else "")
+
+
+@dataclass
+class Signal:
+    """One signaling socket, JSON message by JSON message (y-webrtc's side of it)."""
+
+    ws: AsyncWebSocketSession
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send_text(json.dumps(message))
+
+    async def next(self, timeout: float = WAIT_S) -> dict[str, Any]:
+        message: dict[str, Any] = json.loads(await self.ws.receive_text(timeout=timeout))
+        return message
+
+    async def sync(self) -> list[dict[str, Any]]:
+        """Ping, and what came before the pong: the server has read everything sent before."""
+        await self.send({"type": "ping"})
+        before: list[dict[str, Any]] = []
+        while (message := await self.next()) != {"type": "pong"}:
+            before.append(message)
+        return before
+
+    async def subscribe(self, *topics: str) -> list[dict[str, Any]]:
+        await self.send({"type": "subscribe", "topics": list(topics)})
+        return await self.sync()
+
+    async def publish(self, topic: str, data: dict[str, Any]) -> None:
+        await self.send({"type": "publish", "topic": topic, "data": data})
+
+    async def closed(self, timeout: float = WAIT_S) -> tuple[int, str | None, list[dict[str, Any]]]:
+        """Read until the server closes: its code, its reason, and the messages before."""
+        seen: list[dict[str, Any]] = []
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    seen.append(json.loads(await self.ws.receive_text()))
+        except WebSocketDisconnect as closed:
+            return closed.code, closed.reason, seen
+
+
+@contextlib.asynccontextmanager
+async def signal(url: str, headers: dict[str, str] | None = None) -> AsyncIterator[Signal]:
+    async with contextlib.AsyncExitStack() as stack:
+        client = await stack.enter_async_context(httpx.AsyncClient(headers=headers))
+        ws: AsyncWebSocketSession = await stack.enter_async_context(aconnect_ws(url, client))
+        yield Signal(ws)

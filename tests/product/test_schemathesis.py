@@ -213,6 +213,8 @@ GATEWAY_NOT_IN_OPENAPI = {
     "WEBSOCKET /v1/collab/sessions/{session_id}/socket",
     "WEBSOCKET /v1/collab/sessions/{session_id}/socket/{room}",
     "WEBSOCKET /v1/collab/sessions/{session_id}/runs/{execution_id}/stream",
+    # ... and the WebRTC signaling socket (y-webrtc's protocol).
+    "WEBSOCKET /v1/collab/sessions/{session_id}/signal",
     "MOUNT /{path}",
 }
 # Judge0's and Piston's shapes of the API (docs/compat.md) are other APIs' contracts, not ours:

@@ -93,6 +93,9 @@ EXPECTED = {
     # The y-websocket socket; its client appends a room name, which the second route takes and ignores.
     ("WS", "/v1/collab/sessions/{session_id}/socket"): access.SNIPPETS_READ_OPEN,
     ("WS", "/v1/collab/sessions/{session_id}/socket/{room}"): access.SNIPPETS_READ_OPEN,
+    # WebRTC between participants (issue 21): its configuration, and the signaling socket.
+    ("GET", "/v1/collab/sessions/{session_id}/rtc"): access.SNIPPETS_READ_OPEN,
+    ("WS", "/v1/collab/sessions/{session_id}/signal"): access.SNIPPETS_READ_OPEN,
     ("POST", "/v1/collab/sessions/{session_id}/runs"): access.EXECUTIONS_WRITE,
     ("POST", "/v1/collab/sessions/{session_id}/save"): access.SNIPPETS_WRITE,
     ("POST", "/v1/collab/sessions/{session_id}/runs/{execution_id}/input"): access.EXECUTIONS_WRITE,

@@ -1,5 +1,5 @@
 """A session document's size limits (services/gateway/collab/documents.Bounds) and a socket's
-message pace (collab/socket.py): what is refused is never applied, whichever path checked it."""
+message pace (collab/pacing.py): what is refused is never applied, whichever path checked it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from pycrdt import Doc, Map, Text
 
 from services.gateway.collab.documents import FILES, Bounds, TooLarge, file_contents, seed_update
-from services.gateway.collab.socket import _Pace
+from services.gateway.collab.pacing import Pace
 from tests.conftest import gateway_settings
 
 
@@ -100,7 +100,7 @@ def test_tombstones_count_against_the_encoded_state() -> None:
 
 
 async def test_a_socket_is_read_no_faster_than_its_pace() -> None:
-    pace = _Pace(200.0)
+    pace = Pace(200.0)
     start = time.monotonic()
     for _ in range(400):
         await pace.take()

@@ -11,9 +11,10 @@ the new revision."""
 
 from __future__ import annotations
 
+import json
 import re
 
-from playwright.async_api import Dialog, Page, WebSocketRoute, expect
+from playwright.async_api import Dialog, Page, Route, WebSocketRoute, expect
 
 from tests.auth.fakes import FakeTwilio
 from tests.auth_support import fresh_phone
@@ -236,6 +237,11 @@ async def test_an_edit_link_opened_signed_out_asks_to_sign_in_and_comes_back(
     visitor_tab.errors[:] = [e for e in visitor_tab.errors if "401" not in e]
 
 
+async def no_webrtc(route: Route) -> None:
+    problem = {"type": "https://coderunhub.dev/problems/collab-webrtc-disabled", "title": "WebRTC off", "status": 404}
+    await route.fulfill(status=404, content_type="application/problem+json", body=json.dumps(problem))
+
+
 async def test_edits_made_offline_survive_a_reload_and_merge_on_reconnect(
     open_tab: OpenTab, twilio: FakeTwilio
 ) -> None:
@@ -258,6 +264,9 @@ async def test_edits_made_offline_survive_a_reload_and_merge_on_reconnect(
         sockets.append(socket)
 
     await guest.route_web_socket(re.compile(r"/v1/collab/sessions/[^/]+/socket"), route)
+    # Truly offline: no peer-to-peer link either (a page whose network is down has none; here the
+    # page is told WebRTC is off, as a gateway with it turned off answers).
+    await guest.route(re.compile(r"/v1/collab/sessions/[^/]+/rtc$"), no_webrtc)
     await sign_in(guest, twilio, fresh_phone("629"))
     await join(guest, link, "Otto")
     guest_editor = guest.locator(".collab-editor .cm-content")
@@ -277,6 +286,8 @@ async def test_edits_made_offline_survive_a_reload_and_merge_on_reconnect(
     cut = False
     await expect(guest.get_by_test_id("collab-status")).to_have_text("Live", timeout=10_000)
     await expect(owner.locator(".collab-editor .cm-content")).to_contain_text("# typed offline")
+    # The 404s the test answered for /rtc are its doing.
+    guest_tab.errors[:] = [e for e in guest_tab.errors if "404" not in e]
 
 
 def session_id(page: Page) -> str:

@@ -754,6 +754,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/collab/sessions/{session_id}/rtc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WebRTC configuration for a participant
+         * @description For the session's participants, as its GET: the signaling WebSocket, the y-webrtc rooms to join (the document's for editors only) and the ICE servers, TURN ones with credentials of the caller's own. Not cached (`Cache-Control: no-store`): fetch it again before `expires_at`, and after a role change.
+         */
+        get: operations["get_collab_rtc"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/limits": {
         parameters: {
             query?: never;
@@ -1947,6 +1967,27 @@ export interface components {
          * @enum {string}
          */
         HistoryScope: "mine" | "all";
+        /**
+         * IceServer
+         * @description An RTCIceServer, as RTCPeerConnection takes it.
+         */
+        IceServer: {
+            /**
+             * Urls
+             * @description `stun:`, `turn:` or `turns:` URLs of one server kind.
+             */
+            urls: string[];
+            /**
+             * Username
+             * @description TURN only: `<expiry, Unix seconds>:<participant id>` (coturn's REST API).
+             */
+            username?: string | null;
+            /**
+             * Credential
+             * @description TURN only: base64 HMAC-SHA1 of `username` under the TURN server's shared secret.
+             */
+            credential?: string | null;
+        };
         /** InFlightOut */
         InFlightOut: {
             /**
@@ -2777,6 +2818,45 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** RtcConfig */
+        RtcConfig: {
+            /**
+             * Signaling Url
+             * @description The path of the session's signaling WebSocket (y-webrtc's `signaling` option, on this API's host with `ws:` or `wss:`), admitted like the session's socket.
+             */
+            signaling_url: string;
+            /** @description Room names (y-webrtc topics), stable for the session's life. */
+            rooms: components["schemas"]["RtcRooms"];
+            /**
+             * Ice Servers
+             * @description RTCPeerConnection's `iceServers`; empty when the deployment has none (host candidates only).
+             */
+            ice_servers: components["schemas"]["IceServer"][];
+            /**
+             * Ice Transport Policy
+             * @description RTCPeerConnection's `iceTransportPolicy`: `relay` hides participants' addresses from each other.
+             * @enum {string}
+             */
+            ice_transport_policy: "all" | "relay";
+            /**
+             * Expires At
+             * @description When the TURN credentials expire (fetch this again before); `null` without TURN servers.
+             */
+            expires_at: string | null;
+        };
+        /** RtcRooms */
+        RtcRooms: {
+            /**
+             * Document
+             * @description The y-webrtc room syncing the document: editors only, `null` for viewers (who must not join one: y-webrtc applies any peer's update).
+             */
+            document: string | null;
+            /**
+             * Voice
+             * @description The y-webrtc room for voice: every participant.
+             */
+            voice: string;
         };
         /**
          * RunStats
@@ -12060,6 +12140,225 @@ export interface operations {
                      *       "title": "Unsupported media type",
                      *       "status": 415,
                      *       "detail": "Request bodies must be application/json, not text/plain.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error: `errors` lists each offending field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/validation-error",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "body.limits.cpu_time_ms: must be between 50 and 20000",
+                     *       "instance": "/v1/executions",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "limits",
+                     *             "cpu_time_ms"
+                     *           ],
+                     *           "msg": "must be between 50 and 20000",
+                     *           "type": "out_of_range"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or quota exceeded: see `Retry-After` and the `RateLimit` headers */
+            429: {
+                headers: {
+                    /** @description The policy, e.g. `"executions";q=60;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Remaining quota of the policy that was exceeded, e.g. `"executions";r=0;t=12`. */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 12 seconds.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service is unavailable or the queue is full: see `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "A backing service is temporarily unavailable; retry shortly.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_collab_rtc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collaborative session's id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The budget this request was charged to, e.g. `"reads";q=600;w=60` (quota, window in seconds). */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of it, e.g. `"reads";r=599;t=60` (remaining, seconds until the window resets). */
+                    RateLimit?: string;
+                    /** @description Requests (or executions) the budget allows per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of the budget in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget's oldest use leaves the window. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RtcConfig"];
+                };
+            };
+            /** @description Malformed request: invalid JSON, invalid UTF-8, or JSON nested too deeply */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/malformed-json",
+                     *       "title": "Malformed JSON",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (or anonymous access is disabled) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The access token is not valid: expired",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller was revoked from the session, or the API key lacks snippets:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/insufficient-scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This needs the executions:write scope.",
+                     *       "instance": "/v1/executions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session, or the caller has no place in it; `collab-webrtc-disabled`: WebRTC is turned off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Execution 0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6 was not found",
+                     *       "instance": "/v1/executions/0190c7a2-5b1e-7c3d-8e4f-a1b2c3d4e5f6"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/collab-session-ended",
+                     *       "title": "Session ended",
+                     *       "status": 409,
+                     *       "detail": "The collaborative session has ended."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, source or stdin too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://coderunhub.dev/problems/content-too-large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds 2097152 bytes.",
                      *       "instance": "/v1/executions"
                      *     }
                      */

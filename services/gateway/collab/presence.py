@@ -10,7 +10,7 @@ last place.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from redis.asyncio import Redis
 
@@ -60,9 +60,13 @@ def field(participant_id: uuid.UUID, socket_id: str) -> str:
 
 
 class Presence:
-    def __init__(self, redis: Redis, ttl_s: int) -> None:
+    """``key`` names a session's hash: the y-websocket sockets' (collab_presence), or another kind
+    of socket counted on its own (the WebRTC signal sockets')."""
+
+    def __init__(self, redis: Redis, ttl_s: int, key: Callable[[uuid.UUID], str] = collab_presence) -> None:
         self._redis = redis
         self._ttl_s = ttl_s
+        self._key = key
         self._admit = redis.register_script(_ADMIT)
         self._renew = redis.register_script(_RENEW)
 
@@ -72,18 +76,18 @@ class Presence:
         """ADMITTED, SESSION_FULL (others fill every place) or TOO_MANY_SOCKETS (of this participant)."""
         args: list[str | int] = [field(participant_id, socket_id), str(participant_id), self._ttl_s]
         args += [max_participants, max_sockets]
-        return int(await self._admit(keys=[collab_presence(session_id)], args=args))
+        return int(await self._admit(keys=[self._key(session_id)], args=args))
 
     async def renew(self, session_id: uuid.UUID, fields: Iterable[str]) -> None:
         fields = list(fields)
         if fields:
-            await self._renew(keys=[collab_presence(session_id)], args=[self._ttl_s, *fields])
+            await self._renew(keys=[self._key(session_id)], args=[self._ttl_s, *fields])
 
     async def leave(self, session_id: uuid.UUID, participant_id: uuid.UUID, socket_id: str) -> None:
-        await self._redis.hdel(collab_presence(session_id), field(participant_id, socket_id))  # type: ignore[misc]
+        await self._redis.hdel(self._key(session_id), field(participant_id, socket_id))  # type: ignore[misc]
 
     async def connected(self, session_id: uuid.UUID) -> set[uuid.UUID]:
         """The participants with a live socket (entries not expired), for whoever shows who is here."""
         now = int((await self._redis.time())[0])
-        entries: dict[bytes, bytes] = await self._redis.hgetall(collab_presence(session_id))  # type: ignore[misc]
+        entries: dict[bytes, bytes] = await self._redis.hgetall(self._key(session_id))  # type: ignore[misc]
         return {uuid.UUID(name.decode().partition("/")[0]) for name, expiry in entries.items() if int(expiry) > now}

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from services.gateway.auth.access import SnippetsReadOpenSocket
 from services.gateway.collab import protocol
 from services.gateway.collab.access import CLOSE_UNAVAILABLE, Admission, SocketRefused, admit_socket
+from services.gateway.collab.pacing import Pace
 from services.gateway.collab.peers import (
     CLOSE_BAD_MESSAGE,
     CLOSE_FULL,
@@ -133,27 +134,8 @@ async def _pump(room: Room, peer: Peer, websocket: WebSocket, settings: GatewayS
         await asyncio.gather(reader, writer, closing, return_exceptions=True)
 
 
-class _Pace:
-    """At most ``rate`` messages a second, in bursts of up to twice that: past it the socket is
-    read more slowly, and what the client sends waits in its TCP buffers, not in our memory."""
-
-    def __init__(self, rate: float) -> None:
-        self._rate = rate
-        self._capacity = self._tokens = 2 * rate
-        self._at = time.monotonic()
-
-    async def take(self) -> None:
-        now = time.monotonic()
-        self._tokens = min(self._capacity, self._tokens + (now - self._at) * self._rate)
-        self._at = now
-        if self._tokens < 1:
-            await asyncio.sleep((1 - self._tokens) / self._rate)
-            self._tokens, self._at = 1.0, time.monotonic()
-        self._tokens -= 1
-
-
 async def _read(room: Room, peer: Peer, websocket: WebSocket, settings: GatewaySettings) -> None:
-    pace = _Pace(settings.collab_messages_per_s)
+    pace = Pace(settings.collab_messages_per_s)
     limit = settings.collab_max_frame_bytes
     while peer.closing is None:
         message = await websocket.receive()

@@ -7,13 +7,23 @@ import { useEffect, useRef } from "preact/hooks";
 import { currentUser } from "../api/auth";
 import { ApiError, describe } from "../api/client";
 import { RETURN_KEY, theme } from "../state";
-import { getSession, joinSession, saveSession, type Joined, type SessionInfo, type SharedRun } from "./api";
+import {
+  getRtcConfig,
+  getSession,
+  joinSession,
+  saveSession,
+  type Joined,
+  type SessionInfo,
+  type SharedRun,
+} from "./api";
 import { CollabEditor } from "./CollabEditor";
 import { Participants } from "./Participants";
 import { RunPanel } from "./RunPanel";
 import { SharedRuns } from "./runs";
 import { CollabSession, type Status } from "./session";
 import { ShareDialog } from "./ShareDialog";
+import { VoiceBar } from "./VoiceBar";
+import { PeerLinks } from "./webrtc";
 
 type Phase = "waiting" | "name" | "joining" | "signin" | "failed" | "live";
 
@@ -50,6 +60,7 @@ export function SessionPage({ id }: { id: string }) {
   const active = useSignal("");
   const sharing = useSignal(false);
   const runs = useSignal<SharedRuns | null>(null);
+  const links = useSignal<PeerLinks | null>(null);
   const stdin = useSignal("");
   /** The last save, as the owner's answer or a `saved` event tells it. */
   const saved = useSignal("");
@@ -98,6 +109,29 @@ export function SessionPage({ id }: { id: string }) {
     live.value = session;
     phase.value = "live";
     session.connect();
+    void startPeerLinks(session);
+  };
+
+  // Peer to peer beside the socket; without it (turned off on the server, or the call failed)
+  // everything still goes through the server.
+  const startPeerLinks = async (session: CollabSession) => {
+    let config;
+    try {
+      config = await getRtcConfig(id);
+    } catch {
+      return;
+    }
+    if (live.value !== session || session.status.value === "ended" || session.status.value === "refused") return;
+    let refreshing = false;
+    const refresh = (participantId: string) => {
+      if (refreshing || info.value?.participants.some((p) => p.id === participantId)) return;
+      refreshing = true;
+      void getSession(id)
+        .then((now) => (info.value = now))
+        .catch(() => {})
+        .finally(() => (refreshing = false));
+    };
+    links.value = new PeerLinks(session, config, refresh);
   };
 
   const join = async (displayName: string | null) => {
@@ -136,6 +170,7 @@ export function SessionPage({ id }: { id: string }) {
   useEffect(
     () => () => {
       runs.value?.destroy();
+      links.value?.destroy();
       live.value?.destroy();
     },
     [],
@@ -156,6 +191,12 @@ export function SessionPage({ id }: { id: string }) {
   const status = session?.status.value ?? "connecting";
   const role = session?.role.value ?? info.value?.you.role ?? "viewer";
   const over = status === "ended" || status === "refused";
+  const peerLinks = links.value;
+  const directPeers = peerLinks?.documentPeers.value ?? 0;
+  useEffect(() => {
+    if (over) peerLinks?.destroy();
+    else peerLinks?.roleChanged(role);
+  }, [over, role, peerLinks]);
   const editable = role !== "viewer" && !over;
   const owner = info.value?.you.role === "owner";
   const shared = runs.value;
@@ -245,7 +286,9 @@ export function SessionPage({ id }: { id: string }) {
       <div class="collab-head">
         <h1>Live session</h1>
         <span class={`badge ${status}`} data-testid="collab-status" role="status">
-          {STATUS_LABELS[status]}
+          {status === "offline" && directPeers
+            ? `Offline: your edits still reach ${directPeers} ${directPeers === 1 ? "editor" : "editors"} directly, and the server once it is back`
+            : STATUS_LABELS[status]}
         </span>
         <Participants people={session.people.value} />
         <div class="collab-actions">
@@ -265,6 +308,7 @@ export function SessionPage({ id }: { id: string }) {
           )}
         </div>
       </div>
+      {peerLinks && !over && <VoiceBar links={peerLinks} info={info.value} editor={role !== "viewer"} />}
       {over && (
         <div class="error" role="alert" data-testid="collab-over">
           {session.message.value} The code stays on this page; it no longer updates.

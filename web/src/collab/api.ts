@@ -104,3 +104,8 @@ export const saveSession = (id: string) => unwrap(api.POST("/v1/collab/sessions/
 export function sessionPath(info: SessionInfo): string {
   return new URL(info.links.web, location.href).pathname;
 }
+
+export type RtcConfig = Schemas["RtcConfig"];
+
+/** Where and how to meet the session's other participants peer to peer (signaling, rooms, ICE). */
+export const getRtcConfig = (id: string) => unwrap(api.GET("/v1/collab/sessions/{session_id}/rtc", session(id)));

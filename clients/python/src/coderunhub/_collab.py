@@ -18,6 +18,7 @@ from coderunhub.models import (
     JoinOut,
     ParticipantOut,
     ParticipantPut,
+    RtcConfig,
     SaveOut,
     SessionCreate,
     SessionOut,
@@ -106,6 +107,11 @@ class AsyncCollab:
     async def revoke_participant(self, session: SessionRef, participant: Ref | ParticipantOut) -> None:
         participant_id = participant.id if isinstance(participant, ParticipantOut) else participant
         await self._transport.request("DELETE", f"{_session_path(session)}/participants/{participant_id}")
+
+    async def rtc(self, session: SessionRef) -> RtcConfig:
+        """WebRTC between participants: the signaling socket's path, the y-webrtc rooms (the
+        document's for editors only) and ICE servers, TURN ones with credentials of mine."""
+        return await self._transport.get_model(RtcConfig, f"{_session_path(session)}/rtc")
 
     async def join(self, session: SessionRef, *, invite: str | None = None, display_name: str | None = None) -> JoinOut:
         """Join (``invite``: its token or share URL). Keep the answer's ``socket_token`` secret."""

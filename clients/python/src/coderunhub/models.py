@@ -47,6 +47,7 @@ __all__ = [
     "FunctionMetrics",
     "Health",
     "HistoryScope",
+    "IceServer",
     "InFlightOut",
     "InviteCreate",
     "InviteOut",
@@ -75,6 +76,8 @@ __all__ = [
     "RangeOut",
     "RevisionOut",
     "RevisionSummary",
+    "RtcConfig",
+    "RtcRooms",
     "RunStats",
     "SaveOut",
     "SessionCreate",
@@ -752,6 +755,17 @@ class HistoryScope(OpenEnum):
     all = "all"
 
 
+class IceServer(ResponseModel):
+    """An RTCIceServer, as RTCPeerConnection takes it."""
+
+    #: `stun:`, `turn:` or `turns:` URLs of one server kind.
+    urls: list[str]
+    #: TURN only: `<expiry, Unix seconds>:<participant id>` (coturn's REST API).
+    username: str | None = None
+    #: TURN only: base64 HMAC-SHA1 of `username` under the TURN server's shared secret.
+    credential: str | None = None
+
+
 class InFlightOut(ResponseModel):
     #: Your executions queued or running now.
     current: int
@@ -975,6 +989,28 @@ class RevisionSummary(ResponseModel):
     title: str
     language: str
     created_at: datetime.datetime
+
+
+class RtcRooms(ResponseModel):
+    #: The y-webrtc room syncing the document: editors only, `null` for viewers (who must not join one:
+    #: y-webrtc applies any peer's update).
+    document: str | None
+    #: The y-webrtc room for voice: every participant.
+    voice: str
+
+
+class RtcConfig(ResponseModel):
+    #: The path of the session's signaling WebSocket (y-webrtc's `signaling` option, on this API's host
+    #: with `ws:` or `wss:`), admitted like the session's socket.
+    signaling_url: str
+    #: Room names (y-webrtc topics), stable for the session's life.
+    rooms: RtcRooms
+    #: RTCPeerConnection's `iceServers`; empty when the deployment has none (host candidates only).
+    ice_servers: list[IceServer]
+    #: RTCPeerConnection's `iceTransportPolicy`: `relay` hides participants' addresses from each other.
+    ice_transport_policy: Literal["all", "relay"]
+    #: When the TURN credentials expire (fetch this again before); `null` without TURN servers.
+    expires_at: datetime.datetime | None
 
 
 class RunStats(ResponseModel):

@@ -52,6 +52,7 @@ COVERED: dict[str, str] = {
     "cancel_shared_run": "collab.cancel_run",
     "revoke_collab_participant": "collab.revoke_participant",
     "join_collab_session": "collab.join",
+    "get_collab_rtc": "collab.rtc",
 }
 
 #: operationId -> why the SDK leaves it out.

@@ -120,6 +120,7 @@ class Collab(_Blocking[AsyncCollab]):
     name_participant = blocking(AsyncCollab.name_participant)
     revoke_participant = blocking(AsyncCollab.revoke_participant)
     join = blocking(AsyncCollab.join)
+    rtc = blocking(AsyncCollab.rtc)
     run = blocking(AsyncCollab.run)
     type_input = blocking(AsyncCollab.type_input)
     save = blocking(AsyncCollab.save)
