@@ -51,6 +51,7 @@ SCREENSHOT_NAMES = frozenset(
         "analytics",
         "collab-session",
         "collab-session-phone",
+        "collab-voice",
         "diagnostics",
     }
 )

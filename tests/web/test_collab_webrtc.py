@@ -22,7 +22,7 @@ from playwright.async_api import Browser, Locator, Page, WebSocketRoute, async_p
 
 from tests.auth.fakes import FakeTwilio
 from tests.auth_support import fresh_phone
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, OpenTab, sign_in
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, OpenTab, Screenshots, sign_in
 from tests.web.test_collab import create_link, join, session_id, start_session, type_at_end
 
 # Peer connections over the machine's own addresses: offer, answer and ICE take a few seconds at most.
@@ -233,7 +233,9 @@ async def level_until(page: Page, name: str, ok: Callable[[float], bool], timeou
     return seen
 
 
-async def test_voice_both_hear_each_other_and_muting_stops_it(open_tab: OpenTab, twilio: FakeTwilio) -> None:
+async def test_voice_both_hear_each_other_and_muting_stops_it(
+    open_tab: OpenTab, twilio: FakeTwilio, shots: Screenshots
+) -> None:
     owner_tab = await open_tab("/")
     owner = owner_tab.page
     await start_session(owner, twilio, 'print("voice")\n')
@@ -268,6 +270,7 @@ async def test_voice_both_hear_each_other_and_muting_stops_it(open_tab: OpenTab,
     await guest.wait_for_timeout(2_000)
     assert await level(guest, "Owner") < SILENCE
     await expect(guest_hears).to_have_attribute("data-state", "connected")
+    await shots.take(guest, "collab-voice")
     # The guest still hears nothing from the owner but the owner still hears the guest.
     assert await level(owner, "Grace") > SOUND
 

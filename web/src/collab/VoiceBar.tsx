@@ -17,7 +17,9 @@ export function VoiceBar({ links, info, editor }: { links: PeerLinks; info: Sess
     <div class="voice-bar" aria-label="Peer to peer and voice">
       {editor && (
         <span class="p2p-status" data-testid="p2p-status" data-peers={peers} title="Edits also travel directly between your browsers">
-          {peers ? `Peer to peer with ${peers} ${peers === 1 ? "editor" : "editors"}` : "Peer to peer: nobody yet"}
+          {peers
+            ? `Peer to peer with ${peers} ${peers === 1 ? "editor" : "editors"}`
+            : "Peer to peer: no other editor connected"}
         </span>
       )}
       {voice !== "on" ? (
@@ -26,7 +28,7 @@ export function VoiceBar({ links, info, editor }: { links: PeerLinks; info: Sess
           disabled={voice === "asking"}
           title="Talk with the other participants who joined voice: your browser asks for the microphone"
         >
-          {voice === "asking" ? "Asking for the microphone…" : "🎙 Join voice"}
+          {voice === "asking" ? "Asking for the microphone…" : "Join voice"}
         </button>
       ) : (
         <>
