@@ -166,7 +166,7 @@ unit: venv
 bench-tools:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
-bench: setup nginx bench-tools
+bench: setup nginx bench-tools web chromium
 	$(PY) -m bench.latency
 	$(PY) -m bench.stream
 	$(PY) -m bench.throughput
@@ -174,6 +174,7 @@ bench: setup nginx bench-tools
 	$(PY) -m bench.load
 	$(PY) -m bench.compat
 	$(PY) -m bench.collab
+	$(PY) -m bench.webrtc
 	$(PY) -m bench.analyses
 
 clean-sandboxes: docker

@@ -161,6 +161,8 @@ async def test_editors_get_both_rooms_and_viewers_only_the_voice_room(
     rooms = expected_rooms(redis_client, people.sid)
     assert owner["signaling_url"] == f"/v1/collab/sessions/{people.sid}/signal"
     assert owner["rooms"] == rooms
+    # The server's document bounds, which a client applies to its peers' updates.
+    assert (owner["max_update_bytes"], owner["max_document_bytes"]) == (1 << 20, 4 << 20)
     # The same names from the other gateway and on every request; the viewer's has no document room.
     assert (await rtc(b, people.sid, people.editor.headers))["rooms"] == rooms
     assert (await rtc(a, people.sid, people.owner.headers))["rooms"] == rooms

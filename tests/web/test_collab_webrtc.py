@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import struct
+import subprocess
 import time
 import wave
 from collections.abc import AsyncIterator, Callable
@@ -20,14 +21,17 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Locator, Page, WebSocketRoute, async_playwright, expect
 
+from services.gateway.app import create_app as create_gateway_app
 from tests.auth.fakes import FakeTwilio
-from tests.auth_support import fresh_phone
+from tests.auth_support import AuthService, fresh_phone
+from tests.conftest import gateway_settings, serve
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, OpenTab, Screenshots, sign_in
 from tests.web.test_collab import create_link, join, session_id, start_session, type_at_end
 
 # Peer connections over the machine's own addresses: offer, answer and ICE take a few seconds at most.
 CONNECT_MS = 20_000
 EDIT_MS = 5_000
+DOCUMENT_BOUND = 64 << 10
 # Received audio levels (RMS, 0 to 1) the page reports: the tone arrives well above SOUND; a
 # muted track sends silence, below SILENCE.
 SOUND = 0.001
@@ -65,6 +69,23 @@ async def browser(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bro
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
         yield launched
         await launched.close()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def site(
+    auth: AuthService, executor: subprocess.Popen[bytes], web_build: Path, site_url: str
+) -> AsyncIterator[str]:
+    """The web tests' gateway, with a small document bound (64 KiB) that a test can cross."""
+    settings = gateway_settings(
+        auth_jwks_url=f"{auth.url}/auth/v1/.well-known/jwks.json",
+        web_dist_dir=str(web_build),
+        auth_proxy_url=auth.url,
+        allowed_origins=[site_url],
+        rate_limits_enabled=False,
+        collab_max_state_bytes=DOCUMENT_BOUND,
+    )
+    async with serve(create_gateway_app(settings), port=int(site_url.rsplit(":", 1)[1])):
+        yield site_url
 
 
 class Relay:
@@ -281,3 +302,51 @@ async def test_voice_both_hear_each_other_and_muting_stops_it(
     await owner.get_by_role("button", name="Leave voice").click()
     await expect(owner.get_by_role("button", name="Join voice")).to_be_visible()
     await expect(guest.get_by_test_id("voice-peer")).to_have_count(0, timeout=CONNECT_MS)
+
+
+async def test_a_peers_change_past_the_sessions_bounds_stops_at_the_gate(open_tab: OpenTab, twilio: FakeTwilio) -> None:
+    """y-webrtc applies whatever a peer sends; what came peer to peer reaches the server from the
+    receiver's own socket, which the server would close (4413) for a document past its bound. So
+    the receiver refuses such a change, stops syncing the document peer to peer, and stays in the
+    session; the sender's own socket is the one the server refuses."""
+    owner_tab = await open_tab("/")
+    owner = owner_tab.page
+    owner_relay = Relay()
+    await owner_relay.install(owner)
+    await start_session(owner, twilio, 'print("bounded")\n')
+    link = await create_link(owner, "edit")
+    guest_tab = await open_tab("/")
+    guest = guest_tab.page
+    guest_relay = Relay()
+    await guest_relay.install(guest)
+    await sign_in(guest, twilio, fresh_phone("629"))
+    await join(guest, link, "Grace")
+    for page in (owner, guest):
+        await expect(page.get_by_test_id("p2p-status")).to_have_attribute("data-peers", "1", timeout=CONNECT_MS)
+    await owner_relay.cut()
+    await guest_relay.cut()
+    # Within the bound, peer to peer as before.
+    await type_at_end(owner, "\n# small")
+    guest_editor = guest.locator(".collab-editor .cm-content")
+    await expect(guest_editor).to_contain_text("# small", timeout=EDIT_MS)
+
+    # One paste past the session's 64 KiB.
+    await owner.locator(".collab-editor .cm-content").click()
+    await owner.keyboard.press("ControlOrMeta+End")
+    await owner.keyboard.insert_text("\n# big " + "x" * (DOCUMENT_BOUND + 1_000))
+    stopped = guest.get_by_test_id("p2p-stopped")
+    await expect(stopped).to_contain_text("Editing peer to peer stopped", timeout=EDIT_MS)
+    await expect(stopped).to_contain_text("past the session's limit")
+    await expect(guest.get_by_test_id("p2p-status")).to_have_attribute("data-peers", "0")
+    assert "# big" not in await editor_text(guest)
+
+    # The guest's socket back: the server takes it, it stays in the session.
+    guest_relay.restore()
+    await expect(guest.get_by_test_id("collab-status")).to_have_text("Live", timeout=10_000)
+    # The owner's back: the server refuses the owner's own oversized document, not the guest.
+    owner_relay.restore()
+    await expect(owner.get_by_test_id("collab-over")).to_contain_text("size limit", timeout=10_000)
+    await guest.wait_for_timeout(1_000)
+    await expect(guest.get_by_test_id("collab-status")).to_have_text("Live")
+    assert "# big" not in await editor_text(guest)
+    assert "# small" in await editor_text(guest)

@@ -98,6 +98,14 @@ class RtcConfig(BaseModel):
     expires_at: datetime | None = Field(
         description="When the TURN credentials expire (fetch this again before); `null` without TURN servers."
     )
+    max_update_bytes: int = Field(
+        description="The largest document update the session's socket takes (`collab_max_frame_bytes`). Updates "
+        "from peers skip the server's checks: a client refuses a larger one, as the server would."
+    )
+    max_document_bytes: int = Field(
+        description="The largest document the server keeps (its encoded state, `collab_max_state_bytes`): a client "
+        "refuses peers' updates that would grow the document past it, and stops syncing the document with peers."
+    )
 
 
 def ice_servers(
@@ -162,4 +170,6 @@ async def get_collab_rtc(
         ice_servers=servers,
         ice_transport_policy=settings.collab_ice_transport_policy,
         expires_at=expires_at,
+        max_update_bytes=settings.collab_max_frame_bytes,
+        max_document_bytes=settings.collab_max_state_bytes,
     )

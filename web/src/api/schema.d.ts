@@ -2844,6 +2844,16 @@ export interface components {
              * @description When the TURN credentials expire (fetch this again before); `null` without TURN servers.
              */
             expires_at: string | null;
+            /**
+             * Max Update Bytes
+             * @description The largest document update the session's socket takes (`collab_max_frame_bytes`). Updates from peers skip the server's checks: a client refuses a larger one, as the server would.
+             */
+            max_update_bytes: number;
+            /**
+             * Max Document Bytes
+             * @description The largest document the server keeps (its encoded state, `collab_max_state_bytes`): a client refuses peers' updates that would grow the document past it, and stops syncing the document with peers.
+             */
+            max_document_bytes: number;
         };
         /** RtcRooms */
         RtcRooms: {

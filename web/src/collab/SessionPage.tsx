@@ -131,7 +131,7 @@ export function SessionPage({ id }: { id: string }) {
         .catch(() => {})
         .finally(() => (refreshing = false));
     };
-    links.value = new PeerLinks(session, config, refresh);
+    links.value = new PeerLinks(session, config, refresh, () => getRtcConfig(id));
   };
 
   const join = async (displayName: string | null) => {

@@ -38,6 +38,11 @@ export function VoiceBar({ links, info, editor }: { links: PeerLinks; info: Sess
           <button onClick={() => links.leaveVoice()}>Leave voice</button>
         </>
       )}
+      {links.documentStopped.value && (
+        <span class="error" role="alert" data-testid="p2p-stopped">
+          {links.documentStopped.value}
+        </span>
+      )}
       {voice === "denied" && (
         <span class="error" role="alert">
           The microphone is blocked for this site: allow it in the browser's site settings, then join again.

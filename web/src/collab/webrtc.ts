@@ -7,6 +7,7 @@ import { signal } from "@preact/signals";
 import { Awareness } from "y-protocols/awareness";
 import { WebrtcProvider, type SignalingConn } from "y-webrtc";
 import * as Y from "yjs";
+import { PeerDocument } from "./peerDocument";
 import type { CollabSession } from "./session";
 import type { RtcConfig } from "./api";
 
@@ -46,6 +47,8 @@ interface SimplePeer {
 const FINAL_CLOSES = new Set([4400, 4401, 4403, 4404, 4410]);
 const STATS_EVERY_MS = 1_000;
 const CONNECT_TIMEOUT_MS = 30_000;
+const REFRESH_BEFORE_MS = 10 * 60_000;
+const MIN_REFRESH_MS = 60_000;
 
 function iceConfig(config: RtcConfig): RTCConfiguration {
   return {
@@ -74,13 +77,18 @@ export class PeerLinks {
   /** Which participant each peer id is, as the server says (never as the peer says). */
   readonly participantOf = new Map<string, string>();
 
+  /** Why document sync with peers stopped for good on this page (a peer's update was refused). */
+  readonly documentStopped = signal("");
+
   private document: WebrtcProvider | null = null;
+  private gate: PeerDocument | null = null;
   private voiceLink: { provider: WebrtcProvider; doc: Y.Doc; stream: MediaStream } | null = null;
   private readonly audio = new Map<string, HTMLAudioElement>();
   /** Each remote's received audio energy and duration so far (RTCInboundRtpStreamStats). */
   private readonly energy = new Map<string, { energy: number; duration: number }>();
   private readonly listening = new WeakSet<object>();
   private statsTimer = 0;
+  private refreshTimer = 0;
   private stopped = false;
   private readonly signalingUrl: string;
 
@@ -89,15 +97,19 @@ export class PeerLinks {
     private config: RtcConfig,
     /** Someone the page's participant list does not know yet spoke up: refresh it. */
     private readonly onUnknownParticipant: (participantId: string) => void = () => {},
+    /** The configuration again (new TURN credentials before these expire). */
+    private readonly refetch: () => Promise<RtcConfig> = async () => config,
   ) {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.signalingUrl = `${scheme}//${location.host}${config.signaling_url}`;
     this.setDocumentRoom(config.rooms.document ?? null);
+    this.scheduleRefresh();
   }
 
   /** Ended, refused or left: close every peer connection and the signaling socket. */
   destroy(): void {
     this.stopped = true;
+    window.clearTimeout(this.refreshTimer);
     this.leaveVoice();
     this.setDocumentRoom(null);
   }
@@ -172,20 +184,55 @@ export class PeerLinks {
     if (this.voice.value !== "denied" && this.voice.value !== "failed") this.voice.value = "off";
   }
 
+  /** TURN credentials expire (RtcConfig.expires_at): connections made later need new ones. Each
+   * provider reads its peerOpts whenever it makes a connection, so new ones take effect there. */
+  private scheduleRefresh(): void {
+    if (!this.config.expires_at || this.stopped) return;
+    const due = Date.parse(this.config.expires_at) - Date.now() - REFRESH_BEFORE_MS;
+    this.refreshTimer = window.setTimeout(
+      () => {
+        void this.refetch()
+          .then((config) => {
+            this.config = { ...config, rooms: this.config.rooms };
+            for (const provider of [this.document, this.voiceLink?.provider]) {
+              if (provider) provider.peerOpts = { ...provider.peerOpts, config: iceConfig(this.config) };
+            }
+          })
+          .catch(() => {})
+          .finally(() => this.scheduleRefresh());
+      },
+      Math.max(due, MIN_REFRESH_MS),
+    );
+  }
+
   // --- the document room ---------------------------------------------------------------------
 
   private setDocumentRoom(room: string | null): void {
     if (this.document && this.document.roomName !== room) {
       close(this.document);
       this.document = null;
+      this.gate?.destroy();
+      this.gate = null;
       this.documentPeers.value = 0;
     }
-    if (!room || this.document || this.stopped) return;
+    if (!room || this.document || this.stopped || this.documentStopped.value) return;
+    // Peers' updates pass a gate with the server's bounds on their way to the session's document.
+    const gate = new PeerDocument(
+      this.session.doc,
+      this.config.max_update_bytes,
+      this.config.max_document_bytes,
+      (why) => {
+        this.documentStopped.value = `Editing peer to peer stopped: a participant sent ${why}. Your edits still go through the server.`;
+        // After the gate's own update handler returns.
+        queueMicrotask(() => this.setDocumentRoom(null));
+      },
+    );
+    this.gate = gate;
     // Its own awareness, not the session's: cursors and names go through the server, which
     // vouches for who is who; a peer could claim any name over a data channel.
-    const provider = new WebrtcProvider(room, this.session.doc, {
+    const provider = new WebrtcProvider(room, gate.doc, {
       signaling: [this.signalingUrl],
-      awareness: new Awareness(this.session.doc),
+      awareness: new Awareness(gate.doc),
       filterBcConns: false,
       peerOpts: { config: iceConfig(this.config) },
     });
