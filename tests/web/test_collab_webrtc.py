@@ -26,6 +26,7 @@ from tests.auth.fakes import FakeTwilio
 from tests.auth_support import AuthService, fresh_phone
 from tests.conftest import gateway_settings, serve
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, OpenTab, Screenshots, sign_in
+from tests.web.test_a11y import axe_violations, describe
 from tests.web.test_collab import create_link, join, session_id, start_session, type_at_end
 
 # Peer connections over the machine's own addresses: offer, answer and ICE take a few seconds at most.
@@ -292,6 +293,9 @@ async def test_voice_both_hear_each_other_and_muting_stops_it(
     assert await level(guest, "Owner") < SILENCE
     await expect(guest_hears).to_have_attribute("data-state", "connected")
     await shots.take(guest, "collab-voice")
+    # The voice controls and list pass axe too (test_a11y.py's rules: no serious or critical finding).
+    found = await axe_violations(guest, guest.get_by_test_id("voices"))
+    assert found == [], describe({"voice": found})
     # The guest still hears nothing from the owner but the owner still hears the guest.
     assert await level(owner, "Grace") > SOUND
 
