@@ -167,7 +167,7 @@ async def test_awareness_is_bound_to_one_client_and_speaks_the_servers_user(
                 "name": me["display_name"],
                 "color": me["color"],
                 "colorLight": f"{me['color']}33",
-                "role": "editor",
+                "role": "owner",
             }
             state = json.dumps({"user": user, "cursor": {"anchor": 3, "head": 4}}, separators=(",", ":"))
             # Bob (on the other gateway) sees only Ann's client, as the server knows her; Ann gets her echo.

@@ -124,6 +124,10 @@ async def test_two_editors_see_each_others_text_and_cursor_within_a_second(
     await expect(people.locator(".participant")).to_have_count(2)
     await expect(people).to_contain_text("Owner (you)")
     await expect(people.locator(".participant", has_text="Grace")).to_contain_text("can edit")
+    # ...and the owner is labelled the owner on the others' pages too (not "can edit").
+    guest_people = guest.get_by_test_id("participants")
+    await expect(guest_people.locator(".participant", has_text="Owner")).to_contain_text("owner")
+    await expect(guest_people.locator(".participant", has_text="Owner")).not_to_contain_text("can edit")
 
     # Undo takes back one's own edits only (a Y.UndoManager, not the editor's own history).
     await owner.locator(".collab-editor .cm-content").click()

@@ -66,7 +66,9 @@ class Peer:
         """What others see of this participant (y-codemirror.next reads name, color, colorLight)."""
         color = self.admission.color
         light = f"{color}33" if _HEX_COLOR.match(color) else color
-        return {"name": self.admission.display_name, "color": color, "colorLight": light, "role": self.role}
+        # The owner is labelled as such (an editor to the server's checks, `role` below).
+        role = "owner" if self.admission.is_owner else self.role
+        return {"name": self.admission.display_name, "color": color, "colorLight": light, "role": role}
 
     def send(self, frame: bytes) -> None:
         if self.closing is not None:
