@@ -4,13 +4,15 @@ started by `make run`, may be using them)."""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import shutil
 import subprocess
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,3 +121,18 @@ def own_postgres() -> Iterator[OwnPostgres]:
         yield server
     finally:
         subprocess.run(["pg_dropcluster", "--stop", version, server.name], check=False, capture_output=True)
+
+
+@functools.cache
+def _side_server() -> OwnRedis:
+    stack = ExitStack()
+    server = stack.enter_context(own_redis())
+    atexit.register(stack.close)
+    return server
+
+
+def side_redis(db: int) -> str:
+    """A database of the test run's own Redis, for the side executors and suites some tests start
+    and empty first: the machine's Redis is shared (a `make run` suite may be using any of its
+    databases). Started on first use, stopped when the test process exits."""
+    return f"redis://127.0.0.1:{_side_server().port}/{db}"

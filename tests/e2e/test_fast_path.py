@@ -28,6 +28,7 @@ from tests.conftest import (
     serve,
     side_executor,
 )
+from tests.deploy.servers import side_redis
 from tests.e2e.conftest import run, wait_for_no_leftovers
 
 WHO_AM_I = """
@@ -41,7 +42,7 @@ open(f"/tmp/{os.urandom(4).hex()}", "w").close()
 """
 # A sandbox whose cell waited this long before its program was warm; a cold start takes ~0.1 s.
 WARM_AGE_S = 0.5
-BURST_REDIS = "redis://127.0.0.1:6379/11"
+BURST_REDIS = side_redis(11)
 BURST_EXECUTOR = "executor-burst"
 
 

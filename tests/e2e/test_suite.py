@@ -14,9 +14,10 @@ import httpx
 import redis
 
 from tests.conftest import LOG_DIR, ROOT, free_port
+from tests.deploy.servers import side_redis
 from tests.e2e.quickstart import run_quickstart
 
-SUITE_REDIS = "redis://127.0.0.1:6379/14"
+SUITE_REDIS = side_redis(14)
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:

@@ -38,10 +38,11 @@ from shared.ids import new_id
 from shared.settings import ExecutorSettings
 from shared.webhooks import UrlRefused, parse_callback_url, resolve_destination
 from tests.conftest import side_executor
+from tests.deploy.servers import side_redis
 from tests.product.conftest import MakeAccount
 from tests.product.execution_rows import LIMITS
 
-REBINDING_REDIS = "redis://127.0.0.1:6379/13"
+REBINDING_REDIS = side_redis(13)
 REBINDING_EXECUTOR = "executor-rebinding"
 NAME = "hooks.rebinding.example"
 CHECKED = "127.0.0.2"

@@ -10,10 +10,11 @@ import pytest_asyncio
 
 from services.gateway.app import create_app
 from tests.conftest import gateway_settings, serve, side_executor
+from tests.deploy.servers import side_redis
 
-GVISOR_REDIS = "redis://127.0.0.1:6379/9"
+GVISOR_REDIS = side_redis(9)
 GVISOR_EXECUTOR = "executor-gvisor"
-FRESH_REDIS = "redis://127.0.0.1:6379/12"
+FRESH_REDIS = side_redis(12)
 FRESH_EXECUTOR = "executor-fresh"
 
 

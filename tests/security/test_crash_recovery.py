@@ -27,11 +27,12 @@ from services.gateway.app import create_app
 from shared.db.models import Execution
 from shared.redis_keys import RUNTIMES
 from tests.conftest import REDIS_URL, gateway_settings, serve, start_executor, wait_until_ready
+from tests.deploy.servers import side_redis
 
 # No WebSocket read waits longer than this: a stuck stream fails the test, never hangs it.
 WS_S = 60
 
-CRASH_REDIS = "redis://127.0.0.1:6379/12"
+CRASH_REDIS = side_redis(12)
 EXECUTOR_ID = "executor-crash"
 LONG_PROGRAM = "import time\nprint('started', flush=True)\ntime.sleep(60)"
 

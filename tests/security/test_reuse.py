@@ -23,10 +23,11 @@ from services.gateway.app import create_app as create_gateway_app
 from tests.auth.fakes import FakeTwilio
 from tests.auth_support import AuthService, bearer, fresh_phone, phone_sign_in
 from tests.conftest import gateway_settings, serve, side_executor
+from tests.deploy.servers import side_redis
 from tests.e2e.conftest import wait_for_no_leftovers
 from tests.security.test_corpus import wait_for_no_host_processes
 
-REUSE_REDIS = "redis://127.0.0.1:6379/10"
+REUSE_REDIS = side_redis(10)
 REUSE_EXECUTOR = "executor-reuse"
 
 PLANT = r"""
